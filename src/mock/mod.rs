@@ -1,0 +1,1 @@
+//! An in-process Polar server for tests and examples (placeholder).
