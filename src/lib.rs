@@ -8,5 +8,7 @@ mod new_customer;
 mod retry;
 mod validate;
 
+pub use retry::RetryPolicy;
+
 #[cfg(feature = "mock")]
 pub mod mock;
