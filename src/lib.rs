@@ -8,6 +8,7 @@ mod new_customer;
 mod retry;
 mod validate;
 
+pub use error::{AuthFailure, Error, FieldError, ForbiddenReason, ValidationKind};
 pub use retry::RetryPolicy;
 
 #[cfg(feature = "mock")]
