@@ -475,11 +475,7 @@ pub(crate) fn classify_response(
     let mut parsed = ErrorBody::parse(body);
     match parsed.detail.take() {
         Some(Detail::Items(items)) if status == 422 => {
-            let kind = match parsed.error.as_deref() {
-                Some("RequestValidationError") => ValidationKind::Schema,
-                Some("PolarRequestValidationError") => ValidationKind::Business,
-                _ => ValidationKind::Other,
-            };
+            let kind = validation_kind(parsed.error.as_deref());
             return Error::Validation {
                 kind,
                 errors: items
@@ -497,35 +493,15 @@ pub(crate) fn classify_response(
             .map_or_else(|| excerpt(headers, body), str::to_owned)
     };
     match status {
-        401 => {
-            let invalid_token = parsed.error.as_deref() == Some("invalid_token")
-                || header_text(headers, header::WWW_AUTHENTICATE.as_str())
-                    .is_some_and(|v| v.contains("invalid_token"));
-            let unauthorized = parsed.error.as_deref() == Some("Unauthorized");
-            let reason = if unauthorized && !invalid_token {
-                AuthFailure::MissingToken
-            } else {
-                AuthFailure::InvalidToken
-            };
-            Error::Unauthorized { reason, request_id }
-        }
-        403 => {
-            let www_authenticate = header_text(headers, header::WWW_AUTHENTICATE.as_str());
-            let reason = if parsed.error.as_deref() == Some("insufficient_scope")
-                || www_authenticate.is_some_and(|v| v.contains("insufficient_scope"))
-            {
-                ForbiddenReason::InsufficientScope {
-                    required_scope: www_authenticate.and_then(|v| auth_param(v, "scope")),
-                }
-            } else {
-                ForbiddenReason::NotPermitted
-            };
-            Error::Forbidden {
-                reason,
-                message: message_or_excerpt(),
-                request_id,
-            }
-        }
+        401 => Error::Unauthorized {
+            reason: auth_failure(&parsed, headers),
+            request_id,
+        },
+        403 => Error::Forbidden {
+            reason: forbidden_reason(&parsed, headers),
+            message: message_or_excerpt(),
+            request_id,
+        },
         404 if parsed.error.is_none()
             && matches!(&parsed.detail, Some(Detail::Text(t)) if t == "Not Found")
             && !headers.contains_key("polar-version") =>
@@ -539,7 +515,7 @@ pub(crate) fn classify_response(
             request_id,
         },
         429 => Error::RateLimited {
-            retry_after: header_text(headers, header::RETRY_AFTER.as_str())
+            retry_after: header_text(headers, header::RETRY_AFTER)
                 .and_then(|v| parse_retry_after(v, SystemTime::now())),
             request_id,
         },
@@ -554,6 +530,40 @@ pub(crate) fn classify_response(
             error: parsed.error,
             request_id,
         },
+    }
+}
+
+fn validation_kind(error_code: Option<&str>) -> ValidationKind {
+    match error_code {
+        Some("RequestValidationError") => ValidationKind::Schema,
+        Some("PolarRequestValidationError") => ValidationKind::Business,
+        _ => ValidationKind::Other,
+    }
+}
+
+/// Polar says `Unauthorized` only when no Bearer token arrived; anything else means the token
+/// we sent was refused.
+fn auth_failure(parsed: &ErrorBody, headers: &HeaderMap) -> AuthFailure {
+    let invalid_token = parsed.error.as_deref() == Some("invalid_token")
+        || header_text(headers, header::WWW_AUTHENTICATE)
+            .is_some_and(|v| v.contains("invalid_token"));
+    if parsed.error.as_deref() == Some("Unauthorized") && !invalid_token {
+        AuthFailure::MissingToken
+    } else {
+        AuthFailure::InvalidToken
+    }
+}
+
+fn forbidden_reason(parsed: &ErrorBody, headers: &HeaderMap) -> ForbiddenReason {
+    let www_authenticate = header_text(headers, header::WWW_AUTHENTICATE);
+    if parsed.error.as_deref() == Some("insufficient_scope")
+        || www_authenticate.is_some_and(|v| v.contains("insufficient_scope"))
+    {
+        ForbiddenReason::InsufficientScope {
+            required_scope: www_authenticate.and_then(|v| auth_param(v, "scope")),
+        }
+    } else {
+        ForbiddenReason::NotPermitted
     }
 }
 
@@ -593,7 +603,7 @@ pub(crate) fn invalid_response(status: u16, body: Bytes, source: serde_json::Err
     }
 }
 
-fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+fn header_text(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -639,7 +649,7 @@ fn field_path(loc: &[serde_json::Value], kind: ValidationKind) -> String {
 /// A short, readable excerpt of a body: an HTML page's `<title>` (or its text), else the text.
 fn excerpt(headers: &HeaderMap, body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
-    let is_html = header_text(headers, header::CONTENT_TYPE.as_str())
+    let is_html = header_text(headers, header::CONTENT_TYPE)
         .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"))
         || looks_like_html(&text);
     if is_html {
