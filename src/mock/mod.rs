@@ -59,13 +59,11 @@ const DEFAULT_ORGANIZATION_ID: Uuid = Uuid::from_u128(0x1dbf_c517_0bbf_4301_9ba8
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
-/// let polar = MockPolar::builder()
-///     .organization_token("polar_oat_test")
-///     .personal_token("polar_pat_test", [MockPolar::start().await?.organization_id()])
-///     .start()
-///     .await?;
+/// let polar = MockPolar::builder().organization_token("polar_oat_test").start().await?;
 /// assert!(polar.base_url().starts_with("http://127.0.0.1:"));
 /// assert_eq!(polar.organization_token(), "polar_oat_test");
+/// // Send `Authorization: Bearer polar_oat_test` to `{base_url}/v1/customers/` ...
+/// assert!(polar.customers().is_empty());
 /// # Ok(())
 /// # }
 /// ```
@@ -99,6 +97,7 @@ impl MockPolar {
     }
 
     /// A builder to choose tokens, organizations and the port.
+    #[must_use]
     pub fn builder() -> MockPolarBuilder {
         MockPolarBuilder {
             organization_token: DEFAULT_ORGANIZATION_TOKEN.to_owned(),
@@ -197,12 +196,14 @@ pub struct MockPolarBuilder {
 
 impl MockPolarBuilder {
     /// The organization access token to accept (default `polar_oat_mock_organization_token`).
+    #[must_use]
     pub fn organization_token(mut self, token: impl Into<String>) -> Self {
         self.organization_token = token.into();
         self
     }
 
     /// The organization of the organization token (a fixed UUID by default).
+    #[must_use]
     pub fn organization_id(mut self, id: Uuid) -> Self {
         self.organization_id = id;
         self
@@ -210,6 +211,7 @@ impl MockPolarBuilder {
 
     /// Adds a personal (user) token whose user belongs to `organizations`; creates with it must
     /// name one of them in `organization_id`. May be called more than once.
+    #[must_use]
     pub fn personal_token(
         mut self,
         token: impl Into<String>,
@@ -222,12 +224,14 @@ impl MockPolarBuilder {
 
     /// Adds an organization token (for the mock's organization) that lacks `customers:write`:
     /// creates with it get `403 insufficient_scope`; lookups work. May be called more than once.
+    #[must_use]
     pub fn token_without_write_scope(mut self, token: impl Into<String>) -> Self {
         self.read_only_tokens.push(token.into());
         self
     }
 
     /// The port to listen on; 0 (the default) picks a free one. The address is always 127.0.0.1.
+    #[must_use]
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
         self
