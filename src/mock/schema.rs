@@ -1,0 +1,497 @@
+//! Schema validation of a `CustomerCreate` body, with pydantic-like error items whose `loc`
+//! carries the union tag (`["body","individual","email"]`).
+
+use super::reference;
+use super::reply::error_item;
+use super::syntax;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+/// Longest accepted `name` (and owner name), in characters.
+const MAX_NAME: usize = 256;
+/// Most metadata keys.
+const MAX_METADATA_KEYS: usize = 50;
+/// Longest metadata key.
+const MAX_METADATA_KEY: usize = 40;
+/// Longest metadata string value.
+const MAX_METADATA_VALUE: usize = 500;
+
+/// The two customer types (the union's tag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CustomerType {
+    /// `"individual"`, the default.
+    Individual,
+    /// `"team"`.
+    Team,
+}
+
+impl CustomerType {
+    /// The tag as sent on the wire.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Individual => "individual",
+            Self::Team => "team",
+        }
+    }
+}
+
+/// A validated billing address: strings normalised, country upper-cased.
+#[derive(Debug, Clone)]
+pub(crate) struct Address {
+    pub(crate) line1: Option<String>,
+    pub(crate) line2: Option<String>,
+    pub(crate) postal_code: Option<String>,
+    pub(crate) city: Option<String>,
+    pub(crate) state: Option<String>,
+    pub(crate) country: String,
+}
+
+/// A create body that passed schema validation.
+#[derive(Debug, Clone)]
+pub(crate) struct NewCustomer {
+    pub(crate) kind: CustomerType,
+    pub(crate) email: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) external_id: Option<String>,
+    pub(crate) tax_id: Option<String>,
+    pub(crate) billing_address: Option<Address>,
+    pub(crate) locale: Option<String>,
+    pub(crate) metadata: Map<String, Value>,
+    pub(crate) organization_id: Option<Uuid>,
+    pub(crate) owner_email: Option<String>,
+}
+
+/// Validates a parsed body (or, for a non-JSON request, the raw text as a JSON string).
+///
+/// # Errors
+/// The error items of a `RequestValidationError`, all problems at once.
+pub(crate) fn validate(body: &Value) -> Result<NewCustomer, Vec<Value>> {
+    let Value::Object(fields) = body else {
+        let item = if body.is_null() {
+            error_item(
+                "missing",
+                vec![json!("body")],
+                "Field required",
+                Value::Null,
+            )
+        } else {
+            error_item(
+                "model_attributes_type",
+                vec![json!("body")],
+                "Input should be a valid dictionary or object to extract fields from",
+                body.clone(),
+            )
+        };
+        return Err(vec![item]);
+    };
+    let kind = match fields.get("type") {
+        None => CustomerType::Individual,
+        Some(Value::String(tag)) if tag == "individual" => CustomerType::Individual,
+        Some(Value::String(tag)) if tag == "team" => CustomerType::Team,
+        Some(other) => {
+            let tag = other
+                .as_str()
+                .map_or_else(|| other.to_string(), str::to_owned);
+            let mut item = error_item(
+                "union_tag_invalid",
+                vec![json!("body")],
+                format!(
+                    "Input tag '{tag}' found using 'type' does not match any of the expected tags: 'individual', 'team'"
+                ),
+                body.clone(),
+            );
+            item["ctx"] = json!({
+                "discriminator": "'type'",
+                "tag": tag,
+                "expected_tags": "'individual', 'team'",
+            });
+            return Err(vec![item]);
+        }
+    };
+    let mut check = Checker {
+        prefix: vec![json!("body"), json!(kind.as_str())],
+        errors: Vec::new(),
+    };
+    let email = match (kind, fields.get("email")) {
+        (CustomerType::Individual, None) => {
+            check.fail("missing", &["email"], "Field required", body.clone());
+            None
+        }
+        (_, value) => check.email(&["email"], value, kind == CustomerType::Team),
+    };
+    let customer = NewCustomer {
+        kind,
+        email,
+        name: check.text(&["name"], fields.get("name"), Some(MAX_NAME)),
+        external_id: check.text(&["external_id"], fields.get("external_id"), None),
+        tax_id: check.text(&["tax_id"], fields.get("tax_id"), None),
+        billing_address: check.address(fields.get("billing_address")),
+        locale: check.locale(fields.get("locale")),
+        metadata: check.metadata(fields.get("metadata")),
+        organization_id: check.organization_id(fields.get("organization_id")),
+        owner_email: check.owner(fields.get("owner")),
+    };
+    if check.errors.is_empty() {
+        Ok(customer)
+    } else {
+        Err(check.errors)
+    }
+}
+
+/// Collects error items under a `["body", tag]` location prefix.
+struct Checker {
+    prefix: Vec<Value>,
+    errors: Vec<Value>,
+}
+
+impl Checker {
+    /// Records one error at `prefix + path`.
+    fn fail(
+        &mut self,
+        kind: &str,
+        path: &[&str],
+        msg: impl Into<String>,
+        input: Value,
+    ) -> &mut Value {
+        let mut loc = self.prefix.clone();
+        loc.extend(path.iter().map(|segment| json!(segment)));
+        self.errors.push(error_item(kind, loc, msg, input));
+        let last = self.errors.len() - 1;
+        &mut self.errors[last]
+    }
+
+    /// An optional string field: null or absent is `None`, `""` becomes `None`, NUL is refused,
+    /// and `max` bounds the length in characters.
+    fn text(&mut self, path: &[&str], value: Option<&Value>, max: Option<usize>) -> Option<String> {
+        let text = self.string(path, value)?;
+        if text.is_empty() {
+            return None;
+        }
+        if let Some(max) = max.filter(|max| text.chars().count() > *max) {
+            let item = self.fail(
+                "string_too_long",
+                path,
+                format!("String should have at most {max} characters"),
+                json!(text),
+            );
+            item["ctx"] = json!({"max_length": max});
+            return None;
+        }
+        Some(text)
+    }
+
+    /// A string or null, refusing other types and strings with NUL.
+    fn string(&mut self, path: &[&str], value: Option<&Value>) -> Option<String> {
+        match value? {
+            Value::Null => None,
+            Value::String(text) if text.contains('\0') => {
+                self.fail(
+                    "value_error",
+                    path,
+                    "Value error, This value contains invalid characters",
+                    json!(text),
+                );
+                None
+            }
+            Value::String(text) => Some(text.clone()),
+            other => {
+                self.fail(
+                    "string_type",
+                    path,
+                    "Input should be a valid string",
+                    other.clone(),
+                );
+                None
+            }
+        }
+    }
+
+    /// An email field; `nullable` allows null or absent.
+    fn email(&mut self, path: &[&str], value: Option<&Value>, nullable: bool) -> Option<String> {
+        if !nullable && matches!(value, Some(Value::Null)) {
+            self.fail(
+                "string_type",
+                path,
+                "Input should be a valid string",
+                Value::Null,
+            );
+            return None;
+        }
+        let email = self.string(path, value)?;
+        match syntax::email_problem(&email) {
+            None => Some(email),
+            Some(reason) => {
+                let item = self.fail(
+                    "value_error",
+                    path,
+                    format!("value is not a valid email address: {reason}"),
+                    json!(email),
+                );
+                item["ctx"] = json!({"reason": reason});
+                None
+            }
+        }
+    }
+
+    /// `locale`: the spec's pattern, then the server's normalisation.
+    fn locale(&mut self, value: Option<&Value>) -> Option<String> {
+        let locale = self.string(&["locale"], value)?;
+        if !syntax::matches_locale_pattern(&locale) {
+            let item = self.fail(
+                "string_pattern_mismatch",
+                &["locale"],
+                format!("String should match pattern '{}'", syntax::LOCALE_PATTERN),
+                json!(locale),
+            );
+            item["ctx"] = json!({"pattern": syntax::LOCALE_PATTERN});
+            return None;
+        }
+        let normalised = syntax::normalise_locale(&locale);
+        if normalised.is_none() {
+            self.fail(
+                "value_error",
+                &["locale"],
+                "Value error, Invalid locale.",
+                json!(locale),
+            );
+        }
+        normalised
+    }
+
+    /// `metadata`: at most 50 keys of 1–40 characters; values a string of 1–500 characters,
+    /// an integer, a float or a bool.
+    fn metadata(&mut self, value: Option<&Value>) -> Map<String, Value> {
+        let entries = match value {
+            None => return Map::new(),
+            Some(Value::Object(entries)) => entries,
+            Some(other) => {
+                self.fail(
+                    "dict_type",
+                    &["metadata"],
+                    "Input should be a valid dictionary",
+                    other.clone(),
+                );
+                return Map::new();
+            }
+        };
+        if entries.len() > MAX_METADATA_KEYS {
+            let item = self.fail(
+                "too_long",
+                &["metadata"],
+                format!(
+                    "Dictionary should have at most {MAX_METADATA_KEYS} items after validation, not {}",
+                    entries.len()
+                ),
+                Value::Object(entries.clone()),
+            );
+            item["ctx"] = json!({
+                "field_type": "Dictionary",
+                "max_length": MAX_METADATA_KEYS,
+                "actual_length": entries.len(),
+            });
+        }
+        for (key, entry) in entries {
+            let key_length = key.chars().count();
+            if key_length == 0 {
+                let item = self.fail(
+                    "string_too_short",
+                    &["metadata", key, "[key]"],
+                    "String should have at least 1 character",
+                    json!(key),
+                );
+                item["ctx"] = json!({"min_length": 1});
+            } else if key_length > MAX_METADATA_KEY {
+                let item = self.fail(
+                    "string_too_long",
+                    &["metadata", key, "[key]"],
+                    format!("String should have at most {MAX_METADATA_KEY} characters"),
+                    json!(key),
+                );
+                item["ctx"] = json!({"max_length": MAX_METADATA_KEY});
+            }
+            self.metadata_value(key, entry);
+        }
+        entries.clone()
+    }
+
+    /// One metadata value (the `str | int | float | bool` union).
+    fn metadata_value(&mut self, key: &str, entry: &Value) {
+        match entry {
+            Value::Bool(_) | Value::Number(_) => {}
+            Value::String(text) => {
+                let length = text.chars().count();
+                if length == 0 {
+                    let item = self.fail(
+                        "string_too_short",
+                        &["metadata", key, "str"],
+                        "String should have at least 1 character",
+                        json!(text),
+                    );
+                    item["ctx"] = json!({"min_length": 1});
+                } else if length > MAX_METADATA_VALUE {
+                    let item = self.fail(
+                        "string_too_long",
+                        &["metadata", key, "str"],
+                        format!("String should have at most {MAX_METADATA_VALUE} characters"),
+                        json!(text),
+                    );
+                    item["ctx"] = json!({"max_length": MAX_METADATA_VALUE});
+                } else if text.contains('\0') {
+                    self.fail(
+                        "value_error",
+                        &["metadata", key, "str"],
+                        "Value error, This value contains invalid characters",
+                        json!(text),
+                    );
+                }
+            }
+            other => {
+                let members = [
+                    ("str", "string_type", "Input should be a valid string"),
+                    ("int", "int_type", "Input should be a valid integer"),
+                    ("float", "float_type", "Input should be a valid number"),
+                    ("bool", "bool_type", "Input should be a valid boolean"),
+                ];
+                for (member, kind, msg) in members {
+                    self.fail(kind, &["metadata", key, member], msg, other.clone());
+                }
+            }
+        }
+    }
+
+    /// `billing_address`: null, or an object with a supported `country`.
+    fn address(&mut self, value: Option<&Value>) -> Option<Address> {
+        let fields = match value? {
+            Value::Null => return None,
+            Value::Object(fields) => fields,
+            other => {
+                self.fail(
+                    "model_type",
+                    &["billing_address"],
+                    "Input should be a valid dictionary or instance of AddressInput",
+                    other.clone(),
+                );
+                return None;
+            }
+        };
+        let mut line = |name: &str| self.text(&["billing_address", name], fields.get(name), None);
+        let (line1, line2, postal_code, city, state) = (
+            line("line1"),
+            line("line2"),
+            line("postal_code"),
+            line("city"),
+            line("state"),
+        );
+        let country = match fields.get("country") {
+            None => {
+                self.fail(
+                    "missing",
+                    &["billing_address", "country"],
+                    "Field required",
+                    Value::Object(fields.clone()),
+                );
+                return None;
+            }
+            Some(Value::String(code))
+                if reference::is_supported_country(&code.to_ascii_uppercase()) =>
+            {
+                code.to_ascii_uppercase()
+            }
+            Some(other) => {
+                let expected = reference::COUNTRIES
+                    .map(|code| format!("'{code}'"))
+                    .join(", ");
+                let item = self.fail(
+                    "literal_error",
+                    &["billing_address", "country"],
+                    format!("Input should be {expected}"),
+                    other.clone(),
+                );
+                item["ctx"] = json!({"expected": expected});
+                return None;
+            }
+        };
+        let state = match state {
+            Some(state) => match reference::normalise_state(&country, &state) {
+                Some(normalised) => Some(normalised),
+                None => {
+                    self.fail(
+                        "value_error",
+                        &["billing_address", "state"],
+                        format!("Value error, Invalid state for country {country}."),
+                        json!(state),
+                    );
+                    return None;
+                }
+            },
+            None => None,
+        };
+        Some(Address {
+            line1,
+            line2,
+            postal_code,
+            city,
+            state,
+            country,
+        })
+    }
+
+    /// `organization_id`: null or a version-4 UUID.
+    fn organization_id(&mut self, value: Option<&Value>) -> Option<Uuid> {
+        let text = self.string(&["organization_id"], value)?;
+        match Uuid::parse_str(&text) {
+            Ok(id) if id.get_version_num() == 4 => Some(id),
+            Ok(_) => {
+                let item = self.fail(
+                    "uuid_version",
+                    &["organization_id"],
+                    "UUID version 4 expected",
+                    json!(text),
+                );
+                item["ctx"] = json!({"expected_version": 4});
+                None
+            }
+            Err(problem) => {
+                let item = self.fail(
+                    "uuid_parsing",
+                    &["organization_id"],
+                    format!("Input should be a valid UUID, {problem}"),
+                    json!(text),
+                );
+                item["ctx"] = json!({"error": problem.to_string()});
+                None
+            }
+        }
+    }
+
+    /// `owner`: null, or an object with a required email; returns that email.
+    fn owner(&mut self, value: Option<&Value>) -> Option<String> {
+        let fields = match value? {
+            Value::Null => return None,
+            Value::Object(fields) => fields,
+            other => {
+                self.fail(
+                    "model_type",
+                    &["owner"],
+                    "Input should be a valid dictionary or instance of MemberOwnerCreate",
+                    other.clone(),
+                );
+                return None;
+            }
+        };
+        self.text(&["owner", "name"], fields.get("name"), Some(MAX_NAME));
+        self.text(&["owner", "external_id"], fields.get("external_id"), None);
+        match fields.get("email") {
+            None => {
+                self.fail(
+                    "missing",
+                    &["owner", "email"],
+                    "Field required",
+                    Value::Object(fields.clone()),
+                );
+                None
+            }
+            value => self.email(&["owner", "email"], value, false),
+        }
+    }
+}

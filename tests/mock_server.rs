@@ -1,0 +1,892 @@
+//! Behaviour tests of the mock Polar server (`polar_client::mock`), over real HTTP on 127.0.0.1
+//! with plain reqwest.
+#![cfg(feature = "mock")]
+
+use polar_client::mock::{Fault, MockPolar};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use uuid::Uuid;
+
+/// A reqwest client that does not follow redirects.
+fn client() -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// POSTs a JSON body to the create endpoint with a bearer token.
+async fn create(polar: &MockPolar, token: &str, body: &Value) -> Response {
+    client()
+        .post(format!("{}/v1/customers/", polar.base_url()))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Creates with the organization token and returns status and JSON body.
+async fn create_json(polar: &MockPolar, body: &Value) -> (StatusCode, Value) {
+    let response = create(polar, polar.organization_token(), body).await;
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+/// Sends raw bytes on a fresh connection and returns everything the server sends back.
+async fn raw_exchange(polar: &MockPolar, request: &str) -> String {
+    let address = polar.base_url().trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    // Read until the server has answered with a complete head (and a short body).
+    for _ in 0..50 {
+        let read = tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buffer)).await;
+        match read {
+            Ok(Ok(0)) | Err(_) => break,
+            Ok(Ok(n)) => answer.extend_from_slice(&buffer[..n]),
+            Ok(Err(_)) => break,
+        }
+    }
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn create_answers_with_the_exact_customer_shape_and_headers() {
+    let polar = MockPolar::start().await.unwrap();
+    let response = create(
+        &polar,
+        polar.organization_token(),
+        &json!({
+            "type": "individual",
+            "email": "Customer@Example.org",
+            "name": "John Doe",
+            "external_id": "usr_1337",
+            "tax_id": "91-1144442",
+            "locale": "en-us",
+            "metadata": {"plan": "pro", "seats": 3, "ratio": 0.5, "trial": true},
+            "billing_address": {"country": "us", "state": "ca", "city": "", "line1": "1 Main St"},
+            "misspelt_field": "ignored",
+        }),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let headers = response.headers().clone();
+    assert_eq!(headers["polar-version"], "2026-04");
+    assert_eq!(headers["cache-control"], "private, no-store");
+    assert_eq!(headers["content-type"], "application/json");
+    assert!(!headers["x-request-id"].is_empty());
+    let body: Value = response.json().await.unwrap();
+
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected_keys = vec![
+        "id",
+        "created_at",
+        "modified_at",
+        "metadata",
+        "external_id",
+        "email",
+        "email_verified",
+        "type",
+        "name",
+        "billing_name",
+        "billing_address",
+        "tax_id",
+        "locale",
+        "organization_id",
+        "default_payment_method_id",
+        "deleted_at",
+        "first_user_event_at",
+        "avatar_url",
+    ];
+    let mut sorted_keys = keys.clone();
+    sorted_keys.sort_unstable();
+    expected_keys.sort_unstable();
+    assert_eq!(sorted_keys, expected_keys);
+
+    let id = Uuid::parse_str(body["id"].as_str().unwrap()).unwrap();
+    assert_eq!(id.get_version_num(), 4);
+    let created_at = body["created_at"].as_str().unwrap();
+    assert!(created_at.ends_with('Z'), "{created_at}");
+    assert_eq!(
+        created_at.len(),
+        "2026-01-01T00:00:00.000000Z".len(),
+        "{created_at}"
+    );
+    chrono::DateTime::parse_from_rfc3339(created_at).unwrap();
+    assert_eq!(body["modified_at"], Value::Null);
+    assert_eq!(
+        body["metadata"],
+        json!({"plan": "pro", "seats": 3, "ratio": 0.5, "trial": true})
+    );
+    assert_eq!(body["external_id"], "usr_1337");
+    assert_eq!(body["email"], "Customer@Example.org");
+    assert_eq!(body["email_verified"], false);
+    assert_eq!(body["type"], "individual");
+    assert_eq!(body["name"], "John Doe");
+    assert_eq!(body["billing_name"], "John Doe");
+    assert_eq!(
+        body["billing_address"],
+        json!({"line1": "1 Main St", "line2": null, "postal_code": null, "city": null, "state": "US-CA", "country": "US"})
+    );
+    assert_eq!(body["tax_id"], json!(["911144442", "us_ein"]));
+    assert_eq!(body["locale"], "en-US");
+    assert_eq!(body["organization_id"], polar.organization_id().to_string());
+    assert_eq!(body["default_payment_method_id"], Value::Null);
+    assert_eq!(body["deleted_at"], Value::Null);
+    assert_eq!(body["first_user_event_at"], Value::Null);
+    assert!(body["avatar_url"].as_str().unwrap().starts_with("https://"));
+
+    assert_eq!(polar.customers(), vec![body]);
+}
+
+#[tokio::test]
+async fn empty_strings_become_null_and_type_defaults_to_individual() {
+    let polar = MockPolar::start().await.unwrap();
+    let (status, body) = create_json(
+        &polar,
+        &json!({"email": "a@example.org", "name": "", "external_id": "", "tax_id": ""}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["type"], "individual");
+    for key in [
+        "name",
+        "billing_name",
+        "external_id",
+        "tax_id",
+        "billing_address",
+        "locale",
+    ] {
+        assert_eq!(body[key], Value::Null, "{key}");
+    }
+    assert_eq!(body["metadata"], json!({}));
+}
+
+#[tokio::test]
+async fn post_without_trailing_slash_is_redirected_with_an_absolute_location() {
+    let polar = MockPolar::start().await.unwrap();
+    let response = client()
+        .post(format!("{}/v1/customers?x=1", polar.base_url()))
+        .bearer_auth(polar.organization_token())
+        .json(&json!({"email": "a@example.org"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(
+        response.headers()["location"],
+        format!("{}/v1/customers/?x=1", polar.base_url()).as_str()
+    );
+    assert!(polar.customers().is_empty());
+}
+
+#[tokio::test]
+async fn unknown_routes_are_not_found() {
+    let polar = MockPolar::start().await.unwrap();
+    for (method, path) in [
+        ("GET", "/v1/customers/"),
+        ("GET", "/v1/products/"),
+        ("DELETE", "/v1/customers/external/x"),
+    ] {
+        let response = client()
+            .request(
+                method.parse().unwrap(),
+                format!("{}{path}", polar.base_url()),
+            )
+            .bearer_auth(polar.organization_token())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(
+            response.json::<Value>().await.unwrap(),
+            json!({"detail": "Not Found"})
+        );
+    }
+}
+
+#[tokio::test]
+async fn polar_version_is_echoed_when_supported_and_refused_before_auth_otherwise() {
+    let polar = MockPolar::start().await.unwrap();
+    let url = format!("{}/v1/customers/external/nobody", polar.base_url());
+    for (sent, echoed) in [
+        (None, "2026-04"),
+        (Some(""), "2026-04"),
+        (Some("2026-04"), "2026-04"),
+        (Some("2026-10"), "2026-10"),
+    ] {
+        let mut request = client().get(&url).bearer_auth(polar.organization_token());
+        if let Some(sent) = sent {
+            request = request.header("Polar-Version", sent);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(response.headers()["polar-version"], echoed, "{sent:?}");
+    }
+    for sent in ["2025-01", "latest", "2026-04x"] {
+        let response = client()
+            .get(&url)
+            .bearer_auth("not-a-known-token")
+            .header("Polar-Version", sent)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{sent}");
+        assert!(response.headers().get("polar-version").is_none());
+        assert_eq!(
+            response.json::<Value>().await.unwrap(),
+            json!({"detail": "Not Found"})
+        );
+    }
+}
+
+#[tokio::test]
+async fn missing_empty_or_non_bearer_authorization_is_unauthorized() {
+    let polar = MockPolar::start().await.unwrap();
+    for authorization in [None, Some("Bearer "), Some("Basic dXNlcjpwYXNz"), Some("")] {
+        let mut request = client()
+            .post(format!("{}/v1/customers/", polar.base_url()))
+            .json(&json!({"email": "a@example.org"}));
+        if let Some(authorization) = authorization {
+            request = request.header("Authorization", authorization);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{authorization:?}"
+        );
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            "Bearer realm=\"polar\""
+        );
+        assert_eq!(
+            response.json::<Value>().await.unwrap(),
+            json!({"error": "Unauthorized", "detail": "Unauthorized"})
+        );
+    }
+    assert!(polar.customers().is_empty());
+}
+
+#[tokio::test]
+async fn unknown_token_is_invalid_token_even_before_routing() {
+    let polar = MockPolar::start().await.unwrap();
+    for path in ["/v1/customers/", "/v1/unknown"] {
+        let response = client()
+            .post(format!("{}{path}", polar.base_url()))
+            .bearer_auth("polar_oat_from_production")
+            .json(&json!({"email": "a@example.org"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            challenge.starts_with(
+                "Bearer realm=\"polar\", error=\"invalid_token\", error_description=\""
+            )
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_token");
+        assert_eq!(
+            body["error_description"],
+            "The access token provided is expired, revoked, malformed, or invalid for other reasons."
+        );
+        assert!(body.get("detail").is_none());
+    }
+}
+
+#[tokio::test]
+async fn token_without_write_scope_is_forbidden_to_create() {
+    let polar = MockPolar::builder()
+        .token_without_write_scope("polar_oat_read")
+        .start()
+        .await
+        .unwrap();
+    let response = create(&polar, "polar_oat_read", &json!({"email": "a@example.org"})).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(
+        response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("scope=\"customers:write\"")
+    );
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"],
+        "insufficient_scope"
+    );
+    assert!(polar.customers().is_empty());
+}
+
+#[tokio::test]
+async fn organization_token_must_not_set_organization_id() {
+    let polar = MockPolar::start().await.unwrap();
+    let own = polar.organization_id();
+    let (status, body) = create_json(
+        &polar,
+        &json!({"email": "a@example.org", "organization_id": own}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body,
+        json!({"error": "PolarRequestValidationError", "detail": [{
+            "type": "organization_token",
+            "loc": ["body", "organization_id"],
+            "msg": "Setting organization_id is disallowed when using an organization token.",
+            "input": own.to_string(),
+        }]})
+    );
+}
+
+#[tokio::test]
+async fn personal_token_needs_one_of_its_organizations() {
+    let mine = Uuid::parse_str("8e8f3d2c-6a7b-4c1d-9e0f-1a2b3c4d5e6f").unwrap();
+    let other = Uuid::parse_str("0c8f3d2c-6a7b-4c1d-9e0f-1a2b3c4d5e6f").unwrap();
+    let polar = MockPolar::builder()
+        .personal_token("polar_pat_me", [mine])
+        .start()
+        .await
+        .unwrap();
+
+    let missing = create(&polar, "polar_pat_me", &json!({"email": "a@example.org"})).await;
+    assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let detail = &missing.json::<Value>().await.unwrap()["detail"][0];
+    assert_eq!(detail["type"], "missing");
+    assert_eq!(detail["msg"], "organization_id is required.");
+
+    let foreign = create(
+        &polar,
+        "polar_pat_me",
+        &json!({"email": "a@example.org", "organization_id": other}),
+    )
+    .await;
+    assert_eq!(foreign.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let detail = &foreign.json::<Value>().await.unwrap()["detail"][0];
+    assert_eq!(detail["loc"], json!(["body", "organization_id"]));
+    assert_eq!(detail["msg"], "Organization not found.");
+
+    let created = create(
+        &polar,
+        "polar_pat_me",
+        &json!({"email": "a@example.org", "organization_id": mine}),
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(
+        created.json::<Value>().await.unwrap()["organization_id"],
+        mine.to_string()
+    );
+}
+
+#[tokio::test]
+async fn schema_errors_carry_the_union_tag_and_come_all_at_once() {
+    let polar = MockPolar::start().await.unwrap();
+    let (status, body) = create_json(
+        &polar,
+        &json!({
+            "name": "x".repeat(257),
+            "locale": "english",
+            "metadata": {"": 1, "empty": "", "nested": {"a": 1}},
+            "billing_address": {"country": "RU"},
+            "external_id": "nul\u{0}byte",
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"], "RequestValidationError");
+    let detail = body["detail"].as_array().unwrap();
+    let find = |loc: Value| detail.iter().find(|item| item["loc"] == loc).cloned();
+    let missing = find(json!(["body", "individual", "email"])).unwrap();
+    assert_eq!(missing["type"], "missing");
+    assert_eq!(missing["msg"], "Field required");
+    let long = find(json!(["body", "individual", "name"])).unwrap();
+    assert_eq!(long["type"], "string_too_long");
+    assert_eq!(long["ctx"], json!({"max_length": 256}));
+    assert_eq!(
+        find(json!(["body", "individual", "locale"])).unwrap()["type"],
+        "string_pattern_mismatch"
+    );
+    assert_eq!(
+        find(json!(["body", "individual", "metadata", "", "[key]"])).unwrap()["type"],
+        "string_too_short"
+    );
+    assert_eq!(
+        find(json!(["body", "individual", "metadata", "empty", "str"])).unwrap()["type"],
+        "string_too_short"
+    );
+    assert!(find(json!(["body", "individual", "metadata", "nested", "bool"])).is_some());
+    assert_eq!(
+        find(json!(["body", "individual", "billing_address", "country"])).unwrap()["type"],
+        "literal_error"
+    );
+    let nul = find(json!(["body", "individual", "external_id"])).unwrap();
+    assert!(
+        nul["msg"]
+            .as_str()
+            .unwrap()
+            .contains("This value contains invalid characters")
+    );
+    for item in detail {
+        for key in ["type", "loc", "msg", "input"] {
+            assert!(item.get(key).is_some(), "{item} lacks {key}");
+        }
+    }
+    assert!(polar.customers().is_empty());
+}
+
+#[tokio::test]
+async fn schema_rejects_bad_emails_too_much_metadata_and_unknown_types() {
+    let polar = MockPolar::start().await.unwrap();
+    let (_, body) = create_json(&polar, &json!({"type": "team", "email": "not-an-email"})).await;
+    assert_eq!(body["detail"][0]["loc"], json!(["body", "team", "email"]));
+    assert_eq!(body["detail"][0]["type"], "value_error");
+
+    let metadata: serde_json::Map<String, Value> =
+        (0..51).map(|i| (format!("k{i}"), json!(i))).collect();
+    let (_, body) = create_json(
+        &polar,
+        &json!({"email": "a@example.org", "metadata": metadata}),
+    )
+    .await;
+    assert_eq!(
+        body["detail"][0]["loc"],
+        json!(["body", "individual", "metadata"])
+    );
+    assert_eq!(body["detail"][0]["type"], "too_long");
+
+    let (status, body) = create_json(
+        &polar,
+        &json!({"type": "company", "email": "a@example.org"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["detail"][0]["type"], "union_tag_invalid");
+    assert_eq!(body["detail"][0]["loc"], json!(["body"]));
+    assert!(polar.customers().is_empty());
+}
+
+#[tokio::test]
+async fn bodies_that_are_not_json_are_refused() {
+    let polar = MockPolar::start().await.unwrap();
+    let url = format!("{}/v1/customers/", polar.base_url());
+    let form = client()
+        .post(&url)
+        .bearer_auth(polar.organization_token())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("email=a%40example.org")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = form.json().await.unwrap();
+    assert_eq!(body["error"], "RequestValidationError");
+    assert_eq!(body["detail"][0]["type"], "model_attributes_type");
+
+    let broken = client()
+        .post(&url)
+        .bearer_auth(polar.organization_token())
+        .header("Content-Type", "application/json")
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = broken.json().await.unwrap();
+    assert_eq!(body["detail"][0]["type"], "json_invalid");
+    assert_eq!(body["detail"][0]["loc"][0], "body");
+}
+
+#[tokio::test]
+async fn team_needs_an_email_or_an_owner_with_one() {
+    let polar = MockPolar::start().await.unwrap();
+    let (status, body) = create_json(&polar, &json!({"type": "team", "name": "Acme"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"], "PolarRequestValidationError");
+    assert_eq!(body["detail"][0]["loc"], json!(["body", "team"]));
+    assert!(
+        body["detail"][0]["msg"]
+            .as_str()
+            .unwrap()
+            .starts_with("An owner with an email address is required")
+    );
+
+    let (status, body) = create_json(
+        &polar,
+        &json!({"type": "team", "name": "Acme", "owner": {"email": "owner@example.org"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["type"], "team");
+    assert_eq!(body["email"], Value::Null);
+    assert_eq!(body["avatar_url"], Value::Null);
+}
+
+#[tokio::test]
+async fn duplicates_are_unprocessable_not_conflicts_and_email_ignores_case() {
+    let polar = MockPolar::start().await.unwrap();
+    let (status, _) = create_json(
+        &polar,
+        &json!({"email": "dup@example.org", "external_id": "usr_1"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let (status, body) = create_json(&polar, &json!({"email": "DUP@Example.ORG"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body,
+        json!({"error": "PolarRequestValidationError", "detail": [{
+            "type": "value_error",
+            "loc": ["body", "email"],
+            "msg": "A customer with this email address already exists.",
+            "input": "DUP@Example.ORG",
+        }]})
+    );
+
+    let (_, body) = create_json(
+        &polar,
+        &json!({"email": "other@example.org", "external_id": "usr_1"}),
+    )
+    .await;
+    assert_eq!(body["detail"][0]["loc"], json!(["body", "external_id"]));
+    assert_eq!(
+        body["detail"][0]["msg"],
+        "A customer with this external ID already exists."
+    );
+
+    let (_, body) = create_json(
+        &polar,
+        &json!({"email": "dup@example.org", "external_id": "usr_1"}),
+    )
+    .await;
+    let locs: Vec<&Value> = body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| &item["loc"])
+        .collect();
+    assert_eq!(
+        locs,
+        [&json!(["body", "email"]), &json!(["body", "external_id"])]
+    );
+    assert_eq!(polar.customers().len(), 1);
+}
+
+#[tokio::test]
+async fn tax_id_needs_a_billing_country_and_a_valid_value() {
+    let polar = MockPolar::start().await.unwrap();
+    let (status, body) = create_json(
+        &polar,
+        &json!({"email": "a@example.org", "tax_id": "911144442"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["detail"],
+        json!([{"type": "missing", "loc": ["body", "billing_address"], "msg": "Country is required to validate tax ID.", "input": null}])
+    );
+    let (_, body) = create_json(
+        &polar,
+        &json!({"email": "a@example.org", "tax_id": "12", "billing_address": {"country": "US"}}),
+    )
+    .await;
+    assert_eq!(body["detail"][0]["type"], "invalid");
+    let (status, body) = create_json(
+        &polar,
+        &json!({"email": "a@example.org", "tax_id": "FR61954506077", "billing_address": {"country": "FR"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["tax_id"], json!(["FR61954506077", "eu_vat"]));
+}
+
+#[tokio::test]
+async fn lookup_by_external_id_finds_the_stored_customer() {
+    let polar = MockPolar::start().await.unwrap();
+    let (_, created) = create_json(
+        &polar,
+        &json!({"email": "a@example.org", "external_id": "usr 1/é"}),
+    )
+    .await;
+    let url = |id: &str| format!("{}/v1/customers/external/{id}", polar.base_url());
+
+    let found = client()
+        .get(url("usr%201%2F%C3%A9"))
+        .bearer_auth(polar.organization_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.status(), StatusCode::OK);
+    assert_eq!(found.json::<Value>().await.unwrap(), created);
+
+    let absent = client()
+        .get(url("usr_2"))
+        .bearer_auth(polar.organization_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(absent.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        absent.json::<Value>().await.unwrap(),
+        json!({"error": "ResourceNotFound", "detail": "Not found"})
+    );
+
+    let anonymous = client().get(url("usr_2")).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn chunked_post_gets_length_required_and_huge_declared_length_gets_too_large() {
+    let polar = MockPolar::start().await.unwrap();
+    let chunked = raw_exchange(
+        &polar,
+        "POST /v1/customers/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    )
+    .await;
+    assert!(chunked.starts_with("HTTP/1.1 411"), "{chunked}");
+    assert!(
+        chunked.contains("\"error\":\"LengthRequired\""),
+        "{chunked}"
+    );
+
+    let huge = raw_exchange(
+        &polar,
+        "POST /v1/customers/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 10485761\r\n\r\n{",
+    )
+    .await;
+    assert!(huge.starts_with("HTTP/1.1 413"), "{huge}");
+    assert!(huge.contains("\"error\":\"RequestBodyTooLarge\""), "{huge}");
+    assert!(polar.customers().is_empty());
+}
+
+#[tokio::test]
+async fn rate_limited_fault_answers_an_empty_429_and_stores_nothing() {
+    let polar = MockPolar::start().await.unwrap();
+    polar.fail_next(
+        2,
+        Fault::RateLimited {
+            retry_after: Duration::from_millis(1500),
+        },
+    );
+    for _ in 0..2 {
+        let response = create(
+            &polar,
+            polar.organization_token(),
+            &json!({"email": "a@example.org"}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()["retry-after"], "2");
+        assert!(response.headers().get("content-type").is_none());
+        assert!(
+            response
+                .headers()
+                .keys()
+                .all(|name| !name.as_str().starts_with("x-ratelimit"))
+        );
+        assert!(response.bytes().await.unwrap().is_empty());
+    }
+    assert!(polar.customers().is_empty());
+    let (status, _) = create_json(&polar, &json!({"email": "a@example.org"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn server_error_and_proxy_page_faults() {
+    let polar = MockPolar::start().await.unwrap();
+    polar.fail_next(1, Fault::ServerError { status: 503 });
+    polar.fail_next(1, Fault::ProxyErrorPage { status: 502 });
+    let first = create(
+        &polar,
+        polar.organization_token(),
+        &json!({"email": "a@example.org"}),
+    )
+    .await;
+    assert_eq!(first.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(first.json::<Value>().await.is_ok());
+    let second = create(
+        &polar,
+        polar.organization_token(),
+        &json!({"email": "a@example.org"}),
+    )
+    .await;
+    assert_eq!(second.status(), StatusCode::BAD_GATEWAY);
+    assert!(
+        second.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(second.headers().get("polar-version").is_none());
+    assert!(second.text().await.unwrap().contains("502 Bad Gateway"));
+    assert!(polar.customers().is_empty());
+}
+
+#[tokio::test]
+async fn drop_before_store_closes_the_connection_and_stores_nothing() {
+    let polar = MockPolar::start().await.unwrap();
+    polar.fail_next(1, Fault::DropBeforeStore);
+    let result = client()
+        .post(format!("{}/v1/customers/", polar.base_url()))
+        .bearer_auth(polar.organization_token())
+        .json(&json!({"email": "a@example.org"}))
+        .send()
+        .await;
+    let error = result.unwrap_err();
+    assert!(
+        error.is_request() || error.is_connect() || error.is_body(),
+        "{error:?}"
+    );
+    assert!(polar.customers().is_empty());
+    assert_eq!(polar.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn drop_after_store_loses_the_answer_but_keeps_the_customer() {
+    let polar = MockPolar::start().await.unwrap();
+    polar.fail_next(1, Fault::DropAfterStore);
+    let result = client()
+        .post(format!("{}/v1/customers/", polar.base_url()))
+        .bearer_auth(polar.organization_token())
+        .json(&json!({"email": "lost@example.org"}))
+        .send()
+        .await;
+    assert!(result.is_err());
+    assert_eq!(polar.customers().len(), 1);
+    let (status, body) = create_json(&polar, &json!({"email": "lost@example.org"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["detail"][0]["msg"],
+        "A customer with this email address already exists."
+    );
+}
+
+#[tokio::test]
+async fn truncated_body_fault_sends_headers_then_part_of_the_body() {
+    let polar = MockPolar::start().await.unwrap();
+    polar.fail_next(1, Fault::TruncatedBody);
+    let response = create(
+        &polar,
+        polar.organization_token(),
+        &json!({"email": "a@example.org"}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let error = response.bytes().await.unwrap_err();
+    assert!(error.is_body() || error.is_decode(), "{error:?}");
+    assert_eq!(polar.customers().len(), 1);
+}
+
+#[tokio::test]
+async fn delay_fault_answers_normally_after_the_delay() {
+    let polar = MockPolar::start().await.unwrap();
+    polar.fail_next(1, Fault::Delay(Duration::from_millis(300)));
+    let started = Instant::now();
+    let (status, _) = create_json(&polar, &json!({"email": "a@example.org"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let started = Instant::now();
+    let (status, _) = create_json(&polar, &json!({"email": "b@example.org"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(started.elapsed() < Duration::from_millis(300));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_creates_with_the_same_email_store_exactly_one() {
+    let polar = MockPolar::start().await.unwrap();
+    let http = client();
+    let url = format!("{}/v1/customers/", polar.base_url());
+    let sends = (0..16).map(|i| {
+        let request = http
+            .post(&url)
+            .bearer_auth(polar.organization_token())
+            .json(
+                &json!({"email": if i % 2 == 0 { "race@example.org" } else { "RACE@example.org" }}),
+            );
+        tokio::spawn(async move { request.send().await.unwrap().status() })
+    });
+    let mut created = 0;
+    let mut duplicates = 0;
+    for send in sends.collect::<Vec<_>>() {
+        match send.await.unwrap() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::UNPROCESSABLE_ENTITY => duplicates += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!((created, duplicates), (1, 15));
+    assert_eq!(polar.customers().len(), 1);
+}
+
+#[tokio::test]
+async fn requests_are_recorded_in_order_with_headers_and_body_and_debug_hides_the_token() {
+    let polar = MockPolar::start().await.unwrap();
+    create(
+        &polar,
+        polar.organization_token(),
+        &json!({"email": "a@example.org"}),
+    )
+    .await;
+    client()
+        .get(format!("{}/v1/customers/external/x?y=1", polar.base_url()))
+        .send()
+        .await
+        .unwrap();
+    let requests = polar.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        (requests[0].method.as_str(), requests[0].path.as_str()),
+        ("POST", "/v1/customers/")
+    );
+    assert_eq!(
+        requests[0].header("AUTHORIZATION"),
+        Some(format!("Bearer {}", polar.organization_token()).as_str())
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&requests[0].body).unwrap(),
+        json!({"email": "a@example.org"})
+    );
+    assert_eq!(
+        (requests[1].method.as_str(), requests[1].path.as_str()),
+        ("GET", "/v1/customers/external/x?y=1")
+    );
+    assert!(!format!("{:?}", requests[0]).contains(polar.organization_token()));
+    assert!(!format!("{polar:?}").contains(polar.organization_token()));
+}
+
+#[tokio::test]
+async fn dropping_the_mock_closes_its_port() {
+    let polar = MockPolar::builder()
+        .organization_token("polar_oat_custom")
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(polar.organization_token(), "polar_oat_custom");
+    let address = polar.base_url().trim_start_matches("http://").to_owned();
+    TcpStream::connect(&address).await.unwrap();
+    drop(polar);
+    let mut refused = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        if TcpStream::connect(&address).await.is_err() {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "the listener outlived the MockPolar");
+}
