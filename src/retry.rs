@@ -109,6 +109,11 @@ impl RetryPolicy {
         self
     }
 
+    /// The time budget of a whole call, all attempts and waits included.
+    pub(crate) fn deadline(&self) -> Duration {
+        self.overall_deadline
+    }
+
     /// The exponential backoff before attempt `attempt + 1`, without jitter:
     /// `initial_backoff * 2^(attempt - 1)`, capped at `max_backoff`, never overflowing.
     fn nominal_backoff(&self, attempt: u32) -> Duration {
