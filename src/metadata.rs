@@ -1,8 +1,9 @@
 //! [`MetadataValue`]: one value of a customer's metadata, in requests and responses alike.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use serde::de::{Deserializer, Error as _};
+use serde::de::{Deserializer, Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::loose::Loose;
@@ -86,15 +87,31 @@ impl<'de> Deserialize<'de> for MetadataValue {
 pub(crate) fn lenient_map<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<BTreeMap<String, MetadataValue>, D::Error> {
-    let entries = Option::<BTreeMap<String, Loose>>::deserialize(deserializer)?;
-    Ok(entries
-        .into_iter()
-        .flatten()
-        .filter_map(|(key, value)| match value {
-            Loose::Scalar(value) => Some((key, value)),
-            Loose::Null | Loose::List(_) | Loose::Object => None,
-        })
-        .collect())
+    deserializer.deserialize_any(LenientMap)
+}
+
+struct LenientMap;
+
+impl<'de> Visitor<'de> for LenientMap {
+    type Value = BTreeMap<String, MetadataValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a metadata object")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(BTreeMap::new())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries = BTreeMap::new();
+        while let Some((key, value)) = map.next_entry::<String, Loose>()? {
+            if let Loose::Scalar(value) = value {
+                entries.insert(key, value);
+            }
+        }
+        Ok(entries)
+    }
 }
 
 impl From<String> for MetadataValue {
