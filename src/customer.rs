@@ -1,1 +1,229 @@
-//! (placeholder: filled in by its owner)
+//! [`Customer`]: the customer Polar returns, decoded so that anything Polar adds later still reads.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::open_enum::{FromWire, open_enum};
+use crate::{Address, MetadataValue, TaxId};
+
+open_enum! {
+    /// Whether a customer is a single person or a team (Polar's `type` field).
+    ///
+    /// A type this crate does not know yet decodes as [`CustomerKind::Other`]. A response without a
+    /// `type` reads as [`CustomerKind::Individual`], the server's default.
+    pub enum CustomerKind ("A customer of type") {
+        Individual => "individual",
+        Team => "team",
+    }
+    /// A customer type this version of the crate does not know, exactly as Polar sent it.
+    Other
+}
+
+// The enum comes from `open_enum!`, which cannot mark a `#[default]` variant.
+#[allow(clippy::derivable_impls)]
+impl Default for CustomerKind {
+    fn default() -> Self {
+        Self::Individual
+    }
+}
+
+impl FromWire for CustomerKind {
+    const EXPECTING: &'static str = "a customer type string";
+
+    fn from_wire(code: &str) -> Self {
+        Self::known(code).unwrap_or_else(|| Self::Other(code.to_owned()))
+    }
+}
+
+/// A customer as Polar returns it (an individual or a team).
+///
+/// Decoding is lenient so that a customer Polar created never turns into an error on our side:
+/// - required: `id`, `created_at` (RFC 3339) and `organization_id` — every Polar customer has them,
+///   and a body without them is not a customer;
+/// - every other field may be missing or `null` (strings and timestamps read as `None`, `metadata` as
+///   empty, `email_verified` as `false`, `type` as individual);
+/// - unknown fields are ignored; unknown countries, tax-id formats and customer types read as
+///   `Other(..)` values;
+/// - a `tax_id` that is not a `[value, format]` pair of strings reads as `None`;
+/// - metadata entries whose value is not a string, number or boolean (`null`, arrays, objects) are
+///   skipped.
+///
+/// `Serialize` writes Polar's JSON shape back, so a stored customer decodes again.
+///
+/// ```
+/// use polar_client::{Customer, CustomerKind};
+///
+/// let customer: Customer = serde_json::from_str(r#"{
+///     "id": "992fae2a-2a17-4b7a-8d9e-e287cf90131b",
+///     "created_at": "2026-04-01T10:00:00.123456Z",
+///     "organization_id": "1dbfc517-0bbf-4301-9ba8-555ca42b9737",
+///     "type": "individual",
+///     "email": "customer@example.com",
+///     "tax_id": ["911144442", "us_ein"]
+/// }"#)?;
+/// assert_eq!(customer.email(), Some("customer@example.com"));
+/// assert_eq!(customer.kind(), &CustomerKind::Individual);
+/// assert_eq!(customer.tax_id().map(|t| t.value()), Some("911144442"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    id: String,
+    created_at: DateTime<Utc>,
+    #[serde(default)]
+    modified_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::metadata::lenient_map")]
+    metadata: BTreeMap<String, MetadataValue>,
+    #[serde(default)]
+    external_id: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default, deserialize_with = "null_as_false")]
+    email_verified: bool,
+    #[serde(rename = "type", default)]
+    kind: CustomerKind,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    billing_name: Option<String>,
+    #[serde(default)]
+    billing_address: Option<Address>,
+    #[serde(default, deserialize_with = "crate::tax_id::lenient")]
+    tax_id: Option<TaxId>,
+    #[serde(default)]
+    locale: Option<String>,
+    organization_id: String,
+    #[serde(default)]
+    default_payment_method_id: Option<String>,
+    #[serde(default)]
+    deleted_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    first_user_event_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    avatar_url: Option<String>,
+    #[serde(skip)]
+    recovered: bool,
+}
+
+fn null_as_false<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(deserializer)?.unwrap_or(false))
+}
+
+impl Customer {
+    /// The customer's ID in Polar (a UUID string).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The email address; `None` for a team customer created without one.
+    pub fn email(&self) -> Option<&str> {
+        self.email.as_deref()
+    }
+
+    /// Whether the email address is verified (it becomes verified when the customer uses the portal).
+    pub fn email_verified(&self) -> bool {
+        self.email_verified
+    }
+
+    /// The customer's name.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The name for invoices; Polar falls back to [`Customer::name`] when it was not set.
+    pub fn billing_name(&self) -> Option<&str> {
+        self.billing_name.as_deref()
+    }
+
+    /// The ID of this customer in your system, if you gave one.
+    pub fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
+    /// The metadata key/value pairs (sorted by key).
+    pub fn metadata(&self) -> &BTreeMap<String, MetadataValue> {
+        &self.metadata
+    }
+
+    /// When the customer was created.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
+    /// When the customer was last modified; `None` right after creation.
+    pub fn modified_at(&self) -> Option<DateTime<Utc>> {
+        self.modified_at
+    }
+
+    /// When the customer was soft-deleted, if it was.
+    pub fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.deleted_at
+    }
+
+    /// When the first event for this customer was ingested; can predate [`Customer::created_at`].
+    pub fn first_user_event_at(&self) -> Option<DateTime<Utc>> {
+        self.first_user_event_at
+    }
+
+    /// Individual, team, or a type this crate does not know yet.
+    pub fn kind(&self) -> &CustomerKind {
+        &self.kind
+    }
+
+    /// Whether this is a team customer.
+    pub fn is_team(&self) -> bool {
+        self.kind == CustomerKind::Team
+    }
+
+    /// Whether this is an individual customer.
+    pub fn is_individual(&self) -> bool {
+        self.kind == CustomerKind::Individual
+    }
+
+    /// The billing address, if one is set.
+    pub fn billing_address(&self) -> Option<&Address> {
+        self.billing_address.as_ref()
+    }
+
+    /// The tax ID with its format, if one is set (and was in the expected `[value, format]` shape).
+    pub fn tax_id(&self) -> Option<&TaxId> {
+        self.tax_id.as_ref()
+    }
+
+    /// The locale as Polar normalised it (may differ from what was sent, e.g. `en-us` → `en-US`).
+    pub fn locale(&self) -> Option<&str> {
+        self.locale.as_deref()
+    }
+
+    /// The ID of the organization that owns the customer.
+    pub fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+
+    /// The avatar image URL (Gravatar or logo), if any.
+    pub fn avatar_url(&self) -> Option<&str> {
+        self.avatar_url.as_deref()
+    }
+
+    /// The ID of the customer's default payment method, if any.
+    pub fn default_payment_method_id(&self) -> Option<&str> {
+        self.default_payment_method_id.as_deref()
+    }
+
+    /// True when the create call did not get this customer from Polar's `201` answer but found it by
+    /// its `external_id`, because a retried request found that an earlier attempt (whose answer was
+    /// lost) had already created it. The customer is the real one either way; fields you sent are
+    /// as the first attempt stored them.
+    pub fn was_recovered(&self) -> bool {
+        self.recovered
+    }
+
+    /// Marks the customer as found by lookup after a retried create (see [`Customer::was_recovered`]).
+    // Used by the client's create-with-retry path (integrator).
+    #[allow(dead_code)]
+    pub(crate) fn mark_recovered(&mut self) {
+        self.recovered = true;
+    }
+}
