@@ -4,6 +4,7 @@
 
 mod customer;
 mod error;
+mod generated;
 mod new_customer;
 mod retry;
 mod validate;

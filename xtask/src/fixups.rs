@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-use crate::select::METHODS;
+use crate::select::{METHODS, reachable};
 use crate::walk::{Site, escape, for_each_schema};
 
 /// Where each fix-up fired, by fix-up name.
@@ -13,10 +13,11 @@ pub type Fired = BTreeMap<String, Vec<String>>;
 
 /// Applies every fix-up in order and reports where each fired (empty ones are left out).
 pub fn apply_all(doc: &mut Value) -> Fired {
-    let steps: [(&str, fn(&mut Value) -> Vec<String>); 5] = [
+    let steps: [(&str, fn(&mut Value) -> Vec<String>); 6] = [
         ("colliding-enum-to-string", colliding_enums),
         ("drop-deep-object-params", deep_object_params),
         ("merge-responses", merge_responses),
+        ("nullable-response-fields-optional", relax_nullable_required),
         ("any-of-to-one-of", any_of_to_one_of),
         ("drop-ambiguous-titles", dedupe_titles),
     ];
@@ -242,6 +243,54 @@ fn synthetic_name(label: &str, schemas: &[&Value]) -> String {
     }
 }
 
+/// In schemas used only by responses, a `nullable` field stops being `required`: typify would make
+/// a missing key a decode error (`deserialize_with = Option::deserialize`), so a customer from an
+/// older or newer server (or the docs' own example, which omits `billing_name`) would fail to decode.
+/// Request schemas are left alone: there an explicit `null` may matter.
+pub fn relax_nullable_required(doc: &mut Value) -> Vec<String> {
+    let (mut requests, mut responses) = (Vec::new(), Vec::new());
+    for_each_operation(doc, &mut |_, op| {
+        requests.extend(op.get("requestBody").cloned());
+        requests.extend(op.get("parameters").cloned());
+        responses.extend(op.get("responses").cloned());
+    });
+    let request_refs = reachable(doc, &Value::Array(requests));
+    let response_only: Vec<String> = reachable(doc, &Value::Array(responses))
+        .difference(&request_refs)
+        .filter_map(|r| r.strip_prefix('#').map(|p| format!("{p}/")))
+        .collect();
+    let mut fired = Vec::new();
+    for_each_schema(doc, &mut |path, _, schema| {
+        if !response_only
+            .iter()
+            .any(|prefix| format!("{path}/").starts_with(prefix.as_str()))
+        {
+            return;
+        }
+        let nullable: BTreeSet<String> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(_, p)| p.get("nullable") == Some(&json!(true)))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
+            required.retain(|r| {
+                let relax = r.as_str().is_some_and(|r| nullable.contains(r));
+                if relax {
+                    fired.push(format!(
+                        "{path}/properties/{}",
+                        r.as_str().map(escape).unwrap_or_default()
+                    ));
+                }
+                !relax
+            });
+        }
+    });
+    fired
+}
+
 /// `anyOf` → `oneOf`: typify turns `anyOf` into a struct of flattened `Option`s that fails at runtime.
 pub fn any_of_to_one_of(doc: &mut Value) -> Vec<String> {
     let mut fired = Vec::new();
@@ -257,15 +306,32 @@ pub fn any_of_to_one_of(doc: &mut Value) -> Vec<String> {
     fired
 }
 
+/// Names the generated module already uses (progenitor's `Error`, `Client`, …) or that read like
+/// std types; an inline title equal to one of them is dropped too.
+const RESERVED_NAMES: &[&str] = &[
+    "Error",
+    "Client",
+    "ResponseValue",
+    "ByteStream",
+    "Result",
+    "Option",
+    "String",
+    "Vec",
+    "Box",
+    "Value",
+];
+
 /// Drops inline `title`s that typify would use as a type name for different schemas (or that clash
-/// with a component name): typify reuses the first type registered under a name, so `CustomerTeam.type`
-/// silently got the individual-only enum.
+/// with a component or reserved name): typify reuses the first type registered under a name, so
+/// `CustomerTeam.type` silently got the individual-only enum.
 pub fn dedupe_titles(doc: &mut Value) -> Vec<String> {
-    let components: BTreeSet<String> = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .map(|s| s.keys().map(|k| ident_key(k)).collect())
-        .unwrap_or_default();
+    let mut taken: BTreeSet<String> = RESERVED_NAMES.iter().map(|n| ident_key(n)).collect();
+    taken.extend(
+        doc.pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|s| s.keys().map(|k| ident_key(k))),
+    );
     let mut seen: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for_each_schema(doc, &mut |_, site, schema| {
         if let (Site::Inline, Some(title)) = (site, schema.get("title").and_then(Value::as_str)) {
@@ -276,9 +342,7 @@ pub fn dedupe_titles(doc: &mut Value) -> Vec<String> {
     });
     let ambiguous: BTreeSet<String> = seen
         .into_iter()
-        .filter(|(key, schemas)| {
-            components.contains(key) || schemas.iter().any(|s| s != &schemas[0])
-        })
+        .filter(|(key, schemas)| taken.contains(key) || schemas.iter().any(|s| s != &schemas[0]))
         .map(|(key, _)| key)
         .collect();
     let mut fired = Vec::new();
@@ -370,6 +434,28 @@ mod tests {
     }
 
     #[test]
+    fn nullable_required_fields_become_optional_in_response_only_schemas() {
+        let body = |name: &str| json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
+        let mut doc = json!({"paths": {"/c": {"post": {"operationId": "c:create", "requestBody": body("In"),
+                                                  "responses": {"201": body("Out")}}}},
+        "components": {"schemas": {
+            "In": {"required": ["a"], "properties": {"a": {"type": "string", "nullable": true}}},
+            "Out": {"required": ["a", "b"], "properties": {"a": {"type": "string", "nullable": true},
+                                                      "b": {"type": "string"}}}
+        }}});
+        let fired = relax_nullable_required(&mut doc);
+        assert_eq!(fired, ["/components/schemas/Out/properties/a"]);
+        assert_eq!(
+            doc.pointer("/components/schemas/Out/required"),
+            Some(&json!(["b"]))
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/In/required"),
+            Some(&json!(["a"]))
+        );
+    }
+
+    #[test]
     fn any_of_becomes_one_of() {
         let mut doc =
             doc_with_schemas(json!({"V": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}));
@@ -387,11 +473,16 @@ mod tests {
                                           "same": {"type": "string", "enum": ["a"], "title": "Same"}}},
             "Team": {"properties": {"type": {"type": "string", "enum": ["team"], "title": "Type"},
                                     "same": {"type": "string", "enum": ["a"], "title": "Same"},
-                                    "clash": {"type": "object", "title": "Individual"}},
+                                    "clash": {"type": "object", "title": "Individual"},
+                                    "error": {"type": "string", "enum": ["E"], "title": "Error"}},
                      "title": "Team"}
         }));
         let fired = dedupe_titles(&mut doc);
-        assert_eq!(fired.len(), 3, "{fired:?}");
+        assert_eq!(fired.len(), 4, "{fired:?}");
+        assert!(
+            doc.pointer("/components/schemas/Team/properties/error/title")
+                .is_none()
+        );
         assert!(
             doc.pointer("/components/schemas/Individual/properties/type/title")
                 .is_none()

@@ -110,20 +110,7 @@ fn keep_used_tags(doc: &mut Value) {
 
 /// Removes every component (other than security schemes) not reachable from `paths`.
 pub fn prune_components(doc: &mut Value) {
-    let mut reached: BTreeSet<String> = BTreeSet::new();
-    let mut queue: Vec<String> = Vec::new();
-    collect_refs(doc.get("paths").unwrap_or(&Value::Null), &mut queue);
-    while let Some(reference) = queue.pop() {
-        if !reached.insert(reference.clone()) {
-            continue;
-        }
-        let target = reference
-            .strip_prefix('#')
-            .and_then(|pointer| doc.pointer(pointer));
-        if let Some(target) = target {
-            collect_refs(target, &mut queue);
-        }
-    }
+    let reached = reachable(doc, doc.get("paths").unwrap_or(&Value::Null));
     let Some(components) = doc.get_mut("components").and_then(Value::as_object_mut) else {
         return;
     };
@@ -141,6 +128,25 @@ pub fn prune_components(doc: &mut Value) {
         }
     }
     components.retain(|_, entries| entries.as_object().is_none_or(|e| !e.is_empty()));
+}
+
+/// Every `$ref` reachable from `start`, following references through `doc`.
+pub fn reachable(doc: &Value, start: &Value) -> BTreeSet<String> {
+    let mut reached = BTreeSet::new();
+    let mut queue = Vec::new();
+    collect_refs(start, &mut queue);
+    while let Some(reference) = queue.pop() {
+        if !reached.insert(reference.clone()) {
+            continue;
+        }
+        if let Some(target) = reference
+            .strip_prefix('#')
+            .and_then(|pointer| doc.pointer(pointer))
+        {
+            collect_refs(target, &mut queue);
+        }
+    }
+    reached
 }
 
 /// Pushes every `$ref` string found anywhere under `value`.
