@@ -15,3 +15,6 @@ include!(concat!(env!("OUT_DIR"), "/polar_generated.rs"));
 // Placeholder so the `HooksMode::Expected` assertion holds while this branch builds alone; the
 // integrator replaces it with the real hooks in src/hooks.rs.
 impl progenitor_client::ClientHooks for Client {}
+
+#[cfg(test)]
+mod tests;
