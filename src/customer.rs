@@ -221,8 +221,6 @@ impl Customer {
     }
 
     /// Marks the customer as found by lookup after a retried create (see [`Customer::was_recovered`]).
-    // Used by the client's create-with-retry path (integrator).
-    #[allow(dead_code)]
     pub(crate) fn mark_recovered(&mut self) {
         self.recovered = true;
     }

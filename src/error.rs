@@ -463,8 +463,6 @@ impl ErrorBody {
 ///
 /// `requested_version` is the `Polar-Version` the request carried, named in
 /// [`Error::UnsupportedApiVersion`].
-// Used by the client's send loop (integration step); only tests use it on this branch.
-#[allow(dead_code)]
 pub(crate) fn classify_response(
     status: u16,
     headers: &HeaderMap,
@@ -571,8 +569,6 @@ fn forbidden_reason(parsed: &ErrorBody, headers: &HeaderMap) -> ForbiddenReason 
 ///
 /// A connect error never reached the server, whatever `may_have_reached_server` says; a timeout
 /// becomes [`Error::Timeout`] with `per_attempt_timeout` as its limit.
-// Used by the client's send loop (integration step); only tests use it on this branch.
-#[allow(dead_code)]
 pub(crate) fn classify_transport(
     err: reqwest::Error,
     may_have_reached_server: bool,
@@ -593,8 +589,6 @@ pub(crate) fn classify_transport(
 }
 
 /// A successful answer whose body could not be decoded.
-// Used by the client's send loop (integration step); only tests use it on this branch.
-#[allow(dead_code)]
 pub(crate) fn invalid_response(status: u16, body: Bytes, source: serde_json::Error) -> Error {
     Error::InvalidResponse {
         status,

@@ -3,27 +3,36 @@
 #![deny(missing_docs)]
 
 mod address;
+mod call;
+mod client;
 mod country;
 mod customer;
+mod customers;
 mod error;
+mod generated;
+mod hooks;
 mod loose;
 mod metadata;
 mod new_customer;
 mod open_enum;
+mod request;
 mod retry;
 mod tax_id;
 mod validate;
-
-pub use error::{AuthFailure, Error, FieldError, ForbiddenReason, ValidationKind};
-pub use retry::RetryPolicy;
 
 #[cfg(feature = "mock")]
 pub mod mock;
 
 pub use address::Address;
+pub use client::{
+    ACCESS_TOKEN_ENV, DEFAULT_API_VERSION, DEFAULT_TIMEOUT, Polar, PolarBuilder, Server,
+};
 pub use country::{Country, ParseCountryError};
 pub use customer::{Customer, CustomerKind};
+pub use customers::Customers;
+pub use error::{AuthFailure, Error, FieldError, ForbiddenReason, ValidationKind};
 pub use metadata::MetadataValue;
 pub use new_customer::{NewCustomer, Owner};
+pub use retry::RetryPolicy;
 pub use tax_id::{TaxId, TaxIdFormat};
 pub use validate::InputProblem;

@@ -201,8 +201,6 @@ impl NewCustomer {
 
     /// Whether Polar deduplicates this body (it has an email or an external ID), so that re-sending
     /// it after an ambiguous failure cannot create a second customer.
-    // Used by the retry layer (integrator).
-    #[allow(dead_code)]
     pub(crate) fn has_dedup_key(&self) -> bool {
         let set = |field: &Option<String>| field.as_deref().is_some_and(|s| !s.is_empty());
         set(&self.email) || set(&self.external_id)

@@ -140,8 +140,6 @@ fn equal_jitter(nominal: Duration, unit: f64) -> Duration {
 }
 
 /// What happened on one attempt, as the network loop saw it.
-// Used by the client's send loop (integration step); only tests use it on this branch.
-#[allow(dead_code)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum AttemptOutcome {
     /// The server answered with this status (and `Retry-After`, parsed, when present).
@@ -156,8 +154,6 @@ pub(crate) enum AttemptOutcome {
 }
 
 /// Where the request stands when its latest attempt ended.
-// Used by the client's send loop (integration step); only tests use it on this branch.
-#[allow(dead_code)]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct AttemptContext {
     /// The attempt just made, 1-based.
@@ -170,8 +166,6 @@ pub(crate) struct AttemptContext {
 }
 
 /// What the network loop does next.
-// Used by the client's send loop (integration step); only tests use it on this branch.
-#[allow(dead_code)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Decision {
     /// Stop and hand this attempt's outcome to the caller.
@@ -217,8 +211,6 @@ fn verdict(outcome: &AttemptOutcome, replay_safe: bool) -> Verdict {
 /// number in `[0, 1)` (`fastrand::f64` in production, a constant in tests). A server-sent
 /// `Retry-After` is honoured exactly when it is within [`RetryPolicy::max_retry_after`]; above it
 /// the attempt is final.
-// Used by the client's send loop (integration step); only tests use it on this branch.
-#[allow(dead_code)]
 pub(crate) fn decide(
     policy: &RetryPolicy,
     outcome: &AttemptOutcome,
@@ -255,8 +247,6 @@ pub(crate) fn decide(
 ///
 /// A date in the past means "now" (zero). Anything else — negative numbers, fractions, garbage —
 /// gives `None`, which the retry loop treats like a missing header.
-// Used by error classification (429) and by the client's send loop.
-#[allow(dead_code)]
 pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {

@@ -58,8 +58,6 @@ pub(crate) enum TokenKind {
 
 impl TokenKind {
     /// Classifies a token by its prefix (the token itself is not kept).
-    // Used by the client before each create (integrator).
-    #[allow(dead_code)]
     pub(crate) fn of(token: &str) -> Self {
         if token.starts_with("polar_oat_") {
             Self::Organization

@@ -1,0 +1,143 @@
+//! Customer operations: validate, send through the generated client, classify, recover a lost create.
+
+use std::time::Duration;
+
+use progenitor_client::{Error as GeneratedError, ResponseValue};
+use serde::de::DeserializeOwned;
+
+use crate::call::{Call, Report};
+use crate::client::Polar;
+use crate::customer::Customer;
+use crate::error::{Error, classify_transport, invalid_response};
+use crate::new_customer::NewCustomer;
+use crate::validate::validate;
+
+/// Customer operations of one [`Polar`] client, from [`Polar::customers`].
+#[derive(Debug, Clone, Copy)]
+pub struct Customers<'a> {
+    polar: &'a Polar,
+}
+
+impl<'a> Customers<'a> {
+    pub(crate) fn new(polar: &'a Polar) -> Self {
+        Self { polar }
+    }
+
+    /// Creates a customer, retrying what is safe to retry and never creating it twice.
+    ///
+    /// The input is validated first; nothing is sent when it is invalid. When an attempt may have
+    /// reached Polar but its answer was lost, the request is re-sent only if the body carries a
+    /// dedup key (an email or an `external_id`). If Polar then answers that the `external_id`
+    /// already exists, the customer the lost attempt created is fetched and returned
+    /// ([`Customer::was_recovered`] tells).
+    ///
+    /// ```no_run
+    /// # async fn run(polar: polar_client::Polar) -> Result<(), polar_client::Error> {
+    /// use polar_client::NewCustomer;
+    ///
+    /// match polar.customers().create(NewCustomer::individual("jane@example.org").name("Jane")).await {
+    ///     Ok(customer) => println!("created {}", customer.id()),
+    ///     Err(e) if e.is_duplicate_email() => println!("already a customer"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (nothing sent), and every server or network failure classified by
+    /// [`Error`]: validation and duplicates, authentication, permission, rate limits, server errors,
+    /// transport failures and timeouts (saying whether the customer may have been created).
+    pub async fn create(&self, customer: NewCustomer) -> Result<Customer, Error> {
+        validate(&customer, self.polar.state().token_kind)
+            .map_err(|problems| Error::InvalidInput { problems })?;
+        let body = customer
+            .to_request()
+            .map_err(|problems| Error::InvalidInput { problems })?;
+        let (result, report) = Call::run(
+            customer.has_dedup_key(),
+            self.polar.api().customers_create(&body),
+        )
+        .await;
+        let recoverable = report.earlier_attempt_may_have_landed;
+        match settle(result, report, self.polar.state().timeout).await {
+            Err(e) if recoverable && e.is_duplicate_external_id() => {
+                match customer.external_id.as_deref() {
+                    Some(external_id) => self.recover(external_id, e).await,
+                    None => Err(e),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Fetches the customer with this `external_id` (your system's ID for it).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when no customer has that external ID; otherwise as [`Customers::create`].
+    pub async fn get_by_external_id(&self, external_id: &str) -> Result<Customer, Error> {
+        let (result, report) =
+            Call::run(true, self.polar.api().customers_get_external(external_id)).await;
+        settle(result, report, self.polar.state().timeout).await
+    }
+
+    /// An earlier attempt may have created the customer; the retry was told its `external_id`
+    /// exists. Fetch it: the caller gets the customer, not the duplicate error.
+    async fn recover(&self, external_id: &str, duplicate: Error) -> Result<Customer, Error> {
+        tracing::info!(
+            external_id,
+            "create retried after a lost response; fetching the customer it created"
+        );
+        match self.get_by_external_id(external_id).await {
+            Ok(mut customer) => {
+                customer.mark_recovered();
+                Ok(customer)
+            }
+            Err(lookup) => {
+                tracing::warn!(error = %lookup, "could not fetch the customer a lost create may have made");
+                Err(duplicate)
+            }
+        }
+    }
+}
+
+/// Turns the generated call's result plus the attempt loop's report into ours.
+///
+/// Every non-2xx response was classified by the loop from its raw bytes (the generated code's
+/// typed error bodies know too little); what is left are transport failures and 2xx bodies that
+/// did not decode.
+async fn settle<T: DeserializeOwned, E>(
+    result: Result<ResponseValue<T>, progenitor_client::Error<E>>,
+    report: Report,
+    timeout: Duration,
+) -> Result<T, Error> {
+    let error = match result {
+        Ok(value) => return Ok(value.into_inner()),
+        Err(e) => e,
+    };
+    if let Some(classified) = report.error {
+        return Err(classified);
+    }
+    let status = report.status.unwrap_or(200);
+    Err(match error {
+        GeneratedError::CommunicationError(e)
+        | GeneratedError::ResponseBodyError(e)
+        | GeneratedError::InvalidUpgrade(e) => {
+            classify_transport(e, report.last_may_have_reached_server, timeout)
+        }
+        GeneratedError::InvalidResponsePayload(body, e) => invalid_response(status, body, e),
+        // A success status the spec does not list (say 200 instead of 201): decode it all the same.
+        GeneratedError::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let body = response.bytes().await.unwrap_or_default();
+            return serde_json::from_slice(&body).map_err(|e| invalid_response(status, body, e));
+        }
+        GeneratedError::ErrorResponse(_) => Error::InvalidConfig {
+            message: format!("HTTP {status} arrived without being classified; please report this"),
+        },
+        GeneratedError::InvalidRequest(message) | GeneratedError::Custom(message) => {
+            Error::InvalidConfig {
+                message: format!("the request could not be built: {message}"),
+            }
+        }
+    })
+}

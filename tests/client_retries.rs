@@ -1,0 +1,320 @@
+//! Retries against a real local Polar: what is re-sent, what never is, and the lost-create recovery.
+
+use std::time::{Duration, Instant};
+
+use polar_client::mock::{Fault, MockPolar};
+use polar_client::{Error, NewCustomer, Polar, RetryPolicy};
+
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy::new()
+        .jitter(false)
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(50))
+}
+
+fn client(mock: &MockPolar) -> Polar {
+    Polar::builder()
+        .access_token(mock.organization_token())
+        .base_url(mock.base_url())
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap()
+}
+
+fn creates(mock: &MockPolar) -> usize {
+    mock.requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count()
+}
+
+#[tokio::test]
+async fn rate_limit_with_retry_after_zero_is_retried() {
+    let mock = MockPolar::start().await.unwrap();
+    mock.fail_next(
+        1,
+        Fault::RateLimited {
+            retry_after: Duration::ZERO,
+        },
+    );
+    let customer = client(&mock)
+        .customers()
+        .create(NewCustomer::individual("a@example.org"))
+        .await
+        .unwrap();
+    assert_eq!(customer.email(), Some("a@example.org"));
+    assert_eq!(creates(&mock), 2);
+    assert!(!customer.was_recovered());
+}
+
+#[tokio::test]
+async fn rate_limit_above_the_cap_returns_at_once_with_retry_after() {
+    let mock = MockPolar::start().await.unwrap();
+    mock.fail_next(
+        1,
+        Fault::RateLimited {
+            retry_after: Duration::from_secs(60),
+        },
+    );
+    let started = Instant::now();
+    let err = client(&mock)
+        .customers()
+        .create(NewCustomer::individual("a@example.org"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
+    assert_eq!(err.status(), Some(429));
+    assert_eq!(creates(&mock), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "must not wait out the minute"
+    );
+    assert!(mock.customers().is_empty());
+}
+
+#[tokio::test]
+async fn server_error_then_created_for_an_individual() {
+    let mock = MockPolar::start().await.unwrap();
+    mock.fail_next(1, Fault::ServerError { status: 503 });
+    let customer = client(&mock)
+        .customers()
+        .create(NewCustomer::individual("b@example.org"))
+        .await
+        .unwrap();
+    assert_eq!(customer.email(), Some("b@example.org"));
+    assert_eq!(creates(&mock), 2);
+}
+
+#[tokio::test]
+async fn a_team_without_dedup_key_is_never_resent_after_it_may_have_arrived() {
+    let mock = MockPolar::start().await.unwrap();
+    mock.fail_next(1, Fault::ServerError { status: 503 });
+    let team = NewCustomer::team()
+        .name("Acme")
+        .owner(polar_client::Owner::new("owner@example.org"));
+    let err = client(&mock)
+        .customers()
+        .create(team.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(creates(&mock), 1);
+
+    mock.fail_next(1, Fault::DropAfterStore);
+    let err = client(&mock).customers().create(team).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                may_have_reached_server: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(creates(&mock), 2);
+    assert_eq!(
+        mock.customers().len(),
+        1,
+        "exactly the customer of the dropped attempt"
+    );
+}
+
+#[tokio::test]
+async fn internal_server_error_is_not_retried_for_a_create() {
+    let mock = MockPolar::start().await.unwrap();
+    mock.fail_next(1, Fault::ServerError { status: 500 });
+    let err = client(&mock)
+        .customers()
+        .create(NewCustomer::individual("c@example.org"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Server { .. }), "{err:?}");
+    assert_eq!(creates(&mock), 1);
+}
+
+#[tokio::test]
+async fn lost_response_after_commit_returns_the_customer_and_stores_one() {
+    let mock = MockPolar::start().await.unwrap();
+    mock.fail_next(1, Fault::DropAfterStore);
+    let customer = client(&mock)
+        .customers()
+        .create(NewCustomer::individual("lost@example.org").external_id("usr_lost"))
+        .await
+        .unwrap();
+    assert!(customer.was_recovered());
+    assert_eq!(customer.external_id(), Some("usr_lost"));
+    assert_eq!(mock.customers().len(), 1);
+    let gets = mock.requests().iter().filter(|r| r.method == "GET").count();
+    assert_eq!((creates(&mock), gets), (2, 1));
+}
+
+#[tokio::test]
+async fn truncated_created_body_is_recovered_too() {
+    let mock = MockPolar::start().await.unwrap();
+    mock.fail_next(1, Fault::TruncatedBody);
+    let customer = client(&mock)
+        .customers()
+        .create(NewCustomer::individual("cut@example.org").external_id("usr_cut"))
+        .await
+        .unwrap();
+    assert!(customer.was_recovered());
+    assert_eq!(mock.customers().len(), 1);
+}
+
+#[tokio::test]
+async fn lost_response_with_only_an_email_reports_the_duplicate() {
+    let mock = MockPolar::start().await.unwrap();
+    mock.fail_next(1, Fault::DropAfterStore);
+    let err = client(&mock)
+        .customers()
+        .create(NewCustomer::individual("only-email@example.org"))
+        .await
+        .unwrap_err();
+    assert!(err.is_duplicate_email(), "{err:?}");
+    assert_eq!(
+        mock.customers().len(),
+        1,
+        "retried, but never created twice"
+    );
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_until_the_server_is_up() {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let server = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        MockPolar::builder().port(port).start().await.unwrap()
+    });
+    let polar = Polar::builder()
+        .access_token("polar_oat_mock_organization_token")
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .retry_policy(
+            quick_retries()
+                .initial_backoff(Duration::from_millis(200))
+                .max_attempts(5),
+        )
+        .build()
+        .unwrap();
+    let customer = polar
+        .customers()
+        .create(NewCustomer::individual("up@example.org"))
+        .await
+        .unwrap();
+    let mock = server.await.unwrap();
+    assert_eq!(customer.email(), Some("up@example.org"));
+    assert_eq!(
+        creates(&mock),
+        1,
+        "the refused attempts never reached a server"
+    );
+}
+
+#[tokio::test]
+async fn connection_refused_everywhere_says_nothing_was_sent() {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let polar = Polar::builder()
+        .access_token("polar_oat_x")
+        .base_url(format!("http://127.0.0.1:{port}/"))
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+    let err = polar
+        .customers()
+        .create(NewCustomer::individual("x@example.org"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                may_have_reached_server: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("not"), "{err}");
+}
+
+#[tokio::test]
+async fn the_overall_deadline_bounds_the_call() {
+    let mock = MockPolar::start().await.unwrap();
+    mock.fail_next(10, Fault::Delay(Duration::from_secs(2)));
+    let polar = Polar::builder()
+        .access_token(mock.organization_token())
+        .base_url(mock.base_url())
+        .timeout(Duration::from_millis(300))
+        .retry_policy(
+            quick_retries()
+                .max_attempts(10)
+                .overall_deadline(Duration::from_millis(800)),
+        )
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = polar
+        .customers()
+        .create(NewCustomer::individual("slow@example.org"))
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        creates(&mock) <= 3,
+        "{} attempts within an 800 ms deadline",
+        creates(&mock)
+    );
+    assert!(
+        took < Duration::from_secs(2),
+        "deadline 800 ms, took {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn sixteen_concurrent_creates_through_clones_all_succeed() {
+    let mock = MockPolar::start().await.unwrap();
+    let polar = client(&mock);
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let polar = polar.clone();
+            tokio::spawn(async move {
+                polar
+                    .customers()
+                    .create(NewCustomer::individual(format!("c{i}@example.org")))
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(mock.customers().len(), 16);
+}
+
+#[tokio::test]
+async fn disabled_retries_send_once() {
+    let mock = MockPolar::start().await.unwrap();
+    mock.fail_next(1, Fault::ServerError { status: 503 });
+    let polar = Polar::builder()
+        .access_token(mock.organization_token())
+        .base_url(mock.base_url())
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let err = polar
+        .customers()
+        .create(NewCustomer::individual("d@example.org"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert!(err.is_retryable());
+    assert_eq!(creates(&mock), 1);
+}

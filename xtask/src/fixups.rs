@@ -1,0 +1,507 @@
+//! Client fix-ups on a 3.0.3 document: the changes progenitor 0.15 / typify 0.8 need to generate a
+//! correct client (see notes/progenitor-on-polar.md). Each returns where it fired.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value, json};
+
+use crate::select::{METHODS, reachable};
+use crate::walk::{Site, escape, for_each_schema};
+
+/// Where each fix-up fired, by fix-up name.
+pub type Fired = BTreeMap<String, Vec<String>>;
+
+/// Applies every fix-up in order and reports where each fired (empty ones are left out).
+pub fn apply_all(doc: &mut Value) -> Fired {
+    let steps: [(&str, fn(&mut Value) -> Vec<String>); 6] = [
+        ("colliding-enum-to-string", colliding_enums),
+        ("drop-deep-object-params", deep_object_params),
+        ("merge-responses", merge_responses),
+        ("nullable-response-fields-optional", relax_nullable_required),
+        ("any-of-to-one-of", any_of_to_one_of),
+        ("drop-ambiguous-titles", dedupe_titles),
+    ];
+    steps
+        .into_iter()
+        .map(|(name, step)| (name.to_string(), step(doc)))
+        .filter(|(_, fired)| !fired.is_empty())
+        .collect()
+}
+
+/// A name reduced the way typify reduces it before making an identifier: alphanumerics only,
+/// case-folded, everything else marked with `x`.
+fn ident_key(raw: &str) -> String {
+    raw.chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                'x'
+            }
+        })
+        .collect()
+}
+
+/// String enums whose values typify cannot name apart (`Etc/GMT+0` vs `Etc/GMT-0`) become plain
+/// strings; typify would panic with "Failed to make unique variant names".
+pub fn colliding_enums(doc: &mut Value) -> Vec<String> {
+    let mut fired = Vec::new();
+    for_each_schema(doc, &mut |path, _, schema| {
+        let Some(values) = schema.get("enum").and_then(Value::as_array) else {
+            return;
+        };
+        let keys: Vec<String> = values
+            .iter()
+            .filter_map(Value::as_str)
+            .map(ident_key)
+            .collect();
+        let unique: BTreeSet<&String> = keys.iter().collect();
+        if unique.len() < keys.len() {
+            schema.remove("enum");
+            schema.remove("x-enumNames");
+            fired.push(path.to_string());
+        }
+    });
+    fired
+}
+
+/// Query parameters with `style: deepObject` are dropped: progenitor rejects them.
+pub fn deep_object_params(doc: &mut Value) -> Vec<String> {
+    let deep_refs: BTreeSet<String> = doc
+        .pointer("/components/parameters")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, p)| is_deep_object(p))
+        .map(|(name, _)| format!("#/components/parameters/{}", escape(name)))
+        .collect();
+    let mut fired = Vec::new();
+    for_each_operation(doc, &mut |label, op| {
+        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+            return;
+        };
+        params.retain(|p| {
+            let by_ref = p
+                .get("$ref")
+                .and_then(Value::as_str)
+                .is_some_and(|r| deep_refs.contains(r));
+            let drop = by_ref || is_deep_object(p);
+            if drop {
+                let name = p
+                    .get("name")
+                    .or_else(|| p.get("$ref"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
+                fired.push(format!("{label} parameter {name}"));
+            }
+            !drop
+        });
+    });
+    fired
+}
+
+fn is_deep_object(param: &Value) -> bool {
+    param.get("style").and_then(Value::as_str) == Some("deepObject")
+}
+
+/// Calls `f` with `"operationId"` (or `METHOD path`) and each operation object.
+fn for_each_operation(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Map<String, Value>)) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (route, item) in paths.iter_mut() {
+        for (method, op) in item.as_object_mut().into_iter().flatten() {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let Some(op) = op.as_object_mut() else {
+                continue;
+            };
+            let label = match op.get("operationId").and_then(Value::as_str) {
+                Some(id) => id.to_string(),
+                None => format!("{} {route}", method.to_uppercase()),
+            };
+            f(&label, op);
+        }
+    }
+}
+
+/// progenitor allows one success and one error type per operation: content-less extras are dropped
+/// when a sibling has content, and several error (or success) schemas are merged into one `oneOf`
+/// component named after its members (`ResourceNotFoundOrHTTPValidationError`).
+pub fn merge_responses(doc: &mut Value) -> Vec<String> {
+    let mut fired = Vec::new();
+    let mut synthetic: BTreeMap<String, Value> = BTreeMap::new();
+    for_each_operation(doc, &mut |label, op| {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
+        for success in [true, false] {
+            let group: Vec<String> = responses
+                .keys()
+                .filter(|code| code.starts_with('2') == success)
+                .cloned()
+                .collect();
+            merge_group(label, responses, &group, &mut synthetic, &mut fired);
+        }
+    });
+    if !synthetic.is_empty()
+        && let Some(schemas) = doc
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in synthetic {
+            schemas.insert(name, schema);
+        }
+    }
+    fired
+}
+
+fn merge_group(
+    label: &str,
+    responses: &mut Map<String, Value>,
+    group: &[String],
+    synthetic: &mut BTreeMap<String, Value>,
+    fired: &mut Vec<String>,
+) {
+    let has_content = |code: &String| {
+        responses
+            .get(code)
+            .and_then(|r| r.get("content"))
+            .is_some_and(|c| c.as_object().is_some_and(|c| !c.is_empty()))
+    };
+    let (with, without): (Vec<&String>, Vec<&String>) = group.iter().partition(|c| has_content(c));
+    if !with.is_empty() {
+        for code in &without {
+            responses.remove(*code);
+            fired.push(format!("{label}: dropped content-less response {code}"));
+        }
+    }
+    let schemas: Vec<Value> = with.iter().map(|c| json_schema(&responses[*c])).collect();
+    let mut distinct: Vec<&Value> = Vec::new();
+    for schema in &schemas {
+        if !distinct.contains(&schema) {
+            distinct.push(schema);
+        }
+    }
+    if distinct.len() < 2 {
+        return;
+    }
+    if distinct.iter().any(|s| s.is_null()) {
+        // Not all JSON: keep the first response with content, drop the others.
+        for code in with.iter().skip(1) {
+            responses.remove(*code);
+            fired.push(format!(
+                "{label}: dropped non-JSON-mergeable response {code}"
+            ));
+        }
+        return;
+    }
+    let name = synthetic_name(label, &distinct);
+    synthetic.insert(name.clone(), json!({ "oneOf": distinct }));
+    let reference = json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}") } } });
+    let codes: Vec<String> = with.iter().map(|c| (*c).clone()).collect();
+    for code in &codes {
+        if let Some(response) = responses.get_mut(code).and_then(Value::as_object_mut) {
+            response.insert("content".into(), reference.clone());
+        }
+    }
+    fired.push(format!(
+        "{label}: responses {} now share {name}",
+        codes.join(", ")
+    ));
+}
+
+/// The `application/json` schema of a response, or null when it has none.
+fn json_schema(response: &Value) -> Value {
+    response
+        .pointer("/content/application~1json/schema")
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// `AOrB` from component references, else `<OperationId>Response`.
+fn synthetic_name(label: &str, schemas: &[&Value]) -> String {
+    let names: Option<Vec<&str>> = schemas
+        .iter()
+        .map(|s| {
+            s.get("$ref")?
+                .as_str()?
+                .strip_prefix("#/components/schemas/")
+        })
+        .collect();
+    match names {
+        Some(names) => names.join("Or"),
+        None => {
+            let base: String = label
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(|w| w[..1].to_uppercase() + &w[1..])
+                .collect();
+            format!("{base}Response")
+        }
+    }
+}
+
+/// In schemas used only by responses, a `nullable` field stops being `required`: typify would make
+/// a missing key a decode error (`deserialize_with = Option::deserialize`), so a customer from an
+/// older or newer server (or the docs' own example, which omits `billing_name`) would fail to decode.
+/// Request schemas are left alone: there an explicit `null` may matter.
+pub fn relax_nullable_required(doc: &mut Value) -> Vec<String> {
+    let (mut requests, mut responses) = (Vec::new(), Vec::new());
+    for_each_operation(doc, &mut |_, op| {
+        requests.extend(op.get("requestBody").cloned());
+        requests.extend(op.get("parameters").cloned());
+        responses.extend(op.get("responses").cloned());
+    });
+    let request_refs = reachable(doc, &Value::Array(requests));
+    let response_only: Vec<String> = reachable(doc, &Value::Array(responses))
+        .difference(&request_refs)
+        .filter_map(|r| r.strip_prefix('#').map(|p| format!("{p}/")))
+        .collect();
+    let mut fired = Vec::new();
+    for_each_schema(doc, &mut |path, _, schema| {
+        if !response_only
+            .iter()
+            .any(|prefix| format!("{path}/").starts_with(prefix.as_str()))
+        {
+            return;
+        }
+        let nullable: BTreeSet<String> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(_, p)| p.get("nullable") == Some(&json!(true)))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
+            required.retain(|r| {
+                let relax = r.as_str().is_some_and(|r| nullable.contains(r));
+                if relax {
+                    fired.push(format!(
+                        "{path}/properties/{}",
+                        r.as_str().map(escape).unwrap_or_default()
+                    ));
+                }
+                !relax
+            });
+        }
+    });
+    fired
+}
+
+/// `anyOf` → `oneOf`: typify turns `anyOf` into a struct of flattened `Option`s that fails at runtime.
+pub fn any_of_to_one_of(doc: &mut Value) -> Vec<String> {
+    let mut fired = Vec::new();
+    for_each_schema(doc, &mut |path, _, schema| {
+        if schema.contains_key("oneOf") {
+            return;
+        }
+        if let Some(branches) = schema.remove("anyOf") {
+            schema.insert("oneOf".into(), branches);
+            fired.push(path.to_string());
+        }
+    });
+    fired
+}
+
+/// Names the generated module already uses (progenitor's `Error`, `Client`, …) or that read like
+/// std types; an inline title equal to one of them is dropped too.
+const RESERVED_NAMES: &[&str] = &[
+    "Error",
+    "Client",
+    "ResponseValue",
+    "ByteStream",
+    "Result",
+    "Option",
+    "String",
+    "Vec",
+    "Box",
+    "Value",
+];
+
+/// Drops inline `title`s that typify would use as a type name for different schemas (or that clash
+/// with a component or reserved name): typify reuses the first type registered under a name, so
+/// `CustomerTeam.type` silently got the individual-only enum.
+pub fn dedupe_titles(doc: &mut Value) -> Vec<String> {
+    let mut taken: BTreeSet<String> = RESERVED_NAMES.iter().map(|n| ident_key(n)).collect();
+    taken.extend(
+        doc.pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|s| s.keys().map(|k| ident_key(k))),
+    );
+    let mut seen: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for_each_schema(doc, &mut |_, site, schema| {
+        if let (Site::Inline, Some(title)) = (site, schema.get("title").and_then(Value::as_str)) {
+            seen.entry(ident_key(title))
+                .or_default()
+                .push(Value::Object(schema.clone()));
+        }
+    });
+    let ambiguous: BTreeSet<String> = seen
+        .into_iter()
+        .filter(|(key, schemas)| taken.contains(key) || schemas.iter().any(|s| s != &schemas[0]))
+        .map(|(key, _)| key)
+        .collect();
+    let mut fired = Vec::new();
+    for_each_schema(doc, &mut |path, site, schema| {
+        let is_ambiguous = schema
+            .get("title")
+            .and_then(Value::as_str)
+            .is_some_and(|t| ambiguous.contains(&ident_key(t)));
+        if site == Site::Inline && is_ambiguous {
+            schema.remove("title");
+            fired.push(path.to_string());
+        }
+    });
+    fired
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc_with_schemas(schemas: Value) -> Value {
+        json!({"paths": {}, "components": {"schemas": schemas}})
+    }
+
+    #[test]
+    fn colliding_enum_becomes_plain_string() {
+        let mut doc = doc_with_schemas(
+            json!({"Tz": {"type": "string", "enum": ["Etc/GMT+0", "Etc/GMT-0"]},
+                                              "Ok": {"type": "string", "enum": ["a", "b"]}}),
+        );
+        let fired = colliding_enums(&mut doc);
+        assert_eq!(fired, ["/components/schemas/Tz"]);
+        assert_eq!(
+            doc.pointer("/components/schemas/Tz"),
+            Some(&json!({"type": "string"}))
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/Ok/enum"),
+            Some(&json!(["a", "b"]))
+        );
+    }
+
+    #[test]
+    fn deep_object_query_params_are_dropped() {
+        let mut doc = json!({"paths": {"/x": {"get": {"operationId": "x:list", "parameters": [
+            {"name": "metadata", "in": "query", "style": "deepObject", "schema": {"type": "object"}},
+            {"name": "page", "in": "query", "schema": {"type": "integer"}}
+        ]}}}});
+        let fired = deep_object_params(&mut doc);
+        assert_eq!(fired, ["x:list parameter metadata"]);
+        assert_eq!(
+            doc.pointer("/paths/~1x/get/parameters/0/name"),
+            Some(&json!("page"))
+        );
+    }
+
+    #[test]
+    fn two_error_schemas_merge_into_one_component() {
+        let content = |name: &str| json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
+        let mut doc = json!({"paths": {"/c": {"get": {"operationId": "c:get", "responses": {
+            "200": content("C"), "404": content("NotFound"), "422": content("Invalid"), "401": {"description": "no body"}
+        }}}}, "components": {"schemas": {}}});
+        let fired = merge_responses(&mut doc);
+        assert_eq!(fired.len(), 2, "{fired:?}");
+        assert_eq!(
+            doc.pointer("/components/schemas/NotFoundOrInvalid"),
+            Some(
+                &json!({"oneOf": [{"$ref": "#/components/schemas/NotFound"}, {"$ref": "#/components/schemas/Invalid"}]})
+            )
+        );
+        let responses = doc.pointer("/paths/~1c/get/responses").unwrap();
+        assert_eq!(
+            responses.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["200", "404", "422"]
+        );
+        assert_eq!(responses["404"], responses["422"]);
+        assert_eq!(responses["200"], content("C"));
+    }
+
+    #[test]
+    fn single_error_schema_is_left_alone() {
+        let mut doc = json!({"paths": {"/c": {"post": {"operationId": "c:create", "responses": {
+            "201": {"content": {"application/json": {"schema": {"type": "string"}}}},
+            "422": {"content": {"application/json": {"schema": {"type": "object"}}}}
+        }}}}});
+        let before = doc.clone();
+        assert!(merge_responses(&mut doc).is_empty());
+        assert_eq!(doc, before);
+    }
+
+    #[test]
+    fn nullable_required_fields_become_optional_in_response_only_schemas() {
+        let body = |name: &str| json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
+        let mut doc = json!({"paths": {"/c": {"post": {"operationId": "c:create", "requestBody": body("In"),
+                                                  "responses": {"201": body("Out")}}}},
+        "components": {"schemas": {
+            "In": {"required": ["a"], "properties": {"a": {"type": "string", "nullable": true}}},
+            "Out": {"required": ["a", "b"], "properties": {"a": {"type": "string", "nullable": true},
+                                                      "b": {"type": "string"}}}
+        }}});
+        let fired = relax_nullable_required(&mut doc);
+        assert_eq!(fired, ["/components/schemas/Out/properties/a"]);
+        assert_eq!(
+            doc.pointer("/components/schemas/Out/required"),
+            Some(&json!(["b"]))
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/In/required"),
+            Some(&json!(["a"]))
+        );
+    }
+
+    #[test]
+    fn any_of_becomes_one_of() {
+        let mut doc =
+            doc_with_schemas(json!({"V": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}));
+        assert_eq!(any_of_to_one_of(&mut doc), ["/components/schemas/V"]);
+        assert_eq!(
+            doc.pointer("/components/schemas/V"),
+            Some(&json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}))
+        );
+    }
+
+    #[test]
+    fn titles_shared_by_different_inline_schemas_are_dropped() {
+        let mut doc = doc_with_schemas(json!({
+            "Individual": {"properties": {"type": {"type": "string", "enum": ["individual"], "title": "Type"},
+                                          "same": {"type": "string", "enum": ["a"], "title": "Same"}}},
+            "Team": {"properties": {"type": {"type": "string", "enum": ["team"], "title": "Type"},
+                                    "same": {"type": "string", "enum": ["a"], "title": "Same"},
+                                    "clash": {"type": "object", "title": "Individual"},
+                                    "error": {"type": "string", "enum": ["E"], "title": "Error"}},
+                     "title": "Team"}
+        }));
+        let fired = dedupe_titles(&mut doc);
+        assert_eq!(fired.len(), 4, "{fired:?}");
+        assert!(
+            doc.pointer("/components/schemas/Team/properties/error/title")
+                .is_none()
+        );
+        assert!(
+            doc.pointer("/components/schemas/Individual/properties/type/title")
+                .is_none()
+        );
+        assert!(
+            doc.pointer("/components/schemas/Team/properties/type/title")
+                .is_none()
+        );
+        assert!(
+            doc.pointer("/components/schemas/Team/properties/clash/title")
+                .is_none()
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/Team/properties/same/title"),
+            Some(&json!("Same"))
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/Team/title"),
+            Some(&json!("Team"))
+        );
+    }
+}
