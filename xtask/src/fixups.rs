@@ -8,12 +8,15 @@ use serde_json::{Map, Value, json};
 use crate::select::{METHODS, reachable};
 use crate::walk::{Site, escape, for_each_schema};
 
+/// A fix-up: rewrites the document, returns where it fired.
+type FixUp = fn(&mut Value) -> Vec<String>;
+
 /// Where each fix-up fired, by fix-up name.
 pub type Fired = BTreeMap<String, Vec<String>>;
 
 /// Applies every fix-up in order and reports where each fired (empty ones are left out).
 pub fn apply_all(doc: &mut Value) -> Fired {
-    let steps: [(&str, fn(&mut Value) -> Vec<String>); 6] = [
+    let steps: [(&str, FixUp); 6] = [
         ("colliding-enum-to-string", colliding_enums),
         ("drop-deep-object-params", deep_object_params),
         ("merge-responses", merge_responses),
@@ -131,7 +134,12 @@ fn for_each_operation(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Map<String, 
 /// component named after its members (`ResourceNotFoundOrHTTPValidationError`).
 pub fn merge_responses(doc: &mut Value) -> Vec<String> {
     let mut fired = Vec::new();
-    let mut synthetic: BTreeMap<String, Value> = BTreeMap::new();
+    let mut synthetic: BTreeMap<String, Value> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|s| s.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let existing: BTreeSet<String> = synthetic.keys().cloned().collect();
     for_each_operation(doc, &mut |label, op| {
         let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
             return;
@@ -142,7 +150,13 @@ pub fn merge_responses(doc: &mut Value) -> Vec<String> {
                 .filter(|code| code.starts_with('2') == success)
                 .cloned()
                 .collect();
-            merge_group(label, responses, &group, &mut synthetic, &mut fired);
+            let suffix = if success { "Response" } else { "Error" };
+            let group = Group {
+                label,
+                codes: &group,
+                suffix,
+            };
+            merge_group(&group, responses, &mut synthetic, &mut fired);
         }
     });
     if !synthetic.is_empty()
@@ -150,36 +164,48 @@ pub fn merge_responses(doc: &mut Value) -> Vec<String> {
             .pointer_mut("/components/schemas")
             .and_then(Value::as_object_mut)
     {
-        for (name, schema) in synthetic {
+        for (name, schema) in synthetic
+            .into_iter()
+            .filter(|(name, _)| !existing.contains(name))
+        {
             schemas.insert(name, schema);
         }
     }
     fired
 }
 
+/// The success or the error responses of one operation.
+struct Group<'a> {
+    label: &'a str,
+    codes: &'a [String],
+    suffix: &'a str,
+}
+
+/// Merges one group; `schemas` holds every component schema, synthetic ones included.
 fn merge_group(
-    label: &str,
+    group: &Group<'_>,
     responses: &mut Map<String, Value>,
-    group: &[String],
-    synthetic: &mut BTreeMap<String, Value>,
+    schemas: &mut BTreeMap<String, Value>,
     fired: &mut Vec<String>,
 ) {
+    let label = group.label;
     let has_content = |code: &String| {
         responses
             .get(code)
             .and_then(|r| r.get("content"))
             .is_some_and(|c| c.as_object().is_some_and(|c| !c.is_empty()))
     };
-    let (with, without): (Vec<&String>, Vec<&String>) = group.iter().partition(|c| has_content(c));
+    let (with, without): (Vec<&String>, Vec<&String>) =
+        group.codes.iter().partition(|c| has_content(c));
     if !with.is_empty() {
         for code in &without {
             responses.remove(*code);
             fired.push(format!("{label}: dropped content-less response {code}"));
         }
     }
-    let schemas: Vec<Value> = with.iter().map(|c| json_schema(&responses[*c])).collect();
+    let bodies: Vec<Value> = with.iter().map(|c| json_schema(&responses[*c])).collect();
     let mut distinct: Vec<&Value> = Vec::new();
-    for schema in &schemas {
+    for schema in &bodies {
         if !distinct.contains(&schema) {
             distinct.push(schema);
         }
@@ -197,8 +223,19 @@ fn merge_group(
         }
         return;
     }
-    let name = synthetic_name(label, &distinct);
-    synthetic.insert(name.clone(), json!({ "oneOf": distinct }));
+    let merged = json!({ "oneOf": distinct });
+    let base = synthetic_name(label, &distinct, group.suffix);
+    let name = (1..)
+        .map(|n| {
+            if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}{n}")
+            }
+        })
+        .find(|n| schemas.get(n).is_none_or(|s| *s == merged))
+        .unwrap_or(base);
+    schemas.insert(name.clone(), merged);
     let reference = json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}") } } });
     let codes: Vec<String> = with.iter().map(|c| (*c).clone()).collect();
     for code in &codes {
@@ -220,8 +257,8 @@ fn json_schema(response: &Value) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// `AOrB` from component references, else `<OperationId>Response`.
-fn synthetic_name(label: &str, schemas: &[&Value]) -> String {
+/// `AOrB` from component references, else `<OperationId><suffix>`.
+fn synthetic_name(label: &str, schemas: &[&Value], suffix: &str) -> String {
     let names: Option<Vec<&str>> = schemas
         .iter()
         .map(|s| {
@@ -236,9 +273,15 @@ fn synthetic_name(label: &str, schemas: &[&Value]) -> String {
             let base: String = label
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
-                .map(|w| w[..1].to_uppercase() + &w[1..])
+                .map(|w| {
+                    let mut chars = w.chars();
+                    chars
+                        .next()
+                        .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                        .unwrap_or_default()
+                })
                 .collect();
-            format!("{base}Response")
+            format!("{base}{suffix}")
         }
     }
 }
@@ -420,6 +463,23 @@ mod tests {
         );
         assert_eq!(responses["404"], responses["422"]);
         assert_eq!(responses["200"], content("C"));
+    }
+
+    #[test]
+    fn merged_names_avoid_existing_components_and_inline_schemas_use_the_operation() {
+        let inline = |t: &str| json!({"content": {"application/json": {"schema": {"type": t}}}});
+        let mut doc = json!({"paths": {"/c": {"patch": {"operationId": "c:update", "responses": {
+            "403": inline("string"), "409": inline("object")
+        }}}}, "components": {"schemas": {"CUpdateError": {"type": "integer"}}}});
+        merge_responses(&mut doc);
+        assert_eq!(
+            doc.pointer("/components/schemas/CUpdateError"),
+            Some(&json!({"type": "integer"}))
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/CUpdateError2"),
+            Some(&json!({"oneOf": [{"type": "string"}, {"type": "object"}]}))
+        );
     }
 
     #[test]

@@ -16,8 +16,12 @@ use serde_json::{Value, json};
 /// The Polar API version used when none is given.
 pub const DEFAULT_API_VERSION: &str = "2026-04";
 
-/// The repository root (the parent of the `xtask` crate).
+/// The repository root: `$XTASK_ROOT` when set (tests use a scratch copy), else the parent of
+/// the `xtask` crate.
 pub fn repo_root() -> PathBuf {
+    if let Some(root) = std::env::var_os("XTASK_ROOT") {
+        return PathBuf::from(root);
+    }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }

@@ -17,6 +17,9 @@ pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// The callback: JSON pointer of the schema, where it sits, the schema object.
+pub type Visitor<'a> = dyn FnMut(&str, Site, &mut Map<String, Value>) + 'a;
+
 /// Keywords whose value is a single sub-schema.
 const SINGLE: &[&str] = &[
     "items",
@@ -31,7 +34,7 @@ const LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
 const MAPS: &[&str] = &["properties", "patternProperties"];
 
 /// Calls `f` on every schema of `doc`, children before parents.
-pub fn for_each_schema(doc: &mut Value, f: &mut dyn FnMut(&str, Site, &mut Map<String, Value>)) {
+pub fn for_each_schema(doc: &mut Value, f: &mut Visitor<'_>) {
     if let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
@@ -74,11 +77,7 @@ pub fn for_each_schema(doc: &mut Value, f: &mut dyn FnMut(&str, Site, &mut Map<S
     }
 }
 
-fn visit_operation(
-    op: &mut Value,
-    path: &str,
-    f: &mut dyn FnMut(&str, Site, &mut Map<String, Value>),
-) {
+fn visit_operation(op: &mut Value, path: &str, f: &mut Visitor<'_>) {
     let Some(op) = op.as_object_mut() else { return };
     if let Some(params) = op.get_mut("parameters") {
         visit_list_holders(params, &format!("{path}/parameters"), 0, f);
@@ -98,12 +97,7 @@ fn visit_operation(
     }
 }
 
-fn visit_list_holders(
-    list: &mut Value,
-    path: &str,
-    depth: u8,
-    f: &mut dyn FnMut(&str, Site, &mut Map<String, Value>),
-) {
+fn visit_list_holders(list: &mut Value, path: &str, depth: u8, f: &mut Visitor<'_>) {
     if let Some(list) = list.as_array_mut() {
         for (i, item) in list.iter_mut().enumerate() {
             visit_holder(item, &format!("{path}/{i}"), depth, f);
@@ -113,12 +107,7 @@ fn visit_list_holders(
 
 /// A parameter/header (`depth` 0: has `schema`) or a body/response (`depth` 1: has `content.*.schema`
 /// and, for responses, `headers.*.schema`).
-fn visit_holder(
-    holder: &mut Value,
-    path: &str,
-    depth: u8,
-    f: &mut dyn FnMut(&str, Site, &mut Map<String, Value>),
-) {
+fn visit_holder(holder: &mut Value, path: &str, depth: u8, f: &mut Visitor<'_>) {
     let Some(holder) = holder.as_object_mut() else {
         return;
     };
@@ -137,12 +126,7 @@ fn visit_holder(
     }
 }
 
-fn visit(
-    schema: &mut Value,
-    path: &str,
-    site: Site,
-    f: &mut dyn FnMut(&str, Site, &mut Map<String, Value>),
-) {
+fn visit(schema: &mut Value, path: &str, site: Site, f: &mut Visitor<'_>) {
     let Some(map) = schema.as_object_mut() else {
         return;
     };
