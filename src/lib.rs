@@ -23,6 +23,15 @@ mod validate;
 #[cfg(feature = "mock")]
 pub mod mock;
 
+/// The raw request and response models generated from Polar's OpenAPI spec (`openapi.json`).
+///
+/// The types above ([`NewCustomer`], [`Customer`], …) are the supported way in and out; these are
+/// here for callers who need a field the hand-written layer does not expose yet. Their names follow
+/// the spec's schema names and may change when the vendored spec is refreshed.
+pub mod types {
+    pub use crate::generated::types::*;
+}
+
 pub use address::Address;
 pub use client::{
     ACCESS_TOKEN_ENV, DEFAULT_API_VERSION, DEFAULT_TIMEOUT, Polar, PolarBuilder, Server,

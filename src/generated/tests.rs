@@ -278,3 +278,43 @@ fn error_bodies_decode_into_the_merged_error_type() {
     assert_eq!(plain.detail[0].loc[2].to_string(), "email");
     assert!(matches!(plain.detail[0].loc[0], LocationItem::String(ref s) if s == "body"));
 }
+
+/// The generated source, as build.rs wrote it.
+const GENERATED: &str = include_str!(concat!(env!("OUT_DIR"), "/polar_generated.rs"));
+
+#[test]
+fn no_generated_name_is_a_typify_placeholder() {
+    let names: Vec<&str> = GENERATED
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let rest = line
+                .strip_prefix("pub struct ")
+                .or_else(|| line.strip_prefix("pub enum "))?;
+            rest.split(|c: char| !c.is_alphanumeric() && c != '_')
+                .next()
+        })
+        .collect();
+    assert!(
+        names.contains(&"CustomerIndividualCreate"),
+        "the scan sees the generated types"
+    );
+    let placeholder = |word: &str| {
+        ["Variant", "Subtype"].iter().any(|p| {
+            word.strip_prefix(p)
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        }) || (word.starts_with('X') && word[1..].contains('X'))
+    };
+    for word in GENERATED.split(|c: char| !c.is_alphanumeric() && c != '_') {
+        assert!(
+            !placeholder(word),
+            "typify placeholder name `{word}` in the generated code"
+        );
+    }
+    for shared in ["Type", "Name", "Metadata", "Error"] {
+        assert!(
+            !names.contains(&shared),
+            "a title-derived shared name `{shared}` was generated"
+        );
+    }
+}
