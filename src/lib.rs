@@ -1,4 +1,4 @@
-//! `polar-client`: create customers in Polar (polar.sh) from a Rust service — typed, retrying, never twice.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
