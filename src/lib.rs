@@ -1,3 +1,4 @@
+// Crate root: module wiring and the public re-exports; the crate documentation is README.md.
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
