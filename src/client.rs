@@ -71,7 +71,22 @@ pub struct Polar {
 }
 
 impl Polar {
-    /// Starts configuring a client.
+    /// Starts configuring a client; only the access token is required.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use polar_client::{Polar, RetryPolicy, Server};
+    ///
+    /// let polar = Polar::builder()
+    ///     .access_token("polar_oat_…")
+    ///     .server(Server::Sandbox)
+    ///     .timeout(Duration::from_secs(5))
+    ///     .retry_policy(RetryPolicy::new().max_attempts(4))
+    ///     .build()?;
+    /// assert_eq!(polar.base_url(), "https://sandbox-api.polar.sh");
+    /// assert_eq!(polar.api_version(), polar_client::DEFAULT_API_VERSION);
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
     pub fn builder() -> PolarBuilder {
         PolarBuilder::default()
     }
@@ -117,7 +132,17 @@ impl fmt::Debug for Polar {
     }
 }
 
-/// Configures a [`Polar`] client. Only the access token is required.
+/// Configures a [`Polar`] client. Only the access token is required; start with [`Polar::builder`].
+///
+/// Nothing is checked until [`build`](PolarBuilder::build), which reports the first problem:
+///
+/// ```
+/// use polar_client::{Error, Polar};
+///
+/// let err = Polar::builder().access_token("polar_oat_…").base_url("localhost:8765").build().unwrap_err();
+/// assert!(matches!(err, Error::InvalidConfig { .. }));
+/// assert!(err.to_string().contains("not an absolute http(s) URL"));
+/// ```
 #[derive(Default)]
 #[must_use]
 pub struct PolarBuilder {

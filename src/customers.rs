@@ -31,14 +31,28 @@ impl<'a> Customers<'a> {
     /// already exists, the customer the lost attempt created is fetched and returned
     /// ([`Customer::was_recovered`] tells).
     ///
-    /// ```no_run
-    /// # async fn run(polar: polar_client::Polar) -> Result<(), polar_client::Error> {
+    /// Here against the in-process `polar_client::mock` (feature `mock`); any [`Polar`] client works
+    /// the same way:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let polar = polar_client::Polar::builder()
+    /// #     .access_token(mock.organization_token())
+    /// #     .base_url(mock.base_url())
+    /// #     .build()?;
     /// use polar_client::NewCustomer;
     ///
-    /// match polar.customers().create(NewCustomer::individual("jane@example.org").name("Jane")).await {
-    ///     Ok(customer) => println!("created {}", customer.id()),
+    /// let jane = || NewCustomer::individual("jane@example.org").name("Jane").external_id("usr_7");
+    /// let customer = polar.customers().create(jane()).await?;
+    /// assert_eq!(customer.email(), Some("jane@example.org"));
+    ///
+    /// // Polar keeps one customer per email and per external ID.
+    /// match polar.customers().create(jane()).await {
+    ///     Ok(_) => unreachable!("the second create is refused"),
     ///     Err(e) if e.is_duplicate_email() => println!("already a customer"),
-    ///     Err(e) => return Err(e),
+    ///     Err(e) => return Err(e.into()),
     /// }
     /// # Ok(()) }
     /// ```
@@ -71,6 +85,16 @@ impl<'a> Customers<'a> {
     }
 
     /// Fetches the customer with this `external_id` (your system's ID for it).
+    ///
+    /// ```no_run
+    /// # async fn run(polar: polar_client::Polar) -> Result<(), polar_client::Error> {
+    /// match polar.customers().get_by_external_id("usr_1337").await {
+    ///     Ok(customer) => println!("{} is {}", customer.id(), customer.email().unwrap_or("-")),
+    ///     Err(polar_client::Error::NotFound { .. }) => println!("no such customer"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// [`Error::NotFound`] when no customer has that external ID; otherwise as [`Customers::create`].

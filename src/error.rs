@@ -30,6 +30,29 @@ const HTML_EXCERPT_CHARS: usize = 200;
 ///
 /// # Examples
 ///
+/// Invalid input is reported before anything is sent, so this runs without a server:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), polar_client::Error> {
+/// use polar_client::{Error, NewCustomer, Polar};
+///
+/// let polar = Polar::builder().access_token("polar_oat_…").build()?;
+/// let err = polar
+///     .customers()
+///     .create(NewCustomer::individual("not-an-email").locale("english"))
+///     .await
+///     .unwrap_err();
+/// assert!(matches!(err, Error::InvalidInput { .. }));
+/// let fields: Vec<&str> = err.problems().iter().map(|p| p.field()).collect();
+/// assert_eq!(fields, ["email", "locale"]);
+/// assert_eq!(err.status(), None);
+/// assert!(!err.is_retryable());
+/// # Ok(()) }
+/// ```
+///
+/// A typical `match`:
+///
 /// ```no_run
 /// # fn handle(result: Result<(), polar_client::Error>) {
 /// use polar_client::Error;

@@ -1,4 +1,5 @@
-//! `polar-client`: create customers in Polar (polar.sh) from a Rust service — typed, retrying, never twice.
+// Crate root: module wiring and the public re-exports; the crate documentation is README.md.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
