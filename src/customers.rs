@@ -6,9 +6,10 @@ use progenitor_client::{Error as GeneratedError, ResponseValue};
 use serde::de::DeserializeOwned;
 
 use crate::call::{Call, Report};
+use crate::classify::{classify_transport, invalid_response};
 use crate::client::Polar;
 use crate::customer::Customer;
-use crate::error::{Error, classify_transport, invalid_response};
+use crate::error::Error;
 use crate::new_customer::NewCustomer;
 use crate::validate::validate;
 

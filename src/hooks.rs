@@ -10,8 +10,8 @@ use reqwest::{Method, Request, Response, StatusCode};
 use tracing::{Instrument, field};
 
 use crate::call::Call;
+use crate::classify::classify_response;
 use crate::client::ClientState;
-use crate::error::classify_response;
 use crate::generated::Client;
 use crate::retry::{AttemptContext, AttemptOutcome, Decision, decide, parse_retry_after};
 

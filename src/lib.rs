@@ -5,6 +5,7 @@
 
 mod address;
 mod call;
+mod classify;
 mod client;
 mod country;
 mod customer;
