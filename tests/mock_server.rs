@@ -195,7 +195,7 @@ async fn post_without_trailing_slash_is_redirected_with_an_absolute_location() {
 async fn unknown_routes_are_not_found() {
     let polar = MockPolar::start().await.unwrap();
     for (method, path) in [
-        ("GET", "/v1/customers/"),
+        ("DELETE", "/v1/customers/"),
         ("GET", "/v1/products/"),
         ("DELETE", "/v1/customers/external/x"),
     ] {
@@ -648,6 +648,347 @@ async fn lookup_by_external_id_finds_the_stored_customer() {
 
     let anonymous = client().get(url("usr_2")).send().await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// GETs the list endpoint with a query string and a token; returns status and JSON body.
+async fn list(polar: &MockPolar, token: &str, query: &str) -> (StatusCode, Value) {
+    let response = client()
+        .get(format!("{}/v1/customers/?{query}", polar.base_url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+/// The emails of a list answer's items, in order.
+fn emails(page: &Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["email"].as_str().unwrap_or("<none>"))
+        .collect()
+}
+
+/// Creates customers with these emails, in order, with the organization token.
+async fn create_all(polar: &MockPolar, addresses: &[&str]) {
+    for email in addresses {
+        let (status, _) = create_json(polar, &json!({"email": email})).await;
+        assert_eq!(status, StatusCode::CREATED, "{email}");
+    }
+}
+
+#[tokio::test]
+async fn list_answers_every_customer_newest_first_with_pagination_fields() {
+    let polar = MockPolar::start().await.unwrap();
+    let (status, empty) = list(&polar, polar.organization_token(), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        empty,
+        json!({"items": [], "pagination": {"total_count": 0, "max_page": 0}})
+    );
+
+    create_all(&polar, &["a@example.org", "b@example.org", "c@example.org"]).await;
+    let response = client()
+        .get(format!("{}/v1/customers/", polar.base_url()))
+        .bearer_auth(polar.organization_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.headers()["polar-version"], "2026-04");
+    let page: Value = response.json().await.unwrap();
+    assert_eq!(
+        emails(&page),
+        ["c@example.org", "b@example.org", "a@example.org"]
+    );
+    assert_eq!(page["pagination"], json!({"total_count": 3, "max_page": 1}));
+    let mut stored = polar.customers();
+    stored.reverse();
+    assert_eq!(
+        page["items"],
+        Value::Array(stored),
+        "items are the stored bodies"
+    );
+
+    let (_, oldest_first) = list(&polar, polar.organization_token(), "sorting=created_at").await;
+    assert_eq!(
+        emails(&oldest_first),
+        ["a@example.org", "b@example.org", "c@example.org"]
+    );
+}
+
+#[tokio::test]
+async fn list_email_filter_is_exact_and_ignores_case() {
+    let polar = MockPolar::start().await.unwrap();
+    create_all(
+        &polar,
+        &["jane@example.org", "jane@example.org.uk", "a+b@example.org"],
+    )
+    .await;
+    let token = polar.organization_token().to_owned();
+    let (status, found) = list(&polar, &token, "email=JANE%40Example.ORG").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(emails(&found), ["jane@example.org"]);
+    assert_eq!(
+        found["pagination"],
+        json!({"total_count": 1, "max_page": 1})
+    );
+
+    for (query, expected) in [
+        ("email=jane%40example", Vec::<&str>::new()),
+        ("email=jane", vec![]),
+        ("email=", vec![]),
+        ("email=a%2Bb%40example.org", vec!["a+b@example.org"]),
+        ("email=a+b%40example.org", vec![]),
+    ] {
+        let (status, page) = list(&polar, &token, query).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        assert_eq!(emails(&page), expected, "{query}");
+        assert_eq!(
+            page["pagination"]["total_count"],
+            json!(expected.len()),
+            "{query}"
+        );
+    }
+
+    let reqwest_encoded = client()
+        .get(format!("{}/v1/customers/", polar.base_url()))
+        .query(&[("email", "A+B@example.org")])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let page: Value = reqwest_encoded.json().await.unwrap();
+    assert_eq!(emails(&page), ["a+b@example.org"]);
+}
+
+#[tokio::test]
+async fn list_pages_by_limit_and_clamps_the_limit_to_100() {
+    let polar = MockPolar::start().await.unwrap();
+    let addresses: Vec<String> = (0..25).map(|i| format!("c{i:02}@example.org")).collect();
+    let addresses: Vec<&str> = addresses.iter().map(String::as_str).collect();
+    create_all(&polar, &addresses).await;
+    let token = polar.organization_token().to_owned();
+
+    let (_, first) = list(&polar, &token, "sorting=created_at").await;
+    assert_eq!(emails(&first), addresses[..10]);
+    assert_eq!(
+        first["pagination"],
+        json!({"total_count": 25, "max_page": 3})
+    );
+    let (_, third) = list(&polar, &token, "sorting=created_at&page=3").await;
+    assert_eq!(emails(&third), addresses[20..]);
+    let (_, beyond) = list(&polar, &token, "page=4").await;
+    assert_eq!(emails(&beyond), Vec::<&str>::new());
+    assert_eq!(beyond["pagination"]["total_count"], 25);
+
+    let (_, second_of_seven) = list(&polar, &token, "sorting=created_at&limit=7&page=2").await;
+    assert_eq!(emails(&second_of_seven), addresses[7..14]);
+    assert_eq!(
+        second_of_seven["pagination"],
+        json!({"total_count": 25, "max_page": 4})
+    );
+    let (status, huge) = list(&polar, &token, "limit=1000&page=99999999999999999999").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(huge["pagination"]["max_page"], 1, "limit is clamped to 100");
+    assert!(huge["items"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn list_sorts_by_email_and_name_with_nulls_last() {
+    let polar = MockPolar::start().await.unwrap();
+    for body in [
+        json!({"email": "b@example.org", "name": "Zed"}),
+        json!({"email": "a@example.org"}),
+        json!({"email": "c@example.org", "name": "Amy"}),
+    ] {
+        assert_eq!(create_json(&polar, &body).await.0, StatusCode::CREATED);
+    }
+    let token = polar.organization_token().to_owned();
+    let (_, by_email) = list(&polar, &token, "sorting=-email").await;
+    assert_eq!(
+        emails(&by_email),
+        ["c@example.org", "b@example.org", "a@example.org"]
+    );
+    let (_, by_name) = list(&polar, &token, "sorting=name&sorting=email").await;
+    assert_eq!(
+        emails(&by_name),
+        ["c@example.org", "b@example.org", "a@example.org"]
+    );
+    let (_, by_name_desc) = list(&polar, &token, "sorting=-name").await;
+    assert_eq!(
+        emails(&by_name_desc),
+        ["a@example.org", "b@example.org", "c@example.org"]
+    );
+}
+
+#[tokio::test]
+async fn list_refuses_bad_parameters_all_at_once() {
+    let polar = MockPolar::start().await.unwrap();
+    let (status, body) = list(
+        &polar,
+        polar.organization_token(),
+        "page=0&limit=ten&sorting=created&organization_id=nope",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"], "RequestValidationError");
+    let problems: Vec<(Value, Value)> = body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| (item["type"].clone(), item["loc"].clone()))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (json!("greater_than"), json!(["query", "page"])),
+            (json!("int_parsing"), json!(["query", "limit"])),
+            (json!("enum"), json!(["query", "sorting", 0])),
+            (
+                json!("uuid_parsing"),
+                json!(["query", "organization_id", 0])
+            ),
+        ]
+    );
+    assert_eq!(body["detail"][0]["ctx"], json!({"gt": 0}));
+    assert_eq!(body["detail"][0]["input"], "0");
+}
+
+#[tokio::test]
+async fn list_needs_a_valid_token_and_shows_only_the_tokens_organizations() {
+    let organization = Uuid::from_u128(7);
+    let other = Uuid::from_u128(8);
+    let polar = MockPolar::builder()
+        .organization_id(organization)
+        .personal_token("polar_pat_member", [organization])
+        .personal_token("polar_pat_outsider", [other])
+        .token_without_write_scope("polar_oat_read_only")
+        .start()
+        .await
+        .unwrap();
+    create_all(&polar, &["a@example.org"]).await;
+
+    let anonymous = client()
+        .get(format!("{}/v1/customers/", polar.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        anonymous.json::<Value>().await.unwrap(),
+        json!({"error": "Unauthorized", "detail": "Unauthorized"})
+    );
+    let (status, body) = list(&polar, "polar_oat_unknown", "page=0").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "invalid_token");
+    let (status, _) = list(&polar, "polar_pat_member", "page=0").await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "authentication comes before query validation"
+    );
+
+    for (token, query, expected) in [
+        ("polar_oat_read_only", "", 1),
+        ("polar_pat_member", "", 1),
+        ("polar_pat_outsider", "", 0),
+        (
+            "polar_pat_member",
+            &format!("organization_id={organization}") as &str,
+            1,
+        ),
+        ("polar_pat_member", &format!("organization_id={other}"), 0),
+        (
+            "polar_pat_member",
+            &format!("organization_id={other}&organization_id={organization}"),
+            1,
+        ),
+    ] {
+        let (status, page) = list(&polar, token, query).await;
+        assert_eq!(status, StatusCode::OK, "{token} {query}");
+        assert_eq!(
+            page["pagination"]["total_count"],
+            json!(expected),
+            "{token} {query}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn list_without_trailing_slash_is_redirected_with_its_query() {
+    let polar = MockPolar::start().await.unwrap();
+    let response = client()
+        .get(format!(
+            "{}/v1/customers?email=a%40example.org",
+            polar.base_url()
+        ))
+        .bearer_auth(polar.organization_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(
+        response.headers()["location"],
+        format!("{}/v1/customers/?email=a%40example.org", polar.base_url()).as_str()
+    );
+}
+
+#[tokio::test]
+async fn list_goes_through_version_check_and_faults() {
+    let polar = MockPolar::start().await.unwrap();
+    create_all(&polar, &["a@example.org"]).await;
+    let url = format!("{}/v1/customers/?email=a%40example.org", polar.base_url());
+    let token = polar.organization_token().to_owned();
+    let get = || client().get(&url).bearer_auth(&token);
+
+    let wrong_version = get()
+        .header("polar-version", "1999-01")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_version.status(), StatusCode::NOT_FOUND);
+
+    polar.fail_next(
+        1,
+        Fault::RateLimited {
+            retry_after: Duration::from_secs(1),
+        },
+    );
+    polar.fail_next(1, Fault::ServerError { status: 503 });
+    polar.fail_next(1, Fault::DropBeforeStore);
+    polar.fail_next(1, Fault::TruncatedBody);
+    let limited = get().send().await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.headers()["retry-after"], "1");
+    assert_eq!(
+        get().send().await.unwrap().status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert!(get().send().await.is_err(), "connection dropped");
+    let truncated = get().send().await.unwrap();
+    assert_eq!(truncated.status(), StatusCode::OK);
+    assert!(truncated.bytes().await.is_err(), "body cut short");
+
+    let (status, page) = list(&polar, &token, "email=a%40example.org").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(emails(&page), ["a@example.org"]);
+    let paths: Vec<String> = polar
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(paths.len(), 6);
+    assert!(
+        paths
+            .iter()
+            .all(|p| p == "/v1/customers/?email=a%40example.org")
+    );
 }
 
 #[tokio::test]

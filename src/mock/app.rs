@@ -1,6 +1,8 @@
 //! The application behind the transport: token validity, routing, JSON parsing, authentication,
 //! schema and business rules, in the order Polar's server applies them.
 
+use super::list;
+use super::query::percent_decode;
 use super::reply::{Reply, error_item};
 use super::schema::{self, NewCustomer};
 use super::state::{Identity, State};
@@ -9,10 +11,10 @@ use hyper::{HeaderMap, Method};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// The canonical create path.
-const CREATE_PATH: &str = "/v1/customers/";
-/// The create path without its trailing slash, redirected.
-const CREATE_PATH_UNSLASHED: &str = "/v1/customers";
+/// The customers collection: create (`POST`) and list (`GET`).
+const CUSTOMERS_PATH: &str = "/v1/customers/";
+/// The collection path without its trailing slash, redirected.
+const CUSTOMERS_PATH_UNSLASHED: &str = "/v1/customers";
 /// The prefix of the lookup by external id.
 const EXTERNAL_PREFIX: &str = "/v1/customers/external/";
 
@@ -28,7 +30,8 @@ pub(crate) struct Request<'a> {
 /// Which endpoint a request is for.
 enum Route {
     Create,
-    RedirectToCreate,
+    List,
+    RedirectToSlashed,
     GetExternal(String),
     NotFound,
 }
@@ -44,7 +47,11 @@ pub(crate) fn answer(state: &State, request: &Request<'_>) -> Reply {
     };
     match route(request.method, request.path) {
         Route::NotFound => Reply::not_found(),
-        Route::RedirectToCreate => redirect(request),
+        Route::RedirectToSlashed => redirect(request),
+        Route::List => match identity {
+            None => Reply::unauthorized(),
+            Some(identity) => list::answer(state, identity, request.query),
+        },
         Route::GetExternal(external_id) => match identity {
             None => Reply::unauthorized(),
             Some(identity) => match state.find_external(identity, &external_id) {
@@ -76,11 +83,16 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 
 /// Matches a method and path (without query) to an endpoint.
 fn route(method: &Method, path: &str) -> Route {
-    if *method == Method::POST && path == CREATE_PATH {
-        return Route::Create;
+    let collection_method = *method == Method::POST || *method == Method::GET;
+    if path == CUSTOMERS_PATH && collection_method {
+        return if *method == Method::POST {
+            Route::Create
+        } else {
+            Route::List
+        };
     }
-    if *method == Method::POST && path == CREATE_PATH_UNSLASHED {
-        return Route::RedirectToCreate;
+    if path == CUSTOMERS_PATH_UNSLASHED && collection_method {
+        return Route::RedirectToSlashed;
     }
     match path.strip_prefix(EXTERNAL_PREFIX) {
         Some(segment)
@@ -95,25 +107,8 @@ fn route(method: &Method, path: &str) -> Route {
     }
 }
 
-/// Decodes `%XX` escapes; `None` when an escape is malformed or the result is not UTF-8.
-fn percent_decode(segment: &str) -> Option<String> {
-    let bytes = segment.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%' {
-            let hex = segment.get(index + 1..index + 3)?;
-            decoded.push(u8::from_str_radix(hex, 16).ok()?);
-            index += 3;
-        } else {
-            decoded.push(bytes[index]);
-            index += 1;
-        }
-    }
-    String::from_utf8(decoded).ok()
-}
-
-/// `307` to the slashed create path, as an absolute URL on the host the client used.
+/// `307` to the slashed collection path (query kept), as an absolute URL on the host the client
+/// used.
 fn redirect(request: &Request<'_>) -> Reply {
     let host = request
         .headers
@@ -124,7 +119,7 @@ fn redirect(request: &Request<'_>) -> Reply {
         .query
         .map(|query| format!("?{query}"))
         .unwrap_or_default();
-    Reply::empty(307).with_header("location", format!("http://{host}{CREATE_PATH}{query}"))
+    Reply::empty(307).with_header("location", format!("http://{host}{CUSTOMERS_PATH}{query}"))
 }
 
 /// The request body as JSON: a JSON content type is parsed (422 `json_invalid` on failure, an

@@ -1,10 +1,12 @@
 //! A local Polar: an in-process HTTP server on 127.0.0.1 that answers Polar's customer endpoints
 //! the way the real server does, and can inject faults.
 //!
-//! It serves `POST /v1/customers/` (and redirects `POST /v1/customers`) and
-//! `GET /v1/customers/external/{external_id}`, with Polar's version handling, authentication,
-//! validation errors, duplicate detection and response shapes. It speaks plain JSON and does not
-//! use the rest of this crate, so any HTTP client can be tested against it.
+//! It serves `POST /v1/customers/` (create), `GET /v1/customers/` (list, with the `email`,
+//! `organization_id`, `sorting`, `page` and `limit` parameters) and
+//! `GET /v1/customers/external/{external_id}`, and redirects `/v1/customers` without the slash;
+//! all with Polar's version handling, authentication, validation errors, duplicate detection and
+//! response shapes. It speaks plain JSON and does not use the rest of this crate, so any HTTP
+//! client can be tested against it.
 //!
 //! # Examples
 //! ```
@@ -23,6 +25,8 @@
 mod app;
 mod customer;
 mod fault;
+mod list;
+mod query;
 mod recorded;
 mod reference;
 mod reply;

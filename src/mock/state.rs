@@ -102,6 +102,16 @@ impl State {
         self.lock().faults.pop_front()
     }
 
+    /// The customers `identity` may see, in creation order, as their 201 bodies.
+    pub(crate) fn customers_seen_by(&self, identity: &Identity) -> Vec<Value> {
+        self.lock()
+            .customers
+            .iter()
+            .filter(|stored| identity.sees(stored.organization_id))
+            .map(|stored| stored.body.clone())
+            .collect()
+    }
+
     /// The customer with this external id that `identity` may see.
     pub(crate) fn find_external(&self, identity: &Identity, external_id: &str) -> Option<Value> {
         self.lock()

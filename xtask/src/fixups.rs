@@ -17,7 +17,7 @@ pub type Fired = BTreeMap<String, Vec<String>>;
 /// Applies every fix-up in order and reports where each fired (empty ones are left out).
 pub fn apply_all(doc: &mut Value) -> Fired {
     let steps: [(&str, FixUp); 6] = [
-        ("colliding-enum-to-string", colliding_enums),
+        ("unnameable-enum-to-string", unnameable_enums),
         ("drop-deep-object-params", deep_object_params),
         ("merge-responses", merge_responses),
         ("nullable-response-fields-optional", relax_nullable_required),
@@ -45,27 +45,52 @@ fn ident_key(raw: &str) -> String {
         .collect()
 }
 
-/// String enums whose values typify cannot name apart (`Etc/GMT+0` vs `Etc/GMT-0`) become plain
-/// strings; typify would panic with "Failed to make unique variant names".
-pub fn colliding_enums(doc: &mut Value) -> Vec<String> {
+/// String enums with a value typify cannot turn into a clean variant name become plain strings,
+/// the allowed values kept in `x-enum-values` for readers. A value is clean when, with its `_`
+/// removed, it is ASCII letters and digits starting with a letter, and no two values fold to the
+/// same name. Otherwise typify either panics ("Failed to make unique variant names" on
+/// `Etc/GMT+0` vs `Etc/GMT-0`) or invents placeholder names (`-created_at` → `XcreatedXat`,
+/// `2xx` → `X2xx`); it has no `x-enum-varnames` support.
+pub fn unnameable_enums(doc: &mut Value) -> Vec<String> {
     let mut fired = Vec::new();
     for_each_schema(doc, &mut |path, _, schema| {
         let Some(values) = schema.get("enum").and_then(Value::as_array) else {
             return;
         };
-        let keys: Vec<String> = values
+        let Some(names) = values
             .iter()
-            .filter_map(Value::as_str)
-            .map(ident_key)
-            .collect();
-        let unique: BTreeSet<&String> = keys.iter().collect();
-        if unique.len() < keys.len() {
-            schema.remove("enum");
-            schema.remove("x-enumNames");
-            fired.push(path.to_string());
+            .filter(|v| !v.is_null())
+            .map(Value::as_str)
+            .collect::<Option<Vec<&str>>>()
+        else {
+            return;
+        };
+        if names.is_empty() || cleanly_nameable(&names) {
+            return;
         }
+        let kept: Vec<Value> = names.iter().map(|n| json!(n)).collect();
+        schema.remove("enum");
+        schema.remove("x-enumNames");
+        schema.insert("type".into(), json!("string"));
+        schema.insert("x-enum-values".into(), Value::Array(kept));
+        fired.push(path.to_string());
     });
     fired
+}
+
+/// True when every value makes a distinct variant name without typify's placeholders.
+fn cleanly_nameable(values: &[&str]) -> bool {
+    let mut seen = BTreeSet::new();
+    values.iter().all(|value| {
+        let folded: String = value
+            .chars()
+            .filter(|&c| c != '_')
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let plain = folded.starts_with(|c: char| c.is_ascii_alphabetic())
+            && folded.chars().all(|c| c.is_ascii_alphanumeric());
+        plain && seen.insert(folded)
+    })
 }
 
 /// Query parameters with `style: deepObject` are dropped: progenitor rejects them.
@@ -411,20 +436,52 @@ mod tests {
     }
 
     #[test]
-    fn colliding_enum_becomes_plain_string() {
-        let mut doc = doc_with_schemas(
-            json!({"Tz": {"type": "string", "enum": ["Etc/GMT+0", "Etc/GMT-0"]},
-                                              "Ok": {"type": "string", "enum": ["a", "b"]}}),
-        );
-        let fired = colliding_enums(&mut doc);
-        assert_eq!(fired, ["/components/schemas/Tz"]);
+    fn enums_typify_cannot_name_become_plain_strings() {
+        let mut doc = doc_with_schemas(json!({
+            "Tz": {"type": "string", "enum": ["Etc/GMT+0", "Etc/GMT-0"]},
+            "Sort": {"type": "string", "enum": ["created_at", "-created_at"], "title": "Sort"},
+            "Status": {"enum": ["2xx", "4xx", null], "nullable": true},
+            "Folded": {"type": "string", "enum": ["a_b", "ab"]},
+            "Cased": {"type": "string", "enum": ["On", "on"]},
+            "Ok": {"type": "string", "enum": ["us_ein", "AD", "_private", "v2"]},
+            "Numbers": {"type": "integer", "enum": [1, 2]},
+            "Null": {"enum": [null], "nullable": true}
+        }));
+        let fired = unnameable_enums(&mut doc);
         assert_eq!(
-            doc.pointer("/components/schemas/Tz"),
-            Some(&json!({"type": "string"}))
+            fired,
+            [
+                "/components/schemas/Tz",
+                "/components/schemas/Sort",
+                "/components/schemas/Status",
+                "/components/schemas/Folded",
+                "/components/schemas/Cased"
+            ]
         );
         assert_eq!(
-            doc.pointer("/components/schemas/Ok/enum"),
-            Some(&json!(["a", "b"]))
+            doc.pointer("/components/schemas/Sort"),
+            Some(&json!({"type": "string", "title": "Sort",
+                         "x-enum-values": ["created_at", "-created_at"]}))
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/Status"),
+            Some(&json!({"nullable": true, "type": "string", "x-enum-values": ["2xx", "4xx"]}))
+        );
+        for untouched in ["Ok", "Numbers", "Null"] {
+            let schema = doc
+                .pointer(&format!("/components/schemas/{untouched}"))
+                .unwrap();
+            assert!(schema.get("enum").is_some(), "{untouched} keeps its enum");
+        }
+    }
+
+    #[test]
+    fn fix_ups_record_the_enum_rule_by_name() {
+        let mut doc = doc_with_schemas(json!({"Sort": {"type": "string", "enum": ["-name"]}}));
+        let fired = apply_all(&mut doc);
+        assert_eq!(
+            fired.get("unnameable-enum-to-string"),
+            Some(&vec!["/components/schemas/Sort".to_string()])
         );
     }
 

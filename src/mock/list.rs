@@ -1,0 +1,236 @@
+//! `GET /v1/customers/`: the list endpoint's query parameters (validated like Polar's server),
+//! its filters, sorting and page-based paging, and the `ListResource` answer.
+
+use super::query;
+use super::reply::{Reply, error_item};
+use super::state::{Identity, State};
+use serde_json::{Value, json};
+use std::cmp::Ordering;
+use uuid::Uuid;
+
+/// The page size when none is asked for.
+const DEFAULT_LIMIT: u64 = 10;
+/// The largest page size; larger requests are served this many (Polar clamps, it does not refuse).
+const MAX_LIMIT: u64 = 100;
+/// The sort keys Polar accepts; a leading `-` means descending.
+const SORT_KEYS: [&str; 6] = [
+    "created_at",
+    "-created_at",
+    "email",
+    "-email",
+    "name",
+    "-name",
+];
+/// The message pydantic gives for a value outside [`SORT_KEYS`].
+const SORT_EXPECTED: &str = "'created_at', '-created_at', 'email', '-email', 'name' or '-name'";
+
+/// A sort criterion: the field and whether it sorts descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortBy {
+    CreatedAt(bool),
+    Email(bool),
+    Name(bool),
+}
+
+/// The validated query of a list request.
+#[derive(Debug)]
+struct ListQuery {
+    /// Exact, case-insensitive email filter.
+    email: Option<String>,
+    /// Organizations to keep (none: every organization the token sees).
+    organizations: Vec<Uuid>,
+    /// 1-based page number.
+    page: u64,
+    /// Page size, at most [`MAX_LIMIT`].
+    limit: u64,
+    /// Criteria applied in order (Polar's default: newest first).
+    sorting: Vec<SortBy>,
+}
+
+/// Answers a list request of an authenticated `identity`.
+pub(crate) fn answer(state: &State, identity: &Identity, raw_query: Option<&str>) -> Reply {
+    let list = match parse(raw_query) {
+        Ok(list) => list,
+        Err(items) => return Reply::schema_error(items),
+    };
+    let email = list.email.as_deref().map(str::to_lowercase);
+    let mut matching: Vec<(usize, Value)> = state
+        .customers_seen_by(identity)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, customer)| {
+            email.as_deref().is_none_or(|wanted| {
+                text(customer, "email").map(str::to_lowercase).as_deref() == Some(wanted)
+            })
+        })
+        .filter(|(_, customer)| {
+            list.organizations.is_empty()
+                || customer["organization_id"]
+                    .as_str()
+                    .and_then(|id| Uuid::parse_str(id).ok())
+                    .is_some_and(|id| list.organizations.contains(&id))
+        })
+        .collect();
+    matching.sort_by(|a, b| compare(&list.sorting, a, b));
+    let total = matching.len() as u64;
+    let skip = (list.page - 1).saturating_mul(list.limit);
+    let items: Vec<Value> = matching
+        .into_iter()
+        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+        .take(usize::try_from(list.limit).unwrap_or(usize::MAX))
+        .map(|(_, customer)| customer)
+        .collect();
+    let body = json!({
+        "items": items,
+        "pagination": {"total_count": total, "max_page": total.div_ceil(list.limit)},
+    });
+    Reply::json(200, &body).with_header("cache-control", "private, no-store")
+}
+
+/// Reads the query string; every invalid parameter is reported at once, as pydantic does.
+/// Unknown parameters (and `query`, `active`, `metadata[...]`, which the mock does not model)
+/// are ignored; for a repeated single-valued parameter the last one counts.
+fn parse(raw_query: Option<&str>) -> Result<ListQuery, Vec<Value>> {
+    let Some(pairs) = query::pairs(raw_query) else {
+        return Err(vec![error_item(
+            "query_invalid",
+            vec![json!("query")],
+            "The query string could not be decoded.",
+            json!(raw_query),
+        )]);
+    };
+    let mut list = ListQuery {
+        email: None,
+        organizations: Vec::new(),
+        page: 1,
+        limit: DEFAULT_LIMIT,
+        sorting: Vec::new(),
+    };
+    let mut errors = Vec::new();
+    let mut organization_index = 0;
+    let mut sort_index = 0;
+    for (name, value) in pairs {
+        match name.as_str() {
+            "email" => list.email = Some(value),
+            "page" => match positive(&name, &value) {
+                Ok(page) => list.page = page,
+                Err(item) => errors.push(item),
+            },
+            "limit" => match positive(&name, &value) {
+                Ok(limit) => list.limit = limit.min(MAX_LIMIT),
+                Err(item) => errors.push(item),
+            },
+            "organization_id" => {
+                match Uuid::parse_str(&value) {
+                    Ok(id) => list.organizations.push(id),
+                    Err(_) => errors.push(error_item(
+                        "uuid_parsing",
+                        vec![json!("query"), json!(name), json!(organization_index)],
+                        "Input should be a valid UUID",
+                        json!(value),
+                    )),
+                }
+                organization_index += 1;
+            }
+            "sorting" => {
+                match sort_by(&value) {
+                    Some(criterion) => list.sorting.push(criterion),
+                    None => {
+                        let mut item = error_item(
+                            "enum",
+                            vec![json!("query"), json!(name), json!(sort_index)],
+                            format!("Input should be {SORT_EXPECTED}"),
+                            json!(value),
+                        );
+                        item["ctx"] = json!({"expected": SORT_EXPECTED});
+                        errors.push(item);
+                    }
+                }
+                sort_index += 1;
+            }
+            _ => {}
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if list.sorting.is_empty() {
+        list.sorting.push(SortBy::CreatedAt(true));
+    }
+    Ok(list)
+}
+
+/// A query integer that must be greater than zero (`page`, `limit`); values too large for `u64`
+/// saturate.
+fn positive(name: &str, value: &str) -> Result<u64, Value> {
+    let loc = vec![json!("query"), json!(name)];
+    let Ok(number) = value.trim().parse::<i128>() else {
+        return Err(error_item(
+            "int_parsing",
+            loc,
+            "Input should be a valid integer, unable to parse string as an integer",
+            json!(value),
+        ));
+    };
+    if number <= 0 {
+        let mut item = error_item(
+            "greater_than",
+            loc,
+            "Input should be greater than 0",
+            json!(value),
+        );
+        item["ctx"] = json!({"gt": 0});
+        return Err(item);
+    }
+    Ok(u64::try_from(number).unwrap_or(u64::MAX))
+}
+
+/// The criterion a `sorting` value names, if it is one of [`SORT_KEYS`].
+fn sort_by(value: &str) -> Option<SortBy> {
+    if !SORT_KEYS.contains(&value) {
+        return None;
+    }
+    let (descending, field) = match value.strip_prefix('-') {
+        Some(field) => (true, field),
+        None => (false, value),
+    };
+    Some(match field {
+        "created_at" => SortBy::CreatedAt(descending),
+        "email" => SortBy::Email(descending),
+        _ => SortBy::Name(descending),
+    })
+}
+
+/// Orders two `(creation index, customer)` entries by the criteria, then by creation. Creation
+/// order stands for `created_at` (which it matches, without clock ties); a missing email or name
+/// sorts last ascending and first descending, as in PostgreSQL.
+fn compare(sorting: &[SortBy], a: &(usize, Value), b: &(usize, Value)) -> Ordering {
+    let by_text = |field: &str| {
+        let key = |entry: &(usize, Value)| {
+            let value = text(&entry.1, field);
+            (value.is_none(), value.map(str::to_owned))
+        };
+        key(a).cmp(&key(b))
+    };
+    sorting
+        .iter()
+        .map(|criterion| {
+            let (ordering, descending) = match *criterion {
+                SortBy::CreatedAt(descending) => (a.0.cmp(&b.0), descending),
+                SortBy::Email(descending) => (by_text("email"), descending),
+                SortBy::Name(descending) => (by_text("name"), descending),
+            };
+            if descending {
+                ordering.reverse()
+            } else {
+                ordering
+            }
+        })
+        .find(|ordering| ordering.is_ne())
+        .unwrap_or_else(|| a.0.cmp(&b.0))
+}
+
+/// A string field of a customer body, `None` when null or absent.
+fn text<'a>(customer: &'a Value, field: &str) -> Option<&'a str> {
+    customer.get(field).and_then(Value::as_str)
+}
