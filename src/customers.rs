@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, TimeDelta, Utc};
+
 use progenitor_client::{Error as GeneratedError, ResponseValue};
 use serde::de::DeserializeOwned;
 
@@ -12,6 +14,10 @@ use crate::customer::Customer;
 use crate::error::Error;
 use crate::new_customer::NewCustomer;
 use crate::validate::validate;
+
+/// How far Polar's clock may lag ours before a customer found during recovery counts as older than
+/// the create call (and so as a genuine duplicate, not the one a lost attempt made).
+const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(2);
 
 /// Customer operations of one [`Polar`] client, from [`Polar::customers`].
 #[derive(Debug, Clone, Copy)]
@@ -28,9 +34,10 @@ impl<'a> Customers<'a> {
     ///
     /// The input is validated first; nothing is sent when it is invalid. When an attempt may have
     /// reached Polar but its answer was lost, the request is re-sent only if the body carries a
-    /// dedup key (an email or an `external_id`). If Polar then answers that the `external_id`
-    /// already exists, the customer the lost attempt created is fetched and returned
-    /// ([`Customer::was_recovered`] tells).
+    /// dedup key (an email or an `external_id`). If Polar then answers that the `external_id` (or,
+    /// without one, the email) already exists, the customer the lost attempt created is looked up
+    /// and returned ([`Customer::was_recovered`] tells). A customer that existed before the call
+    /// (created more than two minutes before it started) is still reported as a duplicate.
     ///
     /// Here against the in-process `polar_client::mock` (feature `mock`); any [`Polar`] client works
     /// the same way:
@@ -68,6 +75,7 @@ impl<'a> Customers<'a> {
         let body = customer
             .to_request()
             .map_err(|problems| Error::InvalidInput { problems })?;
+        let started = Utc::now();
         let (result, report) = Call::run(
             customer.has_dedup_key(),
             self.polar.api().customers_create(&body),
@@ -75,12 +83,7 @@ impl<'a> Customers<'a> {
         .await;
         let recoverable = report.earlier_attempt_may_have_landed;
         match settle(result, report, self.polar.state().timeout).await {
-            Err(e) if recoverable && e.is_duplicate_external_id() => {
-                match customer.external_id.as_deref() {
-                    Some(external_id) => self.recover(external_id, e).await,
-                    None => Err(e),
-                }
-            }
+            Err(duplicate) if recoverable => self.recover(&customer, started, duplicate).await,
             other => other,
         }
     }
@@ -105,20 +108,64 @@ impl<'a> Customers<'a> {
         settle(result, report, self.polar.state().timeout).await
     }
 
-    /// An earlier attempt may have created the customer; the retry was told its `external_id`
-    /// exists. Fetch it: the caller gets the customer, not the duplicate error.
-    async fn recover(&self, external_id: &str, duplicate: Error) -> Result<Customer, Error> {
-        tracing::info!(
-            external_id,
-            "create retried after a lost response; fetching the customer it created"
-        );
-        match self.get_by_external_id(external_id).await {
-            Ok(mut customer) => {
-                customer.mark_recovered();
-                Ok(customer)
+    /// Finds the customer with this email address, if there is one.
+    ///
+    /// Polar keeps at most one customer per email in an organization and matches emails without
+    /// regard to case; so does this lookup.
+    ///
+    /// ```no_run
+    /// # async fn run(polar: polar_client::Polar) -> Result<(), polar_client::Error> {
+    /// if let Some(customer) = polar.customers().find_by_email("jane@example.org").await? {
+    ///     println!("already a customer: {}", customer.id());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Customers::get_by_external_id`], except that no match is `Ok(None)`, not an error.
+    pub async fn find_by_email(&self, email: &str) -> Result<Option<Customer>, Error> {
+        let list = self
+            .polar
+            .api()
+            .customers_list(None, Some(email), None, None, None, None, None);
+        let (result, report) = Call::run(true, list).await;
+        let page = settle(result, report, self.polar.state().timeout).await?;
+        Ok(page
+            .items
+            .into_iter()
+            .find(|c| c.email().is_some_and(|e| e.eq_ignore_ascii_case(email))))
+    }
+
+    /// A retried create was refused as a duplicate after an earlier attempt may have reached
+    /// Polar. If the duplicate is the customer that lost attempt created, return it instead of the
+    /// error; a customer that existed before this call stays a duplicate.
+    async fn recover(
+        &self,
+        asked: &NewCustomer,
+        started: DateTime<Utc>,
+        duplicate: Error,
+    ) -> Result<Customer, Error> {
+        let lookup = match (asked.external_id.as_deref(), asked.email.as_deref()) {
+            (Some(external_id), _) if duplicate.is_duplicate_external_id() => {
+                self.get_by_external_id(external_id).await.map(Some)
             }
+            (None, Some(email)) if duplicate.is_duplicate_email() => {
+                self.find_by_email(email).await
+            }
+            _ => return Err(duplicate),
+        };
+        match lookup {
+            Ok(Some(mut found)) if found.created_at() >= started - CLOCK_SKEW => {
+                tracing::info!(
+                    customer_id = found.id(),
+                    "a lost create had created the customer; returning it instead of the duplicate error"
+                );
+                found.mark_recovered();
+                Ok(found)
+            }
+            Ok(_) => Err(duplicate),
             Err(lookup) => {
-                tracing::warn!(error = %lookup, "could not fetch the customer a lost create may have made");
+                tracing::warn!(error = %lookup, "could not look up the customer a lost create may have made");
                 Err(duplicate)
             }
         }

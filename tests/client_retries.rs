@@ -164,20 +164,89 @@ async fn truncated_created_body_is_recovered_too() {
 }
 
 #[tokio::test]
-async fn lost_response_with_only_an_email_reports_the_duplicate() {
+async fn lost_response_with_only_an_email_is_recovered_by_email() {
     let mock = MockPolar::start().await.unwrap();
     mock.fail_next(1, Fault::DropAfterStore);
-    let err = client(&mock)
+    let customer = client(&mock)
         .customers()
-        .create(NewCustomer::individual("only-email@example.org"))
+        .create(NewCustomer::individual("Only-Email@example.org"))
+        .await
+        .unwrap();
+    assert!(customer.was_recovered());
+    assert_eq!(customer.email(), Some("Only-Email@example.org"));
+    assert_eq!(mock.customers().len(), 1, "retried, but never created twice");
+    let lookups: Vec<_> = mock.requests().into_iter().filter(|r| r.method == "GET").collect();
+    assert_eq!(lookups.len(), 1);
+    assert!(lookups[0].path.starts_with("/v1/customers/?"), "{}", lookups[0].path);
+}
+
+/// A create whose first attempt failed ambiguously (503) and whose retry is refused as a duplicate
+/// of a customer created long before the call: that is a real duplicate, not a lost create.
+#[tokio::test]
+async fn an_old_duplicate_after_a_retry_stays_a_duplicate() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let duplicate = r#"{"error":"PolarRequestValidationError","detail":[{"type":"value_error","loc":["body","external_id"],"msg":"A customer with this external ID already exists.","input":"usr_old"}]}"#;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(422).set_body_raw(duplicate, "application/json"))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let old = serde_json::json!({
+        "id": "992fae2a-2a17-4b7a-8d9e-e287cf90131b", "created_at": "2024-01-01T00:00:00Z",
+        "organization_id": "1dbfc517-0bbf-4301-9ba8-555ca42b9737", "type": "individual",
+        "email": "old@example.org", "external_id": "usr_old", "metadata": {}
+    });
+    Mock::given(method("GET"))
+        .and(path("/v1/customers/external/usr_old"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(old))
+        .mount(&server)
+        .await;
+    let polar = Polar::builder()
+        .access_token("polar_oat_test")
+        .base_url(server.uri())
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+    let err = polar
+        .customers()
+        .create(NewCustomer::individual("old@example.org").external_id("usr_old"))
         .await
         .unwrap_err();
-    assert!(err.is_duplicate_email(), "{err:?}");
-    assert_eq!(
-        mock.customers().len(),
-        1,
-        "retried, but never created twice"
-    );
+    assert!(err.is_duplicate_external_id(), "{err:?}");
+    let received = server.received_requests().await.unwrap();
+    let methods: Vec<_> = received.iter().map(|r| r.method.as_str()).collect();
+    assert_eq!(methods, ["POST", "POST", "GET"], "looked it up, then kept the duplicate");
+}
+
+#[tokio::test]
+async fn a_duplicate_without_an_earlier_lost_attempt_is_not_looked_up() {
+    let mock = MockPolar::start().await.unwrap();
+    let polar = client(&mock);
+    let jane = || NewCustomer::individual("jane@example.org").external_id("usr_jane");
+    polar.customers().create(jane()).await.unwrap();
+    let err = polar.customers().create(jane()).await.unwrap_err();
+    assert!(err.is_duplicate_email() && err.is_duplicate_external_id(), "{err:?}");
+    assert_eq!(mock.requests().iter().filter(|r| r.method == "GET").count(), 0);
+}
+
+#[tokio::test]
+async fn find_by_email_matches_exactly_and_ignores_case() {
+    let mock = MockPolar::start().await.unwrap();
+    let polar = client(&mock);
+    polar.customers().create(NewCustomer::individual("Ann@example.org")).await.unwrap();
+    polar.customers().create(NewCustomer::individual("anna@example.org")).await.unwrap();
+    let found = polar.customers().find_by_email("ann@EXAMPLE.org").await.unwrap().unwrap();
+    assert_eq!(found.email(), Some("Ann@example.org"));
+    assert!(polar.customers().find_by_email("an@example.org").await.unwrap().is_none());
 }
 
 #[tokio::test]

@@ -284,9 +284,13 @@ fn error_bodies_decode_into_the_merged_error_type() {
 /// before a lowercase letter or digit.
 fn typify_escape(word: &str) -> bool {
     let chars: Vec<char> = word.chars().collect();
-    let after_lowercase = chars.windows(2).any(|w| w[0].is_ascii_lowercase() && w[1] == 'X');
+    let after_lowercase = chars
+        .windows(2)
+        .any(|w| w[0].is_ascii_lowercase() && w[1] == 'X');
     let leading = chars.first() == Some(&'X')
-        && chars.get(1).is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        && chars
+            .get(1)
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     after_lowercase || leading
 }
 
@@ -295,7 +299,13 @@ fn the_placeholder_scan_recognises_typify_escapes() {
     for escaped in ["XcreatedXat", "CreatedXat", "Xemail", "X2xx"] {
         assert!(typify_escape(escaped), "{escaped}");
     }
-    for clean in ["CustomerIndividualCreate", "CountryAlpha2", "TaxIdFormat", "XML", "X"] {
+    for clean in [
+        "CustomerIndividualCreate",
+        "CountryAlpha2",
+        "TaxIdFormat",
+        "XML",
+        "X",
+    ] {
         assert!(!typify_escape(clean), "{clean}");
     }
 }
