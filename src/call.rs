@@ -44,7 +44,9 @@ impl Call {
             replay_safe,
             report: Mutex::new(Report::default()),
         });
-        let output = CURRENT.scope(Arc::clone(&call), operation).await;
+        // Boxed: a generated call's future is kilobytes; inline, every future awaiting this one
+        // (up to a spawned task's) would carry and copy it.
+        let output = Box::pin(CURRENT.scope(Arc::clone(&call), operation)).await;
         let report =
             std::mem::take(&mut *call.report.lock().unwrap_or_else(PoisonError::into_inner));
         (output, report)

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
-use reqwest::{Method, Request, Response, StatusCode};
+use reqwest::{Method, Request, Response, ResponseBuilderExt, StatusCode, Url};
 use tracing::{Instrument, field};
 
 use crate::call::Call;
@@ -43,7 +43,9 @@ impl ClientHooks<ClientState> for Client {
             replay_safe,
             call: call.as_deref(),
         };
-        attempts.run(request).instrument(span).await
+        // Boxed: the attempt loop's state (request, spare, response, timers) is kilobytes, and
+        // unboxed it would be copied along with every future that awaits this call.
+        Box::pin(attempts.run(request).instrument(span)).await
     }
 }
 
@@ -52,6 +54,7 @@ struct Buffered {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    url: Url,
 }
 
 impl Buffered {
@@ -59,11 +62,13 @@ impl Buffered {
         let mut response = http.execute(request).await?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
+        let url = response.url().clone();
         let body = response.bytes().await?;
         Ok(Self {
             status,
             headers,
             body,
+            url,
         })
     }
 
@@ -89,6 +94,10 @@ impl Buffered {
         let mut response = http::Response::new(self.body);
         *response.status_mut() = self.status;
         *response.headers_mut() = self.headers;
+        // Keep the response's URL; without it reqwest parses a placeholder URL for every response.
+        if let Ok(carrier) = http::Response::builder().url(self.url).body(()) {
+            *response.extensions_mut() = carrier.into_parts().0.extensions;
+        }
         Response::from(response)
     }
 }

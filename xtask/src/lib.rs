@@ -1,6 +1,7 @@
 //! The maintainer tool behind `cargo xtask`: refresh Polar's OpenAPI spec into the vendored
 //! `openapi.json` (3.0.3 subset for progenitor) and check that it is up to date.
 
+pub mod build_cost;
 pub mod check;
 pub mod downconvert;
 pub mod fixups;

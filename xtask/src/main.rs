@@ -1,12 +1,14 @@
-//! `cargo xtask` entry point: parses the command line and runs `refresh-spec` or `check-spec`.
+//! `cargo xtask` entry point: parses the command line and runs `refresh-spec`, `check-spec` or
+//! `build-cost`.
 
 use std::process::ExitCode;
 
-use xtask::{DEFAULT_API_VERSION, check, refresh, repo_root, source};
+use xtask::{DEFAULT_API_VERSION, build_cost, check, refresh, repo_root, source};
 
 const USAGE: &str = "usage:
   cargo xtask refresh-spec [--from FILE|URL] [--api-version VERSION]
-  cargo xtask check-spec";
+  cargo xtask check-spec
+  cargo xtask build-cost";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +39,10 @@ fn run(args: &[String]) -> Result<(), String> {
         Some((command, rest)) if command == "check-spec" && rest.is_empty() => {
             check(&root)?;
             println!("openapi.json is up to date");
+            Ok(())
+        }
+        Some((command, rest)) if command == "build-cost" && rest.is_empty() => {
+            print!("{}", build_cost::measure(&root)?.table());
             Ok(())
         }
         _ => Err(USAGE.to_string()),
