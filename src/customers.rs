@@ -75,7 +75,7 @@ impl<'a> Customers<'a> {
         let body = customer
             .to_request()
             .map_err(|problems| Error::InvalidInput { problems })?;
-        let started = Utc::now();
+        let started = DateTime::<Utc>::from(std::time::SystemTime::now());
         let (result, report) = Call::run(
             customer.has_dedup_key(),
             self.polar.api().customers_create(&body),

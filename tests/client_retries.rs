@@ -174,10 +174,22 @@ async fn lost_response_with_only_an_email_is_recovered_by_email() {
         .unwrap();
     assert!(customer.was_recovered());
     assert_eq!(customer.email(), Some("Only-Email@example.org"));
-    assert_eq!(mock.customers().len(), 1, "retried, but never created twice");
-    let lookups: Vec<_> = mock.requests().into_iter().filter(|r| r.method == "GET").collect();
+    assert_eq!(
+        mock.customers().len(),
+        1,
+        "retried, but never created twice"
+    );
+    let lookups: Vec<_> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .collect();
     assert_eq!(lookups.len(), 1);
-    assert!(lookups[0].path.starts_with("/v1/customers/?"), "{}", lookups[0].path);
+    assert!(
+        lookups[0].path.starts_with("/v1/customers/?"),
+        "{}",
+        lookups[0].path
+    );
 }
 
 /// A create whose first attempt failed ambiguously (503) and whose retry is refused as a duplicate
@@ -224,7 +236,11 @@ async fn an_old_duplicate_after_a_retry_stays_a_duplicate() {
     assert!(err.is_duplicate_external_id(), "{err:?}");
     let received = server.received_requests().await.unwrap();
     let methods: Vec<_> = received.iter().map(|r| r.method.as_str()).collect();
-    assert_eq!(methods, ["POST", "POST", "GET"], "looked it up, then kept the duplicate");
+    assert_eq!(
+        methods,
+        ["POST", "POST", "GET"],
+        "looked it up, then kept the duplicate"
+    );
 }
 
 #[tokio::test]
@@ -234,19 +250,45 @@ async fn a_duplicate_without_an_earlier_lost_attempt_is_not_looked_up() {
     let jane = || NewCustomer::individual("jane@example.org").external_id("usr_jane");
     polar.customers().create(jane()).await.unwrap();
     let err = polar.customers().create(jane()).await.unwrap_err();
-    assert!(err.is_duplicate_email() && err.is_duplicate_external_id(), "{err:?}");
-    assert_eq!(mock.requests().iter().filter(|r| r.method == "GET").count(), 0);
+    assert!(
+        err.is_duplicate_email() && err.is_duplicate_external_id(),
+        "{err:?}"
+    );
+    assert_eq!(
+        mock.requests().iter().filter(|r| r.method == "GET").count(),
+        0
+    );
 }
 
 #[tokio::test]
 async fn find_by_email_matches_exactly_and_ignores_case() {
     let mock = MockPolar::start().await.unwrap();
     let polar = client(&mock);
-    polar.customers().create(NewCustomer::individual("Ann@example.org")).await.unwrap();
-    polar.customers().create(NewCustomer::individual("anna@example.org")).await.unwrap();
-    let found = polar.customers().find_by_email("ann@EXAMPLE.org").await.unwrap().unwrap();
+    polar
+        .customers()
+        .create(NewCustomer::individual("Ann@example.org"))
+        .await
+        .unwrap();
+    polar
+        .customers()
+        .create(NewCustomer::individual("anna@example.org"))
+        .await
+        .unwrap();
+    let found = polar
+        .customers()
+        .find_by_email("ann@EXAMPLE.org")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(found.email(), Some("Ann@example.org"));
-    assert!(polar.customers().find_by_email("an@example.org").await.unwrap().is_none());
+    assert!(
+        polar
+            .customers()
+            .find_by_email("an@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
