@@ -3,12 +3,36 @@
 #![cfg(feature = "mock")]
 
 use polar_client::mock::{Fault, MockPolar};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use uuid::Uuid;
+
+/// The create (and list) endpoint.
+const CUSTOMERS: &str = "/v1/customers/";
+
+/// Three list-test emails in alphabetical order (and the order they are created in).
+const ALPHABETICAL: [&str; 3] = ["a@example.org", "b@example.org", "c@example.org"];
+
+/// [`ALPHABETICAL`] reversed: newest first, or sorted by email descending.
+const REVERSED: [&str; 3] = ["c@example.org", "b@example.org", "a@example.org"];
+
+/// The smallest valid create body: an individual with email `a@example.org`.
+fn minimal_body() -> Value {
+    json!({"email": "a@example.org"})
+}
+
+/// The body of every not-found answer that does not name a resource.
+fn not_found() -> Value {
+    json!({"detail": "Not Found"})
+}
+
+/// The body of the answer to a missing or non-bearer authorization.
+fn unauthorized() -> Value {
+    json!({"error": "Unauthorized", "detail": "Unauthorized"})
+}
 
 /// A reqwest client that does not follow redirects.
 fn client() -> Client {
@@ -19,27 +43,86 @@ fn client() -> Client {
         .unwrap()
 }
 
-/// POSTs a JSON body to the create endpoint with a bearer token.
-async fn create(polar: &MockPolar, token: &str, body: &Value) -> Response {
+/// The absolute URL of `path` (which starts with `/`) on the mock.
+fn url(polar: &MockPolar, path: &str) -> String {
+    format!("{}{path}", polar.base_url())
+}
+
+/// A GET of `path` on the mock with `token` as bearer, ready to send.
+fn get(polar: &MockPolar, path: &str, token: &str) -> RequestBuilder {
+    client().get(url(polar, path)).bearer_auth(token)
+}
+
+/// A POST of `body` as JSON to `path` on the mock with `token` as bearer, ready to send.
+fn post(polar: &MockPolar, path: &str, token: &str, body: &Value) -> RequestBuilder {
     client()
-        .post(format!("{}/v1/customers/", polar.base_url()))
+        .post(url(polar, path))
         .bearer_auth(token)
         .json(body)
-        .send()
-        .await
-        .unwrap()
+}
+
+/// Sends a request that must get an answer (any status).
+async fn send(request: RequestBuilder) -> Response {
+    request.send().await.unwrap()
+}
+
+/// The JSON body of an answer.
+async fn json_body(response: Response) -> Value {
+    response.json().await.unwrap()
+}
+
+/// The status and JSON body of an answer.
+async fn status_and_json(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    (status, json_body(response).await)
+}
+
+/// POSTs a JSON body to the create endpoint with a bearer token.
+async fn create(polar: &MockPolar, token: &str, body: &Value) -> Response {
+    send(post(polar, CUSTOMERS, token, body)).await
+}
+
+/// Creates [`minimal_body`] with the organization token.
+async fn create_minimal(polar: &MockPolar) -> Response {
+    create(polar, polar.organization_token(), &minimal_body()).await
 }
 
 /// Creates with the organization token and returns status and JSON body.
 async fn create_json(polar: &MockPolar, body: &Value) -> (StatusCode, Value) {
-    let response = create(polar, polar.organization_token(), body).await;
-    let status = response.status();
-    (status, response.json().await.unwrap())
+    status_and_json(create(polar, polar.organization_token(), body).await).await
+}
+
+/// GETs the list endpoint with a query string and a token; returns status and JSON body.
+async fn list(polar: &MockPolar, token: &str, query: &str) -> (StatusCode, Value) {
+    status_and_json(send(get(polar, &format!("{CUSTOMERS}?{query}"), token)).await).await
+}
+
+/// The emails of a list answer's items, in order.
+fn emails(page: &Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["email"].as_str().unwrap_or("<none>"))
+        .collect()
+}
+
+/// Creates customers with these emails, in order, with the organization token.
+async fn create_all(polar: &MockPolar, addresses: &[&str]) {
+    for email in addresses {
+        let (status, _) = create_json(polar, &json!({"email": email})).await;
+        assert_eq!(status, StatusCode::CREATED, "{email}");
+    }
+}
+
+/// The mock's `host:port`, for plain TCP connections.
+fn host_and_port(polar: &MockPolar) -> String {
+    polar.base_url().trim_start_matches("http://").to_owned()
 }
 
 /// Sends raw bytes on a fresh connection and returns everything the server sends back.
 async fn raw_exchange(polar: &MockPolar, request: &str) -> String {
-    let address = polar.base_url().trim_start_matches("http://").to_owned();
+    let address = host_and_port(polar);
     let mut stream = TcpStream::connect(address).await.unwrap();
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut answer = Vec::new();
@@ -81,7 +164,7 @@ async fn create_answers_with_the_exact_customer_shape_and_headers() {
     assert_eq!(headers["cache-control"], "private, no-store");
     assert_eq!(headers["content-type"], "application/json");
     assert!(!headers["x-request-id"].is_empty());
-    let body: Value = response.json().await.unwrap();
+    let body = json_body(response).await;
 
     let keys: Vec<&str> = body
         .as_object()
@@ -176,17 +259,12 @@ async fn empty_strings_become_null_and_type_defaults_to_individual() {
 #[tokio::test]
 async fn post_without_trailing_slash_is_redirected_with_an_absolute_location() {
     let polar = MockPolar::start().await.unwrap();
-    let response = client()
-        .post(format!("{}/v1/customers?x=1", polar.base_url()))
-        .bearer_auth(polar.organization_token())
-        .json(&json!({"email": "a@example.org"}))
-        .send()
-        .await
-        .unwrap();
+    let token = polar.organization_token();
+    let response = send(post(&polar, "/v1/customers?x=1", token, &minimal_body())).await;
     assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(
         response.headers()["location"],
-        format!("{}/v1/customers/?x=1", polar.base_url()).as_str()
+        url(&polar, "/v1/customers/?x=1").as_str()
     );
     assert!(polar.customers().is_empty());
 }
@@ -199,55 +277,39 @@ async fn unknown_routes_are_not_found() {
         ("GET", "/v1/products/"),
         ("DELETE", "/v1/customers/external/x"),
     ] {
-        let response = client()
-            .request(
-                method.parse().unwrap(),
-                format!("{}{path}", polar.base_url()),
-            )
-            .bearer_auth(polar.organization_token())
-            .send()
-            .await
-            .unwrap();
+        let request = client()
+            .request(method.parse().unwrap(), url(&polar, path))
+            .bearer_auth(polar.organization_token());
+        let response = send(request).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
-        assert_eq!(
-            response.json::<Value>().await.unwrap(),
-            json!({"detail": "Not Found"})
-        );
+        assert_eq!(json_body(response).await, not_found());
     }
 }
 
 #[tokio::test]
 async fn polar_version_is_echoed_when_supported_and_refused_before_auth_otherwise() {
     let polar = MockPolar::start().await.unwrap();
-    let url = format!("{}/v1/customers/external/nobody", polar.base_url());
+    let path = "/v1/customers/external/nobody";
     for (sent, echoed) in [
         (None, "2026-04"),
         (Some(""), "2026-04"),
         (Some("2026-04"), "2026-04"),
         (Some("2026-10"), "2026-10"),
     ] {
-        let mut request = client().get(&url).bearer_auth(polar.organization_token());
+        let mut request = get(&polar, path, polar.organization_token());
         if let Some(sent) = sent {
             request = request.header("Polar-Version", sent);
         }
-        let response = request.send().await.unwrap();
+        let response = send(request).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         assert_eq!(response.headers()["polar-version"], echoed, "{sent:?}");
     }
     for sent in ["2025-01", "latest", "2026-04x"] {
-        let response = client()
-            .get(&url)
-            .bearer_auth("not-a-known-token")
-            .header("Polar-Version", sent)
-            .send()
-            .await
-            .unwrap();
+        let request = get(&polar, path, "not-a-known-token").header("Polar-Version", sent);
+        let response = send(request).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{sent}");
         assert!(response.headers().get("polar-version").is_none());
-        assert_eq!(
-            response.json::<Value>().await.unwrap(),
-            json!({"detail": "Not Found"})
-        );
+        assert_eq!(json_body(response).await, not_found());
     }
 }
 
@@ -255,13 +317,11 @@ async fn polar_version_is_echoed_when_supported_and_refused_before_auth_otherwis
 async fn missing_empty_or_non_bearer_authorization_is_unauthorized() {
     let polar = MockPolar::start().await.unwrap();
     for authorization in [None, Some("Bearer "), Some("Basic dXNlcjpwYXNz"), Some("")] {
-        let mut request = client()
-            .post(format!("{}/v1/customers/", polar.base_url()))
-            .json(&json!({"email": "a@example.org"}));
+        let mut request = client().post(url(&polar, CUSTOMERS)).json(&minimal_body());
         if let Some(authorization) = authorization {
             request = request.header("Authorization", authorization);
         }
-        let response = request.send().await.unwrap();
+        let response = send(request).await;
         assert_eq!(
             response.status(),
             StatusCode::UNAUTHORIZED,
@@ -271,10 +331,7 @@ async fn missing_empty_or_non_bearer_authorization_is_unauthorized() {
             response.headers()["www-authenticate"],
             "Bearer realm=\"polar\""
         );
-        assert_eq!(
-            response.json::<Value>().await.unwrap(),
-            json!({"error": "Unauthorized", "detail": "Unauthorized"})
-        );
+        assert_eq!(json_body(response).await, unauthorized());
     }
     assert!(polar.customers().is_empty());
 }
@@ -283,13 +340,8 @@ async fn missing_empty_or_non_bearer_authorization_is_unauthorized() {
 async fn unknown_token_is_invalid_token_even_before_routing() {
     let polar = MockPolar::start().await.unwrap();
     for path in ["/v1/customers/", "/v1/unknown"] {
-        let response = client()
-            .post(format!("{}{path}", polar.base_url()))
-            .bearer_auth("polar_oat_from_production")
-            .json(&json!({"email": "a@example.org"}))
-            .send()
-            .await
-            .unwrap();
+        let token = "polar_oat_from_production";
+        let response = send(post(&polar, path, token, &minimal_body())).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         let challenge = response.headers()["www-authenticate"]
             .to_str()
@@ -300,7 +352,7 @@ async fn unknown_token_is_invalid_token_even_before_routing() {
                 "Bearer realm=\"polar\", error=\"invalid_token\", error_description=\""
             )
         );
-        let body: Value = response.json().await.unwrap();
+        let body = json_body(response).await;
         assert_eq!(body["error"], "invalid_token");
         assert_eq!(
             body["error_description"],
@@ -317,7 +369,7 @@ async fn token_without_write_scope_is_forbidden_to_create() {
         .start()
         .await
         .unwrap();
-    let response = create(&polar, "polar_oat_read", &json!({"email": "a@example.org"})).await;
+    let response = create(&polar, "polar_oat_read", &minimal_body()).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(
         response.headers()["www-authenticate"]
@@ -325,10 +377,7 @@ async fn token_without_write_scope_is_forbidden_to_create() {
             .unwrap()
             .contains("scope=\"customers:write\"")
     );
-    assert_eq!(
-        response.json::<Value>().await.unwrap()["error"],
-        "insufficient_scope"
-    );
+    assert_eq!(json_body(response).await["error"], "insufficient_scope");
     assert!(polar.customers().is_empty());
 }
 
@@ -363,32 +412,23 @@ async fn personal_token_needs_one_of_its_organizations() {
         .await
         .unwrap();
 
-    let missing = create(&polar, "polar_pat_me", &json!({"email": "a@example.org"})).await;
+    let missing = create(&polar, "polar_pat_me", &minimal_body()).await;
     assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let detail = &missing.json::<Value>().await.unwrap()["detail"][0];
+    let detail = &json_body(missing).await["detail"][0];
     assert_eq!(detail["type"], "missing");
     assert_eq!(detail["msg"], "organization_id is required.");
 
-    let foreign = create(
-        &polar,
-        "polar_pat_me",
-        &json!({"email": "a@example.org", "organization_id": other}),
-    )
-    .await;
+    let in_organization = |id: Uuid| json!({"email": "a@example.org", "organization_id": id});
+    let foreign = create(&polar, "polar_pat_me", &in_organization(other)).await;
     assert_eq!(foreign.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let detail = &foreign.json::<Value>().await.unwrap()["detail"][0];
+    let detail = &json_body(foreign).await["detail"][0];
     assert_eq!(detail["loc"], json!(["body", "organization_id"]));
     assert_eq!(detail["msg"], "Organization not found.");
 
-    let created = create(
-        &polar,
-        "polar_pat_me",
-        &json!({"email": "a@example.org", "organization_id": mine}),
-    )
-    .await;
+    let created = create(&polar, "polar_pat_me", &in_organization(mine)).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     assert_eq!(
-        created.json::<Value>().await.unwrap()["organization_id"],
+        json_body(created).await["organization_id"],
         mine.to_string()
     );
 }
@@ -483,30 +523,27 @@ async fn schema_rejects_bad_emails_too_much_metadata_and_unknown_types() {
 #[tokio::test]
 async fn bodies_that_are_not_json_are_refused() {
     let polar = MockPolar::start().await.unwrap();
-    let url = format!("{}/v1/customers/", polar.base_url());
-    let form = client()
-        .post(&url)
-        .bearer_auth(polar.organization_token())
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body("email=a%40example.org")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(form.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = form.json().await.unwrap();
+    // Raw text with this content type, to the create endpoint with the organization token.
+    let post_text = |content_type: &str, text: &'static str| {
+        client()
+            .post(url(&polar, CUSTOMERS))
+            .bearer_auth(polar.organization_token())
+            .header("Content-Type", content_type)
+            .body(text)
+    };
+    let form = send(post_text(
+        "application/x-www-form-urlencoded",
+        "email=a%40example.org",
+    ))
+    .await;
+    let (status, body) = status_and_json(form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"], "RequestValidationError");
     assert_eq!(body["detail"][0]["type"], "model_attributes_type");
 
-    let broken = client()
-        .post(&url)
-        .bearer_auth(polar.organization_token())
-        .header("Content-Type", "application/json")
-        .body("{\"email\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(broken.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = broken.json().await.unwrap();
+    let broken = send(post_text("application/json", "{\"email\": ")).await;
+    let (status, body) = status_and_json(broken).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["detail"][0]["type"], "json_invalid");
     assert_eq!(body["detail"][0]["loc"][0], "body");
 }
@@ -539,11 +576,8 @@ async fn team_needs_an_email_or_an_owner_with_one() {
 #[tokio::test]
 async fn duplicates_are_unprocessable_not_conflicts_and_email_ignores_case() {
     let polar = MockPolar::start().await.unwrap();
-    let (status, _) = create_json(
-        &polar,
-        &json!({"email": "dup@example.org", "external_id": "usr_1"}),
-    )
-    .await;
+    let original = json!({"email": "dup@example.org", "external_id": "usr_1"});
+    let (status, _) = create_json(&polar, &original).await;
     assert_eq!(status, StatusCode::CREATED);
 
     let (status, body) = create_json(&polar, &json!({"email": "DUP@Example.ORG"})).await;
@@ -569,11 +603,7 @@ async fn duplicates_are_unprocessable_not_conflicts_and_email_ignores_case() {
         "A customer with this external ID already exists."
     );
 
-    let (_, body) = create_json(
-        &polar,
-        &json!({"email": "dup@example.org", "external_id": "usr_1"}),
-    )
-    .await;
+    let (_, body) = create_json(&polar, &original).await;
     let locs: Vec<&Value> = body["detail"]
         .as_array()
         .unwrap()
@@ -600,17 +630,16 @@ async fn tax_id_needs_a_billing_country_and_a_valid_value() {
         body["detail"],
         json!([{"type": "missing", "loc": ["body", "billing_address"], "msg": "Country is required to validate tax ID.", "input": null}])
     );
-    let (_, body) = create_json(
-        &polar,
-        &json!({"email": "a@example.org", "tax_id": "12", "billing_address": {"country": "US"}}),
-    )
-    .await;
+    let billed_in = |country: &str, tax_id: &str| {
+        json!({
+            "email": "a@example.org",
+            "tax_id": tax_id,
+            "billing_address": {"country": country},
+        })
+    };
+    let (_, body) = create_json(&polar, &billed_in("US", "12")).await;
     assert_eq!(body["detail"][0]["type"], "invalid");
-    let (status, body) = create_json(
-        &polar,
-        &json!({"email": "a@example.org", "tax_id": "FR61954506077", "billing_address": {"country": "FR"}}),
-    )
-    .await;
+    let (status, body) = create_json(&polar, &billed_in("FR", "FR61954506077")).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(body["tax_id"], json!(["FR61954506077", "eu_vat"]));
 }
@@ -623,61 +652,22 @@ async fn lookup_by_external_id_finds_the_stored_customer() {
         &json!({"email": "a@example.org", "external_id": "usr 1/é"}),
     )
     .await;
-    let url = |id: &str| format!("{}/v1/customers/external/{id}", polar.base_url());
+    let path = |id: &str| format!("/v1/customers/external/{id}");
+    let token = polar.organization_token();
 
-    let found = client()
-        .get(url("usr%201%2F%C3%A9"))
-        .bearer_auth(polar.organization_token())
-        .send()
-        .await
-        .unwrap();
+    let found = send(get(&polar, &path("usr%201%2F%C3%A9"), token)).await;
     assert_eq!(found.status(), StatusCode::OK);
-    assert_eq!(found.json::<Value>().await.unwrap(), created);
+    assert_eq!(json_body(found).await, created);
 
-    let absent = client()
-        .get(url("usr_2"))
-        .bearer_auth(polar.organization_token())
-        .send()
-        .await
-        .unwrap();
+    let absent = send(get(&polar, &path("usr_2"), token)).await;
     assert_eq!(absent.status(), StatusCode::NOT_FOUND);
     assert_eq!(
-        absent.json::<Value>().await.unwrap(),
+        json_body(absent).await,
         json!({"error": "ResourceNotFound", "detail": "Not found"})
     );
 
-    let anonymous = client().get(url("usr_2")).send().await.unwrap();
+    let anonymous = send(client().get(url(&polar, &path("usr_2")))).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-}
-
-/// GETs the list endpoint with a query string and a token; returns status and JSON body.
-async fn list(polar: &MockPolar, token: &str, query: &str) -> (StatusCode, Value) {
-    let response = client()
-        .get(format!("{}/v1/customers/?{query}", polar.base_url()))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap())
-}
-
-/// The emails of a list answer's items, in order.
-fn emails(page: &Value) -> Vec<&str> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["email"].as_str().unwrap_or("<none>"))
-        .collect()
-}
-
-/// Creates customers with these emails, in order, with the organization token.
-async fn create_all(polar: &MockPolar, addresses: &[&str]) {
-    for email in addresses {
-        let (status, _) = create_json(polar, &json!({"email": email})).await;
-        assert_eq!(status, StatusCode::CREATED, "{email}");
-    }
 }
 
 #[tokio::test]
@@ -690,21 +680,13 @@ async fn list_answers_every_customer_newest_first_with_pagination_fields() {
         json!({"items": [], "pagination": {"total_count": 0, "max_page": 0}})
     );
 
-    create_all(&polar, &["a@example.org", "b@example.org", "c@example.org"]).await;
-    let response = client()
-        .get(format!("{}/v1/customers/", polar.base_url()))
-        .bearer_auth(polar.organization_token())
-        .send()
-        .await
-        .unwrap();
+    create_all(&polar, &ALPHABETICAL).await;
+    let response = send(get(&polar, CUSTOMERS, polar.organization_token())).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "application/json");
     assert_eq!(response.headers()["polar-version"], "2026-04");
-    let page: Value = response.json().await.unwrap();
-    assert_eq!(
-        emails(&page),
-        ["c@example.org", "b@example.org", "a@example.org"]
-    );
+    let page = json_body(response).await;
+    assert_eq!(emails(&page), REVERSED);
     assert_eq!(page["pagination"], json!({"total_count": 3, "max_page": 1}));
     let mut stored = polar.customers();
     stored.reverse();
@@ -715,10 +697,7 @@ async fn list_answers_every_customer_newest_first_with_pagination_fields() {
     );
 
     let (_, oldest_first) = list(&polar, polar.organization_token(), "sorting=created_at").await;
-    assert_eq!(
-        emails(&oldest_first),
-        ["a@example.org", "b@example.org", "c@example.org"]
-    );
+    assert_eq!(emails(&oldest_first), ALPHABETICAL);
 }
 
 #[tokio::test]
@@ -755,14 +734,9 @@ async fn list_email_filter_is_exact_and_ignores_case() {
         );
     }
 
-    let reqwest_encoded = client()
-        .get(format!("{}/v1/customers/", polar.base_url()))
-        .query(&[("email", "A+B@example.org")])
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    let page: Value = reqwest_encoded.json().await.unwrap();
+    let reqwest_encoded =
+        send(get(&polar, CUSTOMERS, &token).query(&[("email", "A+B@example.org")])).await;
+    let page = json_body(reqwest_encoded).await;
     assert_eq!(emails(&page), ["a+b@example.org"]);
 }
 
@@ -810,20 +784,11 @@ async fn list_sorts_by_email_and_name_with_nulls_last() {
     }
     let token = polar.organization_token().to_owned();
     let (_, by_email) = list(&polar, &token, "sorting=-email").await;
-    assert_eq!(
-        emails(&by_email),
-        ["c@example.org", "b@example.org", "a@example.org"]
-    );
+    assert_eq!(emails(&by_email), REVERSED);
     let (_, by_name) = list(&polar, &token, "sorting=name&sorting=email").await;
-    assert_eq!(
-        emails(&by_name),
-        ["c@example.org", "b@example.org", "a@example.org"]
-    );
+    assert_eq!(emails(&by_name), REVERSED);
     let (_, by_name_desc) = list(&polar, &token, "sorting=-name").await;
-    assert_eq!(
-        emails(&by_name_desc),
-        ["a@example.org", "b@example.org", "c@example.org"]
-    );
+    assert_eq!(emails(&by_name_desc), ALPHABETICAL);
 }
 
 #[tokio::test]
@@ -873,16 +838,9 @@ async fn list_needs_a_valid_token_and_shows_only_the_tokens_organizations() {
         .unwrap();
     create_all(&polar, &["a@example.org"]).await;
 
-    let anonymous = client()
-        .get(format!("{}/v1/customers/", polar.base_url()))
-        .send()
-        .await
-        .unwrap();
+    let anonymous = send(client().get(url(&polar, CUSTOMERS))).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        anonymous.json::<Value>().await.unwrap(),
-        json!({"error": "Unauthorized", "detail": "Unauthorized"})
-    );
+    assert_eq!(json_body(anonymous).await, unauthorized());
     let (status, body) = list(&polar, "polar_oat_unknown", "page=0").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "invalid_token");
@@ -922,19 +880,12 @@ async fn list_needs_a_valid_token_and_shows_only_the_tokens_organizations() {
 #[tokio::test]
 async fn list_without_trailing_slash_is_redirected_with_its_query() {
     let polar = MockPolar::start().await.unwrap();
-    let response = client()
-        .get(format!(
-            "{}/v1/customers?email=a%40example.org",
-            polar.base_url()
-        ))
-        .bearer_auth(polar.organization_token())
-        .send()
-        .await
-        .unwrap();
+    let token = polar.organization_token();
+    let response = send(get(&polar, "/v1/customers?email=a%40example.org", token)).await;
     assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(
         response.headers()["location"],
-        format!("{}/v1/customers/?email=a%40example.org", polar.base_url()).as_str()
+        url(&polar, "/v1/customers/?email=a%40example.org").as_str()
     );
 }
 
@@ -942,15 +893,10 @@ async fn list_without_trailing_slash_is_redirected_with_its_query() {
 async fn list_goes_through_version_check_and_faults() {
     let polar = MockPolar::start().await.unwrap();
     create_all(&polar, &["a@example.org"]).await;
-    let url = format!("{}/v1/customers/?email=a%40example.org", polar.base_url());
     let token = polar.organization_token().to_owned();
-    let get = || client().get(&url).bearer_auth(&token);
+    let request = || get(&polar, "/v1/customers/?email=a%40example.org", &token);
 
-    let wrong_version = get()
-        .header("polar-version", "1999-01")
-        .send()
-        .await
-        .unwrap();
+    let wrong_version = send(request().header("polar-version", "1999-01")).await;
     assert_eq!(wrong_version.status(), StatusCode::NOT_FOUND);
 
     polar.fail_next(
@@ -962,15 +908,15 @@ async fn list_goes_through_version_check_and_faults() {
     polar.fail_next(1, Fault::ServerError { status: 503 });
     polar.fail_next(1, Fault::DropBeforeStore);
     polar.fail_next(1, Fault::TruncatedBody);
-    let limited = get().send().await.unwrap();
+    let limited = send(request()).await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(limited.headers()["retry-after"], "1");
     assert_eq!(
-        get().send().await.unwrap().status(),
+        send(request()).await.status(),
         StatusCode::SERVICE_UNAVAILABLE
     );
-    assert!(get().send().await.is_err(), "connection dropped");
-    let truncated = get().send().await.unwrap();
+    assert!(request().send().await.is_err(), "connection dropped");
+    let truncated = send(request()).await;
     assert_eq!(truncated.status(), StatusCode::OK);
     assert!(truncated.bytes().await.is_err(), "body cut short");
 
@@ -1025,12 +971,7 @@ async fn rate_limited_fault_answers_an_empty_429_and_stores_nothing() {
         },
     );
     for _ in 0..2 {
-        let response = create(
-            &polar,
-            polar.organization_token(),
-            &json!({"email": "a@example.org"}),
-        )
-        .await;
+        let response = create_minimal(&polar).await;
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()["retry-after"], "2");
         assert!(response.headers().get("content-type").is_none());
@@ -1043,7 +984,7 @@ async fn rate_limited_fault_answers_an_empty_429_and_stores_nothing() {
         assert!(response.bytes().await.unwrap().is_empty());
     }
     assert!(polar.customers().is_empty());
-    let (status, _) = create_json(&polar, &json!({"email": "a@example.org"})).await;
+    let (status, _) = create_json(&polar, &minimal_body()).await;
     assert_eq!(status, StatusCode::CREATED);
 }
 
@@ -1052,20 +993,10 @@ async fn server_error_and_proxy_page_faults() {
     let polar = MockPolar::start().await.unwrap();
     polar.fail_next(1, Fault::ServerError { status: 503 });
     polar.fail_next(1, Fault::ProxyErrorPage { status: 502 });
-    let first = create(
-        &polar,
-        polar.organization_token(),
-        &json!({"email": "a@example.org"}),
-    )
-    .await;
+    let first = create_minimal(&polar).await;
     assert_eq!(first.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(first.json::<Value>().await.is_ok());
-    let second = create(
-        &polar,
-        polar.organization_token(),
-        &json!({"email": "a@example.org"}),
-    )
-    .await;
+    let second = create_minimal(&polar).await;
     assert_eq!(second.status(), StatusCode::BAD_GATEWAY);
     assert!(
         second.headers()["content-type"]
@@ -1082,12 +1013,8 @@ async fn server_error_and_proxy_page_faults() {
 async fn drop_before_store_closes_the_connection_and_stores_nothing() {
     let polar = MockPolar::start().await.unwrap();
     polar.fail_next(1, Fault::DropBeforeStore);
-    let result = client()
-        .post(format!("{}/v1/customers/", polar.base_url()))
-        .bearer_auth(polar.organization_token())
-        .json(&json!({"email": "a@example.org"}))
-        .send()
-        .await;
+    let token = polar.organization_token();
+    let result = post(&polar, CUSTOMERS, token, &minimal_body()).send().await;
     let error = result.unwrap_err();
     assert!(
         error.is_request() || error.is_connect() || error.is_body(),
@@ -1101,15 +1028,13 @@ async fn drop_before_store_closes_the_connection_and_stores_nothing() {
 async fn drop_after_store_loses_the_answer_but_keeps_the_customer() {
     let polar = MockPolar::start().await.unwrap();
     polar.fail_next(1, Fault::DropAfterStore);
-    let result = client()
-        .post(format!("{}/v1/customers/", polar.base_url()))
-        .bearer_auth(polar.organization_token())
-        .json(&json!({"email": "lost@example.org"}))
+    let body = json!({"email": "lost@example.org"});
+    let result = post(&polar, CUSTOMERS, polar.organization_token(), &body)
         .send()
         .await;
     assert!(result.is_err());
     assert_eq!(polar.customers().len(), 1);
-    let (status, body) = create_json(&polar, &json!({"email": "lost@example.org"})).await;
+    let (status, body) = create_json(&polar, &body).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         body["detail"][0]["msg"],
@@ -1121,12 +1046,7 @@ async fn drop_after_store_loses_the_answer_but_keeps_the_customer() {
 async fn truncated_body_fault_sends_headers_then_part_of_the_body() {
     let polar = MockPolar::start().await.unwrap();
     polar.fail_next(1, Fault::TruncatedBody);
-    let response = create(
-        &polar,
-        polar.organization_token(),
-        &json!({"email": "a@example.org"}),
-    )
-    .await;
+    let response = create_minimal(&polar).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let error = response.bytes().await.unwrap_err();
     assert!(error.is_body() || error.is_decode(), "{error:?}");
@@ -1138,7 +1058,7 @@ async fn delay_fault_answers_normally_after_the_delay() {
     let polar = MockPolar::start().await.unwrap();
     polar.fail_next(1, Fault::Delay(Duration::from_millis(300)));
     let started = Instant::now();
-    let (status, _) = create_json(&polar, &json!({"email": "a@example.org"})).await;
+    let (status, _) = create_json(&polar, &minimal_body()).await;
     assert_eq!(status, StatusCode::CREATED);
     assert!(started.elapsed() >= Duration::from_millis(300));
     let started = Instant::now();
@@ -1151,10 +1071,10 @@ async fn delay_fault_answers_normally_after_the_delay() {
 async fn racing_creates_with_the_same_email_store_exactly_one() {
     let polar = MockPolar::start().await.unwrap();
     let http = client();
-    let url = format!("{}/v1/customers/", polar.base_url());
+    let endpoint = url(&polar, CUSTOMERS);
     let sends = (0..16).map(|i| {
         let request = http
-            .post(&url)
+            .post(&endpoint)
             .bearer_auth(polar.organization_token())
             .json(
                 &json!({"email": if i % 2 == 0 { "race@example.org" } else { "RACE@example.org" }}),
@@ -1177,17 +1097,8 @@ async fn racing_creates_with_the_same_email_store_exactly_one() {
 #[tokio::test]
 async fn requests_are_recorded_in_order_with_headers_and_body_and_debug_hides_the_token() {
     let polar = MockPolar::start().await.unwrap();
-    create(
-        &polar,
-        polar.organization_token(),
-        &json!({"email": "a@example.org"}),
-    )
-    .await;
-    client()
-        .get(format!("{}/v1/customers/external/x?y=1", polar.base_url()))
-        .send()
-        .await
-        .unwrap();
+    create_minimal(&polar).await;
+    send(client().get(url(&polar, "/v1/customers/external/x?y=1"))).await;
     let requests = polar.requests();
     assert_eq!(requests.len(), 2);
     assert_eq!(
@@ -1200,7 +1111,7 @@ async fn requests_are_recorded_in_order_with_headers_and_body_and_debug_hides_th
     );
     assert_eq!(
         serde_json::from_slice::<Value>(&requests[0].body).unwrap(),
-        json!({"email": "a@example.org"})
+        minimal_body()
     );
     assert_eq!(
         (requests[1].method.as_str(), requests[1].path.as_str()),
@@ -1218,7 +1129,7 @@ async fn dropping_the_mock_closes_its_port() {
         .await
         .unwrap();
     assert_eq!(polar.organization_token(), "polar_oat_custom");
-    let address = polar.base_url().trim_start_matches("http://").to_owned();
+    let address = host_and_port(&polar);
     TcpStream::connect(&address).await.unwrap();
     drop(polar);
     let mut refused = false;

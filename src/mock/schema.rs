@@ -167,17 +167,60 @@ impl Checker {
         if text.is_empty() {
             return None;
         }
-        if let Some(max) = max.filter(|max| text.chars().count() > *max) {
-            let item = self.fail(
-                "string_too_long",
-                path,
-                format!("String should have at most {max} characters"),
-                json!(text),
-            );
-            item["ctx"] = json!({"max_length": max});
+        if let Some(max) = max
+            && !self.length(path, &text, 0, max)
+        {
             return None;
         }
         Some(text)
+    }
+
+    /// Whether `text` has `min` to `max` characters; if not, records pydantic's
+    /// `string_too_short` or `string_too_long` item at `path`, with the bound in `ctx`.
+    fn length(&mut self, path: &[&str], text: &str, min: usize, max: usize) -> bool {
+        let length = text.chars().count();
+        let (kind, msg, ctx) = if length < min {
+            let plural = if min == 1 { "" } else { "s" };
+            (
+                "string_too_short",
+                format!("String should have at least {min} character{plural}"),
+                json!({"min_length": min}),
+            )
+        } else if length > max {
+            (
+                "string_too_long",
+                format!("String should have at most {max} characters"),
+                json!({"max_length": max}),
+            )
+        } else {
+            return true;
+        };
+        let item = self.fail(kind, path, msg, json!(text));
+        item["ctx"] = ctx;
+        false
+    }
+
+    /// A nested model field: null or absent is `None`, an object gives its fields, anything
+    /// else is recorded as pydantic's `model_type` error naming `model`.
+    fn object<'v>(
+        &mut self,
+        path: &[&str],
+        value: Option<&'v Value>,
+        model: &str,
+    ) -> Option<&'v Map<String, Value>> {
+        match value? {
+            Value::Null => None,
+            Value::Object(fields) => Some(fields),
+            other => {
+                self.fail(
+                    "model_type",
+                    path,
+                    format!("Input should be a valid dictionary or instance of {model}"),
+                    other.clone(),
+                );
+                None
+            }
+        }
     }
 
     /// A string or null, refusing other types and strings with NUL.
@@ -291,24 +334,7 @@ impl Checker {
             });
         }
         for (key, entry) in entries {
-            let key_length = key.chars().count();
-            if key_length == 0 {
-                let item = self.fail(
-                    "string_too_short",
-                    &["metadata", key, "[key]"],
-                    "String should have at least 1 character",
-                    json!(key),
-                );
-                item["ctx"] = json!({"min_length": 1});
-            } else if key_length > MAX_METADATA_KEY {
-                let item = self.fail(
-                    "string_too_long",
-                    &["metadata", key, "[key]"],
-                    format!("String should have at most {MAX_METADATA_KEY} characters"),
-                    json!(key),
-                );
-                item["ctx"] = json!({"max_length": MAX_METADATA_KEY});
-            }
+            self.length(&["metadata", key, "[key]"], key, 1, MAX_METADATA_KEY);
             self.metadata_value(key, entry);
         }
         entries.clone()
@@ -319,27 +345,11 @@ impl Checker {
         match entry {
             Value::Bool(_) | Value::Number(_) => {}
             Value::String(text) => {
-                let length = text.chars().count();
-                if length == 0 {
-                    let item = self.fail(
-                        "string_too_short",
-                        &["metadata", key, "str"],
-                        "String should have at least 1 character",
-                        json!(text),
-                    );
-                    item["ctx"] = json!({"min_length": 1});
-                } else if length > MAX_METADATA_VALUE {
-                    let item = self.fail(
-                        "string_too_long",
-                        &["metadata", key, "str"],
-                        format!("String should have at most {MAX_METADATA_VALUE} characters"),
-                        json!(text),
-                    );
-                    item["ctx"] = json!({"max_length": MAX_METADATA_VALUE});
-                } else if text.contains('\0') {
+                let path = ["metadata", key, "str"];
+                if self.length(&path, text, 1, MAX_METADATA_VALUE) && text.contains('\0') {
                     self.fail(
                         "value_error",
-                        &["metadata", key, "str"],
+                        &path,
                         "Value error, This value contains invalid characters",
                         json!(text),
                     );
@@ -361,19 +371,7 @@ impl Checker {
 
     /// `billing_address`: null, or an object with a supported `country`.
     fn address(&mut self, value: Option<&Value>) -> Option<Address> {
-        let fields = match value? {
-            Value::Null => return None,
-            Value::Object(fields) => fields,
-            other => {
-                self.fail(
-                    "model_type",
-                    &["billing_address"],
-                    "Input should be a valid dictionary or instance of AddressInput",
-                    other.clone(),
-                );
-                return None;
-            }
-        };
+        let fields = self.object(&["billing_address"], value, "AddressInput")?;
         let mut line = |name: &str| self.text(&["billing_address", name], fields.get(name), None);
         let (line1, line2, postal_code, city, state) = (
             line("line1"),
@@ -466,19 +464,7 @@ impl Checker {
 
     /// `owner`: null, or an object with a required email; returns that email.
     fn owner(&mut self, value: Option<&Value>) -> Option<String> {
-        let fields = match value? {
-            Value::Null => return None,
-            Value::Object(fields) => fields,
-            other => {
-                self.fail(
-                    "model_type",
-                    &["owner"],
-                    "Input should be a valid dictionary or instance of MemberOwnerCreate",
-                    other.clone(),
-                );
-                return None;
-            }
-        };
+        let fields = self.object(&["owner"], value, "MemberOwnerCreate")?;
         self.text(&["owner", "name"], fields.get("name"), Some(MAX_NAME));
         self.text(&["owner", "external_id"], fields.get("external_id"), None);
         match fields.get("email") {

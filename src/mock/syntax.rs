@@ -45,12 +45,17 @@ pub(crate) fn email_problem(email: &str) -> Option<&'static str> {
 /// The spec's locale pattern, quoted in pattern-mismatch errors.
 pub(crate) const LOCALE_PATTERN: &str = "^[a-zA-Z]{2,3}(-[a-zA-Z]{2}|-[0-9]{3})?$";
 
-/// Whether `locale` matches [`LOCALE_PATTERN`].
-pub(crate) fn matches_locale_pattern(locale: &str) -> bool {
-    let (language, region) = match locale.split_once('-') {
+/// Splits a locale tag at its first dash: `"en-US"` → `("en", Some("US"))`, `"en"` → `("en", None)`.
+fn language_and_region(locale: &str) -> (&str, Option<&str>) {
+    match locale.split_once('-') {
         Some((language, region)) => (language, Some(region)),
         None => (locale, None),
-    };
+    }
+}
+
+/// Whether `locale` matches [`LOCALE_PATTERN`].
+pub(crate) fn matches_locale_pattern(locale: &str) -> bool {
+    let (language, region) = language_and_region(locale);
     let language_ok =
         (2..=3).contains(&language.len()) && language.bytes().all(|b| b.is_ascii_alphabetic());
     let region_ok = region.is_none_or(|region| {
@@ -63,10 +68,7 @@ pub(crate) fn matches_locale_pattern(locale: &str) -> bool {
 /// The normalised form of a pattern-matching locale (`"EN-us"` → `"en-US"`), or `None` for a tag
 /// the server refuses (`und`).
 pub(crate) fn normalise_locale(locale: &str) -> Option<String> {
-    let (language, region) = match locale.split_once('-') {
-        Some((language, region)) => (language, Some(region)),
-        None => (locale, None),
-    };
+    let (language, region) = language_and_region(locale);
     let language = language.to_ascii_lowercase();
     if language == "und" {
         return None;
