@@ -38,15 +38,19 @@ pub(crate) struct Report {
 }
 
 impl Call {
-    /// Runs `operation` with a fresh call context and returns its output with the loop's report.
-    pub(crate) async fn run<F: Future>(replay_safe: bool, operation: F) -> (F::Output, Report) {
+    /// Runs the operation `start` begins with a fresh call context and returns its output with
+    /// the loop's report.
+    pub(crate) async fn run<F: Future>(
+        replay_safe: bool,
+        start: impl FnOnce() -> F,
+    ) -> (F::Output, Report) {
         let call = Arc::new(Call {
             replay_safe,
             report: Mutex::new(Report::default()),
         });
-        // Boxed: a generated call's future is kilobytes; inline, every future awaiting this one
-        // (up to a spawned task's) would carry and copy it.
-        let output = Box::pin(CURRENT.scope(Arc::clone(&call), operation)).await;
+        // Started here and boxed: a generated call's future is kilobytes; inline (or passed in
+        // already built), every future awaiting this one would carry and copy it.
+        let output = Box::pin(CURRENT.scope(Arc::clone(&call), start())).await;
         let report =
             std::mem::take(&mut *call.report.lock().unwrap_or_else(PoisonError::into_inner));
         (output, report)

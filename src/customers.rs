@@ -76,14 +76,16 @@ impl<'a> Customers<'a> {
             .to_request()
             .map_err(|problems| Error::InvalidInput { problems })?;
         let started = DateTime::<Utc>::from(std::time::SystemTime::now());
-        let (result, report) = Call::run(
-            customer.has_dedup_key(),
-            self.polar.api().customers_create(&body),
-        )
+        let (result, report) = Call::run(customer.has_dedup_key(), || {
+            self.polar.api().customers_create(&body)
+        })
         .await;
         let recoverable = report.earlier_attempt_may_have_landed;
         match settle(result, report, self.polar.state().timeout).await {
-            Err(duplicate) if recoverable => self.recover(&customer, started, duplicate).await,
+            // Boxed: the rare recovery path's lookups would otherwise enlarge every create's future.
+            Err(duplicate) if recoverable => {
+                Box::pin(self.recover(&customer, started, duplicate)).await
+            }
             other => other,
         }
     }
@@ -103,8 +105,10 @@ impl<'a> Customers<'a> {
     /// # Errors
     /// [`Error::NotFound`] when no customer has that external ID; otherwise as [`Customers::create`].
     pub async fn get_by_external_id(&self, external_id: &str) -> Result<Customer, Error> {
-        let (result, report) =
-            Call::run(true, self.polar.api().customers_get_external(external_id)).await;
+        let (result, report) = Call::run(true, || {
+            self.polar.api().customers_get_external(external_id)
+        })
+        .await;
         settle(result, report, self.polar.state().timeout).await
     }
 
@@ -124,10 +128,10 @@ impl<'a> Customers<'a> {
     /// # Errors
     /// As [`Customers::get_by_external_id`], except that no match is `Ok(None)`, not an error.
     pub async fn find_by_email(&self, email: &str) -> Result<Option<Customer>, Error> {
-        let list = self
-            .polar
-            .api()
-            .customers_list(None, Some(email), None, None, None, None, None);
+        let list = || {
+            let api = self.polar.api();
+            api.customers_list(None, Some(email), None, None, None, None, None)
+        };
         let (result, report) = Call::run(true, list).await;
         let page = settle(result, report, self.polar.state().timeout).await?;
         Ok(page
@@ -199,9 +203,8 @@ async fn settle<T: DeserializeOwned, E>(
         GeneratedError::InvalidResponsePayload(body, e) => invalid_response(status, body, e),
         // A success status the spec does not list (say 200 instead of 201): decode it all the same.
         GeneratedError::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            let body = response.bytes().await.unwrap_or_default();
-            return serde_json::from_slice(&body).map_err(|e| invalid_response(status, body, e));
+            // Boxed, like the recovery path: rare, and kept out of every call's future.
+            return Box::pin(decode_unlisted(response)).await;
         }
         GeneratedError::ErrorResponse(_) => Error::InvalidConfig {
             message: format!("HTTP {status} arrived without being classified; please report this"),
@@ -212,4 +215,11 @@ async fn settle<T: DeserializeOwned, E>(
             }
         }
     })
+}
+
+/// Decodes a success status the spec does not list, reading the (already buffered) body.
+async fn decode_unlisted<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, Error> {
+    let status = response.status().as_u16();
+    let body = response.bytes().await.unwrap_or_default();
+    serde_json::from_slice(&body).map_err(|e| invalid_response(status, body, e))
 }
