@@ -259,8 +259,8 @@ impl AsyncBatch for &std::sync::Arc<RawClient> {
     }
 }
 
-/// Interleaves rounds of both clients (so machine noise hits both) and prints CPU and wall time
-/// per request and their ratios.
+/// Interleaves rounds of the clients (so machine noise hits all alike) and prints CPU and wall
+/// time per request, with our ratios to raw reqwest as is and to raw reqwest with a timeout.
 fn cpu_summary() {
     const REQUESTS_PER_ROUND: u64 = 3_200;
     const ROUNDS: usize = 5;
@@ -272,46 +272,61 @@ fn cpu_summary() {
     let runtime = client_runtime();
     let clients = Clients::new(address);
     let raw = std::sync::Arc::new(clients.raw);
+    let timed = std::sync::Arc::new(
+        RawClient::new(&format!("http://{address}"), TOKEN)
+            .expect("raw client")
+            .with_timeout(polar_client::DEFAULT_TIMEOUT),
+    );
     let mut ratios = Vec::new();
     println!();
-    println!("client CPU per create (canned server, client on one current-thread runtime):");
     println!(
-        "{:>3}  {:>16} {:>16} {:>7}   {:>16} {:>16} {:>7}",
-        "C", "ours cpu µs", "raw cpu µs", "ratio", "ours wall µs", "raw wall µs", "ratio"
+        "client CPU and wall time per create, µs (canned server, client on one current-thread runtime):"
+    );
+    println!(
+        "{:>3}  {:>9} {:>9} {:>9} {:>7} {:>7}   {:>9} {:>9} {:>9}",
+        "C",
+        "ours cpu",
+        "raw cpu",
+        "raw+t cpu",
+        "/raw",
+        "/raw+t",
+        "ours wall",
+        "raw wall",
+        "raw+t wall"
     );
     for concurrency in CONCURRENCY {
         let batches = REQUESTS_PER_ROUND / concurrency as u64;
         // Warm the pools and caches.
         measure(&runtime, batches / 4, concurrency, &clients.polar);
         measure(&runtime, batches / 4, concurrency, &raw);
-        let mut ours = Vec::new();
-        let mut theirs = Vec::new();
+        measure(&runtime, batches / 4, concurrency, &timed);
+        let mut samples = [Vec::new(), Vec::new(), Vec::new()];
         for _ in 0..ROUNDS {
-            ours.push(measure(&runtime, batches, concurrency, &clients.polar));
-            theirs.push(measure(&runtime, batches, concurrency, &raw));
+            samples[0].push(measure(&runtime, batches, concurrency, &clients.polar));
+            samples[1].push(measure(&runtime, batches, concurrency, &raw));
+            samples[2].push(measure(&runtime, batches, concurrency, &timed));
         }
-        let cpu =
-            |samples: &[Sample]| median(samples, |s| s.cpu_ns as f64 / s.requests as f64 / 1e3);
-        let wall = |samples: &[Sample]| {
-            median(samples, |s| {
-                s.wall.as_nanos() as f64 / s.requests as f64 / 1e3
-            })
-        };
-        let (ours_cpu, raw_cpu) = (cpu(&ours), cpu(&theirs));
-        let (ours_wall, raw_wall) = (wall(&ours), wall(&theirs));
+        let cpu = samples
+            .each_ref()
+            .map(|s| median(s, |s| s.cpu_ns as f64 / s.requests as f64 / 1e3));
+        let wall = samples
+            .each_ref()
+            .map(|s| median(s, |s| s.wall.as_nanos() as f64 / s.requests as f64 / 1e3));
+        let (to_raw, to_timed) = (cpu[0] / cpu[1], cpu[0] / cpu[2]);
         println!(
-            "{concurrency:>3}  {ours_cpu:>16.2} {raw_cpu:>16.2} {:>6.3}x   {ours_wall:>16.2} {raw_wall:>16.2} {:>6.3}x",
-            ours_cpu / raw_cpu,
-            ours_wall / raw_wall
+            "{concurrency:>3}  {:>9.2} {:>9.2} {:>9.2} {to_raw:>6.3}x {to_timed:>6.3}x   {:>9.2} {:>9.2} {:>9.2}",
+            cpu[0], cpu[1], cpu[2], wall[0], wall[1], wall[2]
         );
-        ratios.push((concurrency, ours_cpu / raw_cpu));
+        ratios.push((concurrency, to_raw, to_timed));
     }
-    for (concurrency, ratio) in ratios {
-        println!("ratio polar-client/raw-reqwest CPU per request at C={concurrency}: {ratio:.3}x");
+    for (concurrency, to_raw, to_timed) in ratios {
+        println!(
+            "ratio polar-client/raw-reqwest CPU per request at C={concurrency}: {to_raw:.3}x (raw reqwest with a 10 s timeout: {to_timed:.3}x)"
+        );
     }
     if let Some(rss) = support::max_rss_kib() {
         println!(
-            "bench process peak RSS: {:.1} MiB (both clients, server and criterion)",
+            "bench process peak RSS: {:.1} MiB (all clients, server and criterion)",
             rss as f64 / 1024.0
         );
     }

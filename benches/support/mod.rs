@@ -58,6 +58,7 @@ pub struct RawClient {
     http: reqwest::Client,
     url: String,
     authorization: HeaderValue,
+    timeout: Option<std::time::Duration>,
 }
 
 impl RawClient {
@@ -74,13 +75,24 @@ impl RawClient {
             http,
             url: format!("{}/v1/customers/", base_url.trim_end_matches('/')),
             authorization,
+            timeout: None,
         })
+    }
+
+    /// The same baseline with a per-request timeout, as any production client has (ours defaults
+    /// to 10 s); a tokio timer per request is part of what a create costs.
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
     }
 
     /// One create: POST the body, fail on a non-2xx status, decode the answer.
     pub async fn create(&self, body: &Value) -> Result<Value, reqwest::Error> {
-        self.http
-            .post(&self.url)
+        let mut request = self.http.post(&self.url);
+        if let Some(timeout) = self.timeout {
+            request = request.timeout(timeout);
+        }
+        request
             .header(AUTHORIZATION, self.authorization.clone())
             .header("polar-version", API_VERSION)
             .header(ACCEPT, "application/json")
