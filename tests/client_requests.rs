@@ -219,15 +219,72 @@ impl Write for Captured {
     }
 }
 
-#[tokio::test]
-async fn the_token_never_appears_in_debug_errors_or_logs() {
+impl Captured {
+    /// Everything written so far, as text.
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// Captures all tracing output of the current thread (spans printed with their fields on close).
+fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn each_operation_is_one_span_with_attempts_status_and_request_id() {
+    let (captured, _guard) = capture_logs();
+    let mock = mock_with_secret().await;
+    mock.fail_next(1, Fault::ServerError { status: 503 });
+    client(&mock)
+        .customers()
+        .create(NewCustomer::individual("s@example.org"))
+        .await
+        .unwrap();
+    let logs = captured.text();
+    let closed: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("polar.request") && l.contains("close"))
+        .collect();
+    assert_eq!(
+        closed.len(),
+        1,
+        "one span for the whole create, retries included: {logs}"
+    );
+    for field in [
+        "operation=\"customers_create\"",
+        "attempts=2",
+        "status=201",
+        "request_id=",
+        "duration_ms=",
+    ] {
+        assert!(
+            closed[0].contains(field),
+            "{field} missing from {}",
+            closed[0]
+        );
+    }
+    let retry = logs
+        .lines()
+        .find(|l| l.contains("retrying"))
+        .expect("the retry is logged");
+    assert!(
+        retry.contains("WARN") && retry.contains("HTTP 503"),
+        "{retry}"
+    );
+}
+
+#[tokio::test]
+async fn the_token_never_appears_in_debug_errors_or_logs() {
+    let (captured, _guard) = capture_logs();
 
     let mock = mock_with_secret().await;
     let polar = client(&mock);
@@ -269,7 +326,7 @@ async fn the_token_never_appears_in_debug_errors_or_logs() {
         .await
         .unwrap_err();
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("retrying"), "the retry was logged: {logs}");
     let texts = [
         format!("{polar:?}"),
