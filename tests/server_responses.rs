@@ -206,3 +206,16 @@ async fn an_undecodable_created_body_says_the_customer_may_exist() {
     };
     assert!(err.to_string().contains("may have been created"), "{err}");
 }
+
+#[tokio::test]
+async fn rate_limited_with_an_http_date() {
+    let later = std::time::SystemTime::now() + Duration::from_secs(120);
+    let reply =
+        ResponseTemplate::new(429).insert_header("retry-after", httpdate::fmt_http_date(later));
+    let err = create_against(reply).await.unwrap_err();
+    let wait = err.retry_after().expect("the date was read");
+    assert!(
+        (Duration::from_secs(115)..=Duration::from_secs(120)).contains(&wait),
+        "{wait:?}"
+    );
+}
