@@ -32,6 +32,13 @@ use crate::Country;
 /// assert_eq!(address.line2, None);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schemars",
+    schemars(
+        description = "A postal address: the country code plus optional lines, postal code, city and state."
+    )
+)]
 #[non_exhaustive]
 pub struct Address {
     /// The country (required by Polar).

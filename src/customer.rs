@@ -69,18 +69,28 @@ impl FromWire for CustomerKind {
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schemars",
+    schemars(description = "A customer as Polar returns it (an individual or a team).")
+)]
 pub struct Customer {
     id: String,
     created_at: DateTime<Utc>,
     #[serde(default)]
     modified_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "crate::metadata::lenient_map")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "BTreeMap<String, MetadataValue>")
+    )]
     metadata: BTreeMap<String, MetadataValue>,
     #[serde(default)]
     external_id: Option<String>,
     #[serde(default)]
     email: Option<String>,
     #[serde(default, deserialize_with = "null_as_false")]
+    #[cfg_attr(feature = "schemars", schemars(with = "bool"))]
     email_verified: bool,
     #[serde(rename = "type", default)]
     kind: CustomerKind,
@@ -91,6 +101,7 @@ pub struct Customer {
     #[serde(default)]
     billing_address: Option<Address>,
     #[serde(default, deserialize_with = "crate::tax_id::lenient")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<TaxId>"))]
     tax_id: Option<TaxId>,
     #[serde(default)]
     locale: Option<String>,

@@ -13,6 +13,8 @@ mod customers;
 mod error;
 mod generated;
 mod hooks;
+#[cfg(feature = "schemars")]
+mod json_schema;
 mod loose;
 mod metadata;
 mod new_customer;

@@ -22,6 +22,11 @@ use crate::loose::Loose;
 /// assert_eq!(MetadataValue::from(true).as_bool(), Some(true));
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schemars",
+    schemars(description = "A metadata value: a string, an integer, a number or a boolean.")
+)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum MetadataValue {

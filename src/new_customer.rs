@@ -57,6 +57,14 @@ use crate::{Address, CustomerKind, InputProblem, MetadataValue};
 /// assert!(team.validate().is_ok());
 /// ```
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schemars",
+    schemars(
+        description = "The body of a create-customer request; `email` is required for an individual.",
+        transform = crate::json_schema::individual_needs_email
+    )
+)]
 pub struct NewCustomer {
     // Fields are read by the client when it builds the request (integrator) and by validation.
     #[serde(rename = "type")]
@@ -77,7 +85,9 @@ pub struct NewCustomer {
     pub(crate) organization_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) owner: Option<Owner>,
+    // Optional in the body: omitted when empty.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "schemars", schemars(default))]
     pub(crate) metadata: BTreeMap<String, MetadataValue>,
 }
 
@@ -226,6 +236,11 @@ impl NewCustomer {
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schemars",
+    schemars(description = "The owner member created together with a customer.")
+)]
 pub struct Owner {
     pub(crate) email: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -88,6 +88,22 @@ macro_rules! open_enum {
                 deserializer.deserialize_str($crate::open_enum::WireVisitor::<Self>(std::marker::PhantomData))
             }
         }
+
+        /// A string schema listing the known codes as `examples` (unknown codes are accepted too).
+        #[cfg(feature = "schemars")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn schema_id() -> std::borrow::Cow<'static, str> {
+                concat!(module_path!(), "::", stringify!($name)).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                $crate::json_schema::open_enum_schema::<Self>(&[$($code),*])
+            }
+        }
     };
 }
 

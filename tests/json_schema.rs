@@ -1,0 +1,340 @@
+//! The `schemars` feature: every public model type has a JSON Schema, and real values serialize to
+//! JSON that their schema accepts (checked with a small hand-written validator below).
+#![cfg(feature = "schemars")]
+
+use polar_client::{
+    Address, Country, Customer, CustomerKind, MetadataValue, NewCustomer, Owner, TaxId, TaxIdFormat,
+};
+use schemars::{JsonSchema, schema_for};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+/// The schema of `T` as plain JSON.
+fn schema<T: JsonSchema>() -> Value {
+    schema_for!(T).to_value()
+}
+
+/// The problems found validating `value` against `root` (empty when it is accepted). Supports the
+/// keywords schemars emits for our types: `$ref`, `type`, `properties`, `required`,
+/// `additionalProperties`, `prefixItems`/`minItems`/`maxItems`, `anyOf`, `if`/`then`, `const`.
+fn problems(root: &Value, value: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    check(root, root, value, "$", &mut found);
+    found
+}
+
+fn check(root: &Value, schema: &Value, value: &Value, at: &str, found: &mut Vec<String>) {
+    let Some(schema) = schema.as_object() else {
+        if schema == &Value::Bool(false) {
+            found.push(format!("{at}: nothing is allowed here"));
+        }
+        return;
+    };
+    if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+        let name = target.strip_prefix("#/$defs/").unwrap();
+        check(root, &root["$defs"][name], value, at, found);
+    }
+    if let Some(kinds) = schema.get("type") {
+        let kinds: Vec<&str> = match kinds {
+            Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
+            other => vec![other.as_str().unwrap()],
+        };
+        if !kinds.iter().any(|kind| has_type(value, kind)) {
+            found.push(format!("{at}: {value} is not of type {kinds:?}"));
+        }
+    }
+    if let Some(expected) = schema.get("const")
+        && expected != value
+    {
+        found.push(format!("{at}: {value} is not {expected}"));
+    }
+    if let Some(object) = value.as_object() {
+        check_object(root, schema, object, at, found);
+    }
+    if let Some(items) = value.as_array() {
+        let len = items.len() as u64;
+        let min = schema.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+        let max = schema
+            .get("maxItems")
+            .and_then(Value::as_u64)
+            .unwrap_or(u64::MAX);
+        if len < min || len > max {
+            found.push(format!("{at}: {len} items, expected {min}..={max}"));
+        }
+        let prefix = schema.get("prefixItems").and_then(Value::as_array);
+        for (i, (item, item_schema)) in items.iter().zip(prefix.into_iter().flatten()).enumerate() {
+            check(root, item_schema, item, &format!("{at}[{i}]"), found);
+        }
+    }
+    if let Some(options) = schema.get("anyOf").and_then(Value::as_array) {
+        let accepted = options.iter().any(|option| {
+            let mut nested = Vec::new();
+            check(root, option, value, at, &mut nested);
+            nested.is_empty()
+        });
+        if !accepted {
+            found.push(format!("{at}: {value} matches none of anyOf"));
+        }
+    }
+    if let (Some(condition), Some(then)) = (schema.get("if"), schema.get("then")) {
+        let mut nested = Vec::new();
+        check(root, condition, value, at, &mut nested);
+        if nested.is_empty() {
+            check(root, then, value, at, found);
+        }
+    }
+}
+
+fn check_object(
+    root: &Value,
+    schema: &Map<String, Value>,
+    object: &Map<String, Value>,
+    at: &str,
+    found: &mut Vec<String>,
+) {
+    for key in schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let key = key.as_str().unwrap();
+        if !object.contains_key(key) {
+            found.push(format!("{at}: missing required `{key}`"));
+        }
+    }
+    let properties = schema.get("properties").and_then(Value::as_object);
+    for (key, field) in object {
+        let path = format!("{at}.{key}");
+        match properties.and_then(|p| p.get(key)) {
+            Some(field_schema) => check(root, field_schema, field, &path, found),
+            None => match schema.get("additionalProperties") {
+                Some(extra) => check(root, extra, field, &path, found),
+                // Only a schema that lists properties is expected to know every key.
+                None if properties.is_some() => found.push(format!("{path}: not in the schema")),
+                None => {}
+            },
+        }
+    }
+}
+
+fn has_type(value: &Value, kind: &str) -> bool {
+    match kind {
+        "null" => value.is_null(),
+        "boolean" => value.is_boolean(),
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        other => panic!("unexpected type {other}"),
+    }
+}
+
+/// Serializes `value` and asserts its own schema accepts the JSON.
+fn assert_accepted<T: JsonSchema + Serialize>(value: &T) -> Value {
+    let json = serde_json::to_value(value).unwrap();
+    let found = problems(&schema::<T>(), &json);
+    assert!(found.is_empty(), "{json} rejected: {found:#?}");
+    json
+}
+
+/// A full individual as Polar returns it (the same body as in tests/decode.rs).
+fn full_customer() -> Customer {
+    serde_json::from_value(json!({
+        "id": "992fae2a-2a17-4b7a-8d9e-e287cf90131b",
+        "created_at": "2026-04-01T10:00:00.123456Z",
+        "modified_at": "2026-04-02T11:30:00Z",
+        "metadata": { "plan": "pro", "seats": 12, "ratio": 0.5, "trial": false },
+        "external_id": "usr_1337",
+        "email": "customer@example.com",
+        "email_verified": true,
+        "type": "individual",
+        "name": "John Doe",
+        "billing_name": "John Doe Ltd",
+        "billing_address": {
+            "line1": "1 Main Street", "line2": "Suite 2", "postal_code": "94105",
+            "city": "San Francisco", "state": "US-CA", "country": "US"
+        },
+        "tax_id": ["911144442", "us_ein"],
+        "locale": "en-US",
+        "organization_id": "1dbfc517-0bbf-4301-9ba8-555ca42b9737",
+        "default_payment_method_id": "5a2a3b1e-8a7d-4e44-9e0e-0d7c2a1b3c4d",
+        "deleted_at": null,
+        "first_user_event_at": "2026-03-30T08:00:00Z",
+        "avatar_url": "https://www.gravatar.com/avatar/xxx?d=404"
+    }))
+    .unwrap()
+}
+
+/// The customer from Polar's API documentation (seed/create-customer.txt), as a request.
+fn seed_new_customer() -> NewCustomer {
+    NewCustomer::individual("customer@example.com")
+        .name("John Doe")
+        .external_id("usr_1337")
+        .billing_address(Address::new(Country::US))
+        .locale("en")
+        .organization_id("1dbfc517-0bbf-4301-9ba8-555ca42b9737")
+        .owner(
+            Owner::new("member@example.com")
+                .name("Jane Doe")
+                .external_id("usr_1337"),
+        )
+}
+
+#[test]
+fn open_enums_are_string_schemas_listing_known_codes_as_examples() {
+    for (schema, known) in [
+        (schema::<Country>(), "US"),
+        (schema::<TaxIdFormat>(), "us_ein"),
+        (schema::<CustomerKind>(), "team"),
+    ] {
+        assert_eq!(schema["type"], "string", "{schema}");
+        assert!(schema.get("enum").is_none(), "not a closed enum: {schema}");
+        assert!(
+            schema["examples"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(known))
+        );
+        assert!(
+            problems(&schema, &json!("XK")).is_empty(),
+            "unknown codes are accepted"
+        );
+        assert!(!problems(&schema, &json!(1)).is_empty());
+    }
+    assert_eq!(
+        schema::<Country>()["examples"].as_array().unwrap().len(),
+        249
+    );
+    assert_accepted(&Country::Other("XK".into()));
+    assert_accepted(&TaxIdFormat::EuVat);
+    assert_accepted(&CustomerKind::Individual);
+}
+
+#[test]
+fn tax_id_is_a_value_format_pair() {
+    let schema = schema::<TaxId>();
+    assert_eq!(schema["type"], "array");
+    assert_eq!(
+        (schema["minItems"].as_u64(), schema["maxItems"].as_u64()),
+        (Some(2), Some(2))
+    );
+    let tax_id = full_customer().tax_id().cloned().unwrap();
+    assert_eq!(assert_accepted(&tax_id), json!(["911144442", "us_ein"]));
+    for wrong in [
+        json!(["911144442"]),
+        json!({ "value": "x" }),
+        json!([1, "us_ein"]),
+    ] {
+        assert!(!problems(&schema, &wrong).is_empty(), "{wrong} accepted");
+    }
+}
+
+#[test]
+fn metadata_value_is_a_bare_scalar() {
+    let schema = schema::<MetadataValue>();
+    for value in [
+        MetadataValue::from("pro"),
+        MetadataValue::from(3),
+        MetadataValue::from(2.5),
+        MetadataValue::from(true),
+    ] {
+        assert_accepted(&value);
+    }
+    for wrong in [json!(null), json!([1]), json!({ "a": 1 })] {
+        assert!(!problems(&schema, &wrong).is_empty(), "{wrong} accepted");
+    }
+}
+
+#[test]
+fn new_customer_schema_is_the_request_body() {
+    let schema = schema::<NewCustomer>();
+    assert_eq!(schema["required"], json!(["type"]));
+    let properties = schema["properties"].as_object().unwrap();
+
+    let seed = assert_accepted(&seed_new_customer());
+    for key in seed.as_object().unwrap().keys() {
+        assert!(
+            properties.contains_key(key),
+            "`{key}` missing from the schema"
+        );
+    }
+    let team = NewCustomer::team()
+        .name("Acme Inc.")
+        .owner(Owner::new("admin@acme.test"))
+        .tax_id("DE123456789")
+        .billing_address(Address::new(Country::DE).city("Berlin"))
+        .metadata("plan", "pro")
+        .metadata("seats", 12)
+        .metadata("ratio", 0.5)
+        .metadata("trial", false);
+    assert_accepted(&team);
+
+    // An individual needs its email; a team does not; `type` is always needed.
+    assert!(problems(&schema, &json!({ "type": "team" })).is_empty());
+    assert_eq!(
+        problems(&schema, &json!({ "type": "individual" })),
+        ["$: missing required `email`"]
+    );
+    assert_eq!(
+        problems(&schema, &json!({ "email": "a@b.test" })),
+        ["$: missing required `type`"]
+    );
+    assert!(!problems(&schema, &json!({ "type": "team", "metadata": { "a": [] } })).is_empty());
+}
+
+#[test]
+fn owner_and_address_schemas_require_their_key_field() {
+    assert_eq!(schema::<Owner>()["required"], json!(["email"]));
+    assert_eq!(schema::<Address>()["required"], json!(["country"]));
+    assert_accepted(&Owner::new("member@example.com").name("Jane Doe"));
+    assert_accepted(&Address::new(Country::US).line1("1 Main Street").state("CA"));
+}
+
+#[test]
+fn customer_schema_accepts_what_customers_serialize_to() {
+    let schema = schema::<Customer>();
+    assert_eq!(
+        schema["required"],
+        json!(["id", "created_at", "organization_id"])
+    );
+    // The lenient readers are described by the shape Polar normally sends.
+    assert_eq!(schema["properties"]["email_verified"]["type"], "boolean");
+    assert_eq!(schema["properties"]["metadata"]["type"], "object");
+
+    let full = assert_accepted(&full_customer());
+    let properties = schema["properties"].as_object().unwrap();
+    for key in full.as_object().unwrap().keys() {
+        assert!(
+            properties.contains_key(key),
+            "`{key}` missing from the schema"
+        );
+    }
+    assert_eq!(properties.len(), full.as_object().unwrap().len());
+
+    // The documented 201 example (placeholders, a `tax_id` object that decodes as `None`).
+    let seed: Customer = serde_json::from_value(json!({
+        "id": "<string>",
+        "created_at": "2023-11-07T05:31:56Z",
+        "modified_at": "2023-11-07T05:31:56Z",
+        "metadata": {},
+        "email": "<string>",
+        "email_verified": true,
+        "type": "<string>",
+        "name": "John Doe",
+        "billing_address": {
+            "country": "AD", "line1": "<string>", "line2": "<string>",
+            "postal_code": "<string>", "city": "<string>", "state": "<string>"
+        },
+        "tax_id": { "[0]": "<string>" },
+        "organization_id": "<string>",
+        "deleted_at": "2023-11-07T05:31:56Z",
+        "avatar_url": "<string>",
+        "external_id": "usr_1337",
+        "locale": "<string>"
+    }))
+    .unwrap();
+    let written = assert_accepted(&seed);
+    assert_eq!(written["tax_id"], Value::Null);
+}
