@@ -1,0 +1,30 @@
+//! Shared setup of the client test files: a mock Polar with a known secret token and a client for it.
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::time::Duration;
+
+use polar_client::mock::MockPolar;
+use polar_client::{Polar, RetryPolicy};
+
+pub const SECRET: &str = "polar_oat_SuperSecretValue123";
+
+pub async fn mock_with_secret() -> MockPolar {
+    MockPolar::builder()
+        .organization_token(SECRET)
+        .start()
+        .await
+        .unwrap()
+}
+
+pub fn client(mock: &MockPolar) -> Polar {
+    Polar::builder()
+        .access_token(SECRET)
+        .base_url(format!("{}/", mock.base_url()))
+        .retry_policy(
+            RetryPolicy::new()
+                .jitter(false)
+                .initial_backoff(Duration::from_millis(5)),
+        )
+        .build()
+        .unwrap()
+}
