@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use crate::error::Error;
 
@@ -35,6 +36,8 @@ pub(crate) struct Report {
     pub(crate) status: Option<u16>,
     /// Attempts made.
     pub(crate) attempts: u32,
+    /// The final attempt's time limit (what a timeout error reports).
+    pub(crate) attempt_timeout: Duration,
 }
 
 impl Call {

@@ -1,7 +1,5 @@
 //! Customer operations: validate, send through the generated client, classify, recover a lost create.
 
-use std::time::Duration;
-
 use chrono::{DateTime, TimeDelta, Utc};
 
 use progenitor_client::{Error as GeneratedError, ResponseValue};
@@ -81,7 +79,7 @@ impl<'a> Customers<'a> {
         })
         .await;
         let recoverable = report.earlier_attempt_may_have_landed;
-        match settle(result, report, self.polar.state().timeout).await {
+        match settle(result, report).await {
             // Boxed: the rare recovery path's lookups would otherwise enlarge every create's future.
             Err(duplicate) if recoverable => {
                 Box::pin(self.recover(&customer, started, duplicate)).await
@@ -109,7 +107,7 @@ impl<'a> Customers<'a> {
             self.polar.api().customers_get_external(external_id)
         })
         .await;
-        settle(result, report, self.polar.state().timeout).await
+        settle(result, report).await
     }
 
     /// Finds the customer with this email address, if there is one.
@@ -133,7 +131,7 @@ impl<'a> Customers<'a> {
             api.customers_list(None, Some(email), None, None, None, None, None)
         };
         let (result, report) = Call::run(true, list).await;
-        let page = settle(result, report, self.polar.state().timeout).await?;
+        let page = settle(result, report).await?;
         Ok(page
             .items
             .into_iter()
@@ -184,7 +182,6 @@ impl<'a> Customers<'a> {
 async fn settle<T: DeserializeOwned, E>(
     result: Result<ResponseValue<T>, progenitor_client::Error<E>>,
     report: Report,
-    timeout: Duration,
 ) -> Result<T, Error> {
     let error = match result {
         Ok(value) => return Ok(value.into_inner()),
@@ -197,9 +194,11 @@ async fn settle<T: DeserializeOwned, E>(
     Err(match error {
         GeneratedError::CommunicationError(e)
         | GeneratedError::ResponseBodyError(e)
-        | GeneratedError::InvalidUpgrade(e) => {
-            classify_transport(e, report.last_may_have_reached_server, timeout)
-        }
+        | GeneratedError::InvalidUpgrade(e) => classify_transport(
+            e,
+            report.last_may_have_reached_server,
+            report.attempt_timeout,
+        ),
         GeneratedError::InvalidResponsePayload(body, e) => invalid_response(status, body, e),
         // A success status the spec does not list (say 200 instead of 201): decode it all the same.
         GeneratedError::UnexpectedResponse(response) => {

@@ -120,12 +120,12 @@ impl Attempts<'_> {
             // A body that cannot be cloned (a stream) is sent once: there is nothing to resend.
             let spare = request.try_clone();
             let remaining = policy.deadline().saturating_sub(started.elapsed());
-            *request.timeout_mut() = Some(
-                self.state
-                    .timeout
-                    .min(remaining)
-                    .max(Duration::from_millis(1)),
-            );
+            let limit = self
+                .state
+                .timeout
+                .min(remaining)
+                .max(Duration::from_millis(1));
+            *request.timeout_mut() = Some(limit);
             let result = Buffered::receive(self.http, request).await;
             let outcome = match &result {
                 Ok(response) => response.outcome(),
@@ -156,22 +156,24 @@ impl Attempts<'_> {
                     request = next;
                     attempt += 1;
                 }
-                _ => return self.finish(result, attempt, started, earlier_attempt_may_have_landed),
+                _ => {
+                    let last = Last {
+                        attempt,
+                        limit,
+                        started,
+                        earlier_attempt_may_have_landed,
+                    };
+                    return self.finish(result, last);
+                }
             }
         }
     }
 
     /// Records the final attempt in the span and the call report, and hands it to the generated code.
-    fn finish(
-        &self,
-        result: reqwest::Result<Buffered>,
-        attempts: u32,
-        started: Instant,
-        earlier_attempt_may_have_landed: bool,
-    ) -> reqwest::Result<Response> {
+    fn finish(&self, result: reqwest::Result<Buffered>, last: Last) -> reqwest::Result<Response> {
         let span = tracing::Span::current();
-        span.record("attempts", attempts);
-        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        span.record("attempts", last.attempt);
+        span.record("duration_ms", last.started.elapsed().as_millis() as u64);
         let last_may_have_reached_server = result.as_ref().err().is_some_and(|e| !e.is_connect());
         let status = result
             .as_ref()
@@ -197,14 +199,27 @@ impl Attempts<'_> {
         if let Some(call) = self.call {
             call.record(|report| {
                 report.error = error;
-                report.attempts = attempts;
+                report.attempts = last.attempt;
+                report.attempt_timeout = last.limit;
                 report.status = status;
                 report.last_may_have_reached_server = last_may_have_reached_server;
-                report.earlier_attempt_may_have_landed = earlier_attempt_may_have_landed;
+                report.earlier_attempt_may_have_landed = last.earlier_attempt_may_have_landed;
             });
         }
         result.map(Buffered::into_response)
     }
+}
+
+/// What the loop knows about its final attempt.
+struct Last {
+    /// Its number, 1-based.
+    attempt: u32,
+    /// Its time limit: the per-attempt timeout, or less when the overall deadline was nearer.
+    limit: Duration,
+    /// When the first attempt started.
+    started: Instant,
+    /// Whether an attempt before it may have reached Polar and been acted upon.
+    earlier_attempt_may_have_landed: bool,
 }
 
 /// Why an attempt failed, for the retry log line (never the body or headers).

@@ -429,3 +429,34 @@ async fn disabled_retries_send_once() {
     assert!(err.is_retryable());
     assert_eq!(creates(&mock), 1);
 }
+
+#[tokio::test]
+async fn a_timeout_reports_the_limit_the_deadline_imposed() {
+    let mock = MockPolar::start().await.unwrap();
+    mock.fail_next(5, Fault::Delay(Duration::from_secs(2)));
+    let polar = Polar::builder()
+        .access_token(mock.organization_token())
+        .base_url(mock.base_url())
+        .timeout(Duration::from_secs(5))
+        .retry_policy(quick_retries().overall_deadline(Duration::from_millis(400)))
+        .build()
+        .unwrap();
+    let err = polar
+        .customers()
+        .create(NewCustomer::individual("deadline@example.org"))
+        .await
+        .unwrap_err();
+    let Error::Timeout {
+        after,
+        may_have_reached_server,
+        ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    assert!(
+        after <= Duration::from_millis(400),
+        "the deadline, not the 5 s timeout: {after:?}"
+    );
+    assert!(may_have_reached_server);
+}
