@@ -5,66 +5,15 @@ use chrono::{TimeZone, Utc};
 use polar_client::{Country, Customer, CustomerKind, MetadataValue, TaxIdFormat};
 use serde_json::{Value, json};
 
+mod fixtures;
+
 fn decode(body: &Value) -> Customer {
     serde_json::from_value(body.clone()).unwrap()
 }
 
-/// A realistic 201 body for an individual, every field set.
-fn individual() -> Value {
-    json!({
-        "id": "992fae2a-2a17-4b7a-8d9e-e287cf90131b",
-        "created_at": "2026-04-01T10:00:00.123456Z",
-        "modified_at": "2026-04-02T11:30:00Z",
-        "metadata": { "plan": "pro", "seats": 12, "ratio": 0.5, "trial": false },
-        "external_id": "usr_1337",
-        "email": "customer@example.com",
-        "email_verified": true,
-        "type": "individual",
-        "name": "John Doe",
-        "billing_name": "John Doe Ltd",
-        "billing_address": {
-            "line1": "1 Main Street", "line2": "Suite 2", "postal_code": "94105",
-            "city": "San Francisco", "state": "US-CA", "country": "US"
-        },
-        "tax_id": ["911144442", "us_ein"],
-        "locale": "en-US",
-        "organization_id": "1dbfc517-0bbf-4301-9ba8-555ca42b9737",
-        "default_payment_method_id": "5a2a3b1e-8a7d-4e44-9e0e-0d7c2a1b3c4d",
-        "deleted_at": null,
-        "first_user_event_at": "2026-03-30T08:00:00Z",
-        "avatar_url": "https://www.gravatar.com/avatar/xxx?d=404"
-    })
-}
-
 #[test]
 fn the_documented_201_example_decodes_placeholders_and_all() {
-    // Copied as-is from the API documentation page (seed/create-customer.txt).
-    let seed = r#"{
-  "id": "<string>",
-  "created_at": "2023-11-07T05:31:56Z",
-  "modified_at": "2023-11-07T05:31:56Z",
-  "metadata": {},
-  "email": "<string>",
-  "email_verified": true,
-  "type": "<string>",
-  "name": "John Doe",
-  "billing_address": {
-    "country": "AD",
-    "line1": "<string>",
-    "line2": "<string>",
-    "postal_code": "<string>",
-    "city": "<string>",
-    "state": "<string>"
-  },
-  "tax_id": {
-    "[0]": "<string>"
-  },
-  "organization_id": "<string>",
-  "deleted_at": "2023-11-07T05:31:56Z",
-  "avatar_url": "<string>",
-  "external_id": "usr_1337",
-  "locale": "<string>"
-}"#;
+    let seed = fixtures::DOCUMENTED_201;
     let customer: Customer = serde_json::from_str(seed).unwrap();
     assert_eq!(customer.id(), "<string>");
     assert_eq!(
@@ -89,7 +38,7 @@ fn the_documented_201_example_decodes_placeholders_and_all() {
 
 #[test]
 fn a_full_individual_exposes_every_field() {
-    let customer = decode(&individual());
+    let customer = decode(&fixtures::individual_201());
     assert_eq!(customer.id(), "992fae2a-2a17-4b7a-8d9e-e287cf90131b");
     assert_eq!(
         customer.created_at(),
@@ -144,7 +93,7 @@ fn a_full_individual_exposes_every_field() {
 
 #[test]
 fn a_team_without_email_decodes() {
-    let mut body = individual();
+    let mut body = fixtures::individual_201();
     body["type"] = json!("team");
     body["email"] = Value::Null;
     body["billing_address"] = Value::Null;
@@ -159,7 +108,7 @@ fn a_team_without_email_decodes() {
 
 #[test]
 fn unknown_country_is_kept_readable() {
-    let mut body = individual();
+    let mut body = fixtures::individual_201();
     body["billing_address"]["country"] = json!("XK");
     let customer = decode(&body);
     let country = &customer.billing_address().unwrap().country;
@@ -170,7 +119,7 @@ fn unknown_country_is_kept_readable() {
 
 #[test]
 fn unknown_tax_id_format_is_kept() {
-    let mut body = individual();
+    let mut body = fixtures::individual_201();
     body["tax_id"] = json!(["XK123", "xk_vat"]);
     let customer = decode(&body);
     let tax_id = customer.tax_id().unwrap();
@@ -189,7 +138,7 @@ fn odd_tax_id_shapes_read_as_none_without_failing() {
         json!({"value": "x"}),
         json!(42),
     ] {
-        let mut body = individual();
+        let mut body = fixtures::individual_201();
         body["tax_id"] = shape.clone();
         assert_eq!(decode(&body).tax_id(), None, "{shape}");
     }
@@ -197,7 +146,7 @@ fn odd_tax_id_shapes_read_as_none_without_failing() {
 
 #[test]
 fn unknown_customer_type_is_kept() {
-    let mut body = individual();
+    let mut body = fixtures::individual_201();
     body["type"] = json!("organization");
     let customer = decode(&body);
     assert_eq!(customer.kind(), &CustomerKind::Other("organization".into()));
@@ -207,12 +156,12 @@ fn unknown_customer_type_is_kept() {
 
 #[test]
 fn unknown_extra_fields_are_ignored() {
-    let mut body = individual();
+    let mut body = fixtures::individual_201();
     body["members"] = json!([{ "id": "m1", "role": "owner" }]);
     body["risk_score"] = json!(0.1);
     body["billing_address"]["county"] = json!("Marin");
     let customer = decode(&body);
-    assert_eq!(customer, decode(&individual()));
+    assert_eq!(customer, decode(&fixtures::individual_201()));
 }
 
 #[test]
@@ -263,7 +212,7 @@ fn nulls_in_optional_fields_read_as_absent() {
 
 #[test]
 fn non_scalar_metadata_values_are_skipped() {
-    let mut body = individual();
+    let mut body = fixtures::individual_201();
     body["metadata"] = json!({
         "kept": "yes", "gone_null": null, "gone_list": [1, 2], "gone_object": { "a": 1 }, "big": 18446744073709551615u64
     });
@@ -278,7 +227,7 @@ fn non_scalar_metadata_values_are_skipped() {
 
 #[test]
 fn serialize_then_decode_gives_the_same_customer() {
-    let customer = decode(&individual());
+    let customer = decode(&fixtures::individual_201());
     let written = serde_json::to_value(&customer).unwrap();
     assert_eq!(written["tax_id"], json!(["911144442", "us_ein"]));
     assert_eq!(written["type"], json!("individual"));

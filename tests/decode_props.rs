@@ -5,26 +5,9 @@ use polar_client::{Country, Customer, CustomerKind};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-const KNOWN_FIELDS: &[&str] = &[
-    "id",
-    "created_at",
-    "modified_at",
-    "metadata",
-    "external_id",
-    "email",
-    "email_verified",
-    "type",
-    "name",
-    "billing_name",
-    "billing_address",
-    "tax_id",
-    "locale",
-    "organization_id",
-    "default_payment_method_id",
-    "deleted_at",
-    "first_user_event_at",
-    "avatar_url",
-];
+mod fixtures;
+
+use fixtures::CUSTOMER_FIELDS as KNOWN_FIELDS;
 
 fn valid() -> Value {
     json!({

@@ -9,6 +9,8 @@ use schemars::{JsonSchema, schema_for};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+mod fixtures;
+
 /// The schema of `T` as plain JSON.
 fn schema<T: JsonSchema>() -> Value {
     schema_for!(T).to_value()
@@ -139,32 +141,9 @@ fn assert_accepted<T: JsonSchema + Serialize>(value: &T) -> Value {
     json
 }
 
-/// A full individual as Polar returns it (the same body as in tests/decode.rs).
+/// A full individual as Polar returns it.
 fn full_customer() -> Customer {
-    serde_json::from_value(json!({
-        "id": "992fae2a-2a17-4b7a-8d9e-e287cf90131b",
-        "created_at": "2026-04-01T10:00:00.123456Z",
-        "modified_at": "2026-04-02T11:30:00Z",
-        "metadata": { "plan": "pro", "seats": 12, "ratio": 0.5, "trial": false },
-        "external_id": "usr_1337",
-        "email": "customer@example.com",
-        "email_verified": true,
-        "type": "individual",
-        "name": "John Doe",
-        "billing_name": "John Doe Ltd",
-        "billing_address": {
-            "line1": "1 Main Street", "line2": "Suite 2", "postal_code": "94105",
-            "city": "San Francisco", "state": "US-CA", "country": "US"
-        },
-        "tax_id": ["911144442", "us_ein"],
-        "locale": "en-US",
-        "organization_id": "1dbfc517-0bbf-4301-9ba8-555ca42b9737",
-        "default_payment_method_id": "5a2a3b1e-8a7d-4e44-9e0e-0d7c2a1b3c4d",
-        "deleted_at": null,
-        "first_user_event_at": "2026-03-30T08:00:00Z",
-        "avatar_url": "https://www.gravatar.com/avatar/xxx?d=404"
-    }))
-    .unwrap()
+    serde_json::from_value(fixtures::individual_201()).unwrap()
 }
 
 /// The customer from Polar's API documentation (seed/create-customer.txt), as a request.
@@ -314,27 +293,7 @@ fn customer_schema_accepts_what_customers_serialize_to() {
     assert_eq!(properties.len(), full.as_object().unwrap().len());
 
     // The documented 201 example (placeholders, a `tax_id` object that decodes as `None`).
-    let seed: Customer = serde_json::from_value(json!({
-        "id": "<string>",
-        "created_at": "2023-11-07T05:31:56Z",
-        "modified_at": "2023-11-07T05:31:56Z",
-        "metadata": {},
-        "email": "<string>",
-        "email_verified": true,
-        "type": "<string>",
-        "name": "John Doe",
-        "billing_address": {
-            "country": "AD", "line1": "<string>", "line2": "<string>",
-            "postal_code": "<string>", "city": "<string>", "state": "<string>"
-        },
-        "tax_id": { "[0]": "<string>" },
-        "organization_id": "<string>",
-        "deleted_at": "2023-11-07T05:31:56Z",
-        "avatar_url": "<string>",
-        "external_id": "usr_1337",
-        "locale": "<string>"
-    }))
-    .unwrap();
+    let seed: Customer = serde_json::from_str(fixtures::DOCUMENTED_201).unwrap();
     let written = assert_accepted(&seed);
     assert_eq!(written["tax_id"], Value::Null);
 }

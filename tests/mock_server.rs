@@ -10,6 +10,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use uuid::Uuid;
 
+mod fixtures;
+
 /// The create (and list) endpoint.
 const CUSTOMERS: &str = "/v1/customers/";
 
@@ -172,26 +174,7 @@ async fn create_answers_with_the_exact_customer_shape_and_headers() {
         .keys()
         .map(String::as_str)
         .collect();
-    let mut expected_keys = vec![
-        "id",
-        "created_at",
-        "modified_at",
-        "metadata",
-        "external_id",
-        "email",
-        "email_verified",
-        "type",
-        "name",
-        "billing_name",
-        "billing_address",
-        "tax_id",
-        "locale",
-        "organization_id",
-        "default_payment_method_id",
-        "deleted_at",
-        "first_user_event_at",
-        "avatar_url",
-    ];
+    let mut expected_keys = fixtures::CUSTOMER_FIELDS.to_vec();
     let mut sorted_keys = keys.clone();
     sorted_keys.sort_unstable();
     expected_keys.sort_unstable();
