@@ -145,13 +145,10 @@ impl Attempts<'_> {
                     tracing::warn!(
                         attempt,
                         wait_ms = wait.as_millis() as u64,
-                        reason = %Reason(&result),
+                        reason = %outcome,
                         "Polar request failed; retrying"
                     );
-                    earlier_attempt_may_have_landed |= !matches!(
-                        outcome,
-                        AttemptOutcome::NotSent | AttemptOutcome::Status { status: 429, .. }
-                    );
+                    earlier_attempt_may_have_landed |= outcome.may_have_been_acted_on();
                     tokio::time::sleep(wait).await;
                     request = next;
                     attempt += 1;
@@ -159,6 +156,7 @@ impl Attempts<'_> {
                 _ => {
                     let last = Last {
                         attempt,
+                        outcome,
                         limit,
                         started,
                         earlier_attempt_may_have_landed,
@@ -174,7 +172,7 @@ impl Attempts<'_> {
         let span = tracing::Span::current();
         span.record("attempts", last.attempt);
         span.record("duration_ms", last.started.elapsed().as_millis() as u64);
-        let last_may_have_reached_server = result.as_ref().err().is_some_and(|e| !e.is_connect());
+        let last_may_have_reached_server = matches!(last.outcome, AttemptOutcome::MaybeSent { .. });
         let status = result
             .as_ref()
             .ok()
@@ -214,24 +212,12 @@ impl Attempts<'_> {
 struct Last {
     /// Its number, 1-based.
     attempt: u32,
+    /// How it ended.
+    outcome: AttemptOutcome,
     /// Its time limit: the per-attempt timeout, or less when the overall deadline was nearer.
     limit: Duration,
     /// When the first attempt started.
     started: Instant,
     /// Whether an attempt before it may have reached Polar and been acted upon.
     earlier_attempt_may_have_landed: bool,
-}
-
-/// Why an attempt failed, for the retry log line (never the body or headers).
-struct Reason<'a>(&'a reqwest::Result<Buffered>);
-
-impl std::fmt::Display for Reason<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Ok(response) => write!(f, "HTTP {}", response.status.as_u16()),
-            Err(e) if e.is_connect() => f.write_str("could not connect"),
-            Err(e) if e.is_timeout() => f.write_str("timed out"),
-            Err(_) => f.write_str("connection failed after sending"),
-        }
-    }
 }

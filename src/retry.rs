@@ -3,6 +3,7 @@
 //! Nothing here performs I/O or sleeps. The network loop reports what happened on one attempt as an
 //! [`AttemptOutcome`], asks [`decide`] what to do, and waits the returned duration itself.
 
+use std::fmt;
 use std::time::{Duration, SystemTime};
 
 /// How the client retries a request that failed in a way worth trying again.
@@ -151,6 +152,26 @@ pub(crate) enum AttemptOutcome {
     NotSent,
     /// A timeout, reset or incomplete response after the request may have reached the server.
     MaybeSent { timed_out: bool },
+}
+
+impl AttemptOutcome {
+    /// Whether the server may have acted on the request: everything but a request that never left
+    /// and a 429 (Polar rate-limits before it executes anything).
+    pub(crate) fn may_have_been_acted_on(&self) -> bool {
+        !matches!(self, Self::NotSent | Self::Status { status: 429, .. })
+    }
+}
+
+/// Why an attempt ended, for log lines: never a body or a header.
+impl fmt::Display for AttemptOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Status { status, .. } => write!(f, "HTTP {status}"),
+            Self::NotSent => f.write_str("could not connect"),
+            Self::MaybeSent { timed_out: true } => f.write_str("timed out"),
+            Self::MaybeSent { timed_out: false } => f.write_str("connection failed after sending"),
+        }
+    }
 }
 
 /// Where the request stands when its latest attempt ended.
@@ -561,6 +582,34 @@ mod tests {
         ];
         for (value, expected) in rows {
             assert_eq!(parse_retry_after(value, now), *expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn which_outcomes_the_server_may_have_acted_on() {
+        let rows = [
+            (AttemptOutcome::NotSent, false, "could not connect"),
+            (
+                rate_limited(Some(Duration::from_secs(1))),
+                false,
+                "HTTP 429",
+            ),
+            (status(503), true, "HTTP 503"),
+            (status(201), true, "HTTP 201"),
+            (
+                AttemptOutcome::MaybeSent { timed_out: true },
+                true,
+                "timed out",
+            ),
+            (
+                AttemptOutcome::MaybeSent { timed_out: false },
+                true,
+                "connection failed after sending",
+            ),
+        ];
+        for (outcome, acted_on, text) in rows {
+            assert_eq!(outcome.may_have_been_acted_on(), acted_on, "{outcome:?}");
+            assert_eq!(outcome.to_string(), text);
         }
     }
 }
