@@ -262,9 +262,10 @@ impl PolarBuilder {
         let version = self
             .api_version
             .unwrap_or_else(|| DEFAULT_API_VERSION.to_owned());
-        let api_version = HeaderValue::try_from(version.trim())
-            .ok()
-            .filter(|v| !v.is_empty())
+        // Visible ASCII only: Polar's versions are dates, and `api_version()` reads it back as text.
+        let api_version = Some(version.trim())
+            .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_graphic()))
+            .and_then(|v| HeaderValue::try_from(v).ok())
             .ok_or_else(|| {
                 config_error(format!(
                     "the API version {version:?} cannot be sent as a header"

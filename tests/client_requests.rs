@@ -166,6 +166,10 @@ fn the_builder_refuses_unusable_configuration() {
             .build(),
         Polar::builder()
             .access_token("polar_oat_x")
+            .api_version("2026-04 é")
+            .build(),
+        Polar::builder()
+            .access_token("polar_oat_x")
             .timeout(Duration::ZERO)
             .build(),
     ];
