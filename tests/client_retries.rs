@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use polar_client::mock::{Fault, MockPolar};
-use polar_client::{Error, NewCustomer, Polar, RetryPolicy};
+use polar_client::{Customer, Error, NewCustomer, Polar, RetryPolicy};
 
 fn quick_retries() -> RetryPolicy {
     RetryPolicy::new()
@@ -19,6 +19,14 @@ fn client(mock: &MockPolar) -> Polar {
         .retry_policy(quick_retries())
         .build()
         .unwrap()
+}
+
+/// Starts a mock, queues one `fault` and creates `customer` through [`client`].
+async fn create_after(fault: Fault, customer: NewCustomer) -> (MockPolar, Result<Customer, Error>) {
+    let mock = MockPolar::start().await.unwrap();
+    mock.fail_next(1, fault);
+    let result = client(&mock).customers().create(customer).await;
+    (mock, result)
 }
 
 fn creates(mock: &MockPolar) -> usize {
@@ -75,13 +83,12 @@ async fn rate_limit_above_the_cap_returns_at_once_with_retry_after() {
 
 #[tokio::test]
 async fn server_error_then_created_for_an_individual() {
-    let mock = MockPolar::start().await.unwrap();
-    mock.fail_next(1, Fault::ServerError { status: 503 });
-    let customer = client(&mock)
-        .customers()
-        .create(NewCustomer::individual("b@example.org"))
-        .await
-        .unwrap();
+    let (mock, result) = create_after(
+        Fault::ServerError { status: 503 },
+        NewCustomer::individual("b@example.org"),
+    )
+    .await;
+    let customer = result.unwrap();
     assert_eq!(customer.email(), Some("b@example.org"));
     assert_eq!(creates(&mock), 2);
 }
@@ -123,26 +130,24 @@ async fn a_team_without_dedup_key_is_never_resent_after_it_may_have_arrived() {
 
 #[tokio::test]
 async fn internal_server_error_is_not_retried_for_a_create() {
-    let mock = MockPolar::start().await.unwrap();
-    mock.fail_next(1, Fault::ServerError { status: 500 });
-    let err = client(&mock)
-        .customers()
-        .create(NewCustomer::individual("c@example.org"))
-        .await
-        .unwrap_err();
+    let (mock, result) = create_after(
+        Fault::ServerError { status: 500 },
+        NewCustomer::individual("c@example.org"),
+    )
+    .await;
+    let err = result.unwrap_err();
     assert!(matches!(err, Error::Server { .. }), "{err:?}");
     assert_eq!(creates(&mock), 1);
 }
 
 #[tokio::test]
 async fn lost_response_after_commit_returns_the_customer_and_stores_one() {
-    let mock = MockPolar::start().await.unwrap();
-    mock.fail_next(1, Fault::DropAfterStore);
-    let customer = client(&mock)
-        .customers()
-        .create(NewCustomer::individual("lost@example.org").external_id("usr_lost"))
-        .await
-        .unwrap();
+    let (mock, result) = create_after(
+        Fault::DropAfterStore,
+        NewCustomer::individual("lost@example.org").external_id("usr_lost"),
+    )
+    .await;
+    let customer = result.unwrap();
     assert!(customer.was_recovered());
     assert_eq!(customer.external_id(), Some("usr_lost"));
     assert_eq!(mock.customers().len(), 1);
@@ -152,26 +157,24 @@ async fn lost_response_after_commit_returns_the_customer_and_stores_one() {
 
 #[tokio::test]
 async fn truncated_created_body_is_recovered_too() {
-    let mock = MockPolar::start().await.unwrap();
-    mock.fail_next(1, Fault::TruncatedBody);
-    let customer = client(&mock)
-        .customers()
-        .create(NewCustomer::individual("cut@example.org").external_id("usr_cut"))
-        .await
-        .unwrap();
+    let (mock, result) = create_after(
+        Fault::TruncatedBody,
+        NewCustomer::individual("cut@example.org").external_id("usr_cut"),
+    )
+    .await;
+    let customer = result.unwrap();
     assert!(customer.was_recovered());
     assert_eq!(mock.customers().len(), 1);
 }
 
 #[tokio::test]
 async fn lost_response_with_only_an_email_is_recovered_by_email() {
-    let mock = MockPolar::start().await.unwrap();
-    mock.fail_next(1, Fault::DropAfterStore);
-    let customer = client(&mock)
-        .customers()
-        .create(NewCustomer::individual("Only-Email@example.org"))
-        .await
-        .unwrap();
+    let (mock, result) = create_after(
+        Fault::DropAfterStore,
+        NewCustomer::individual("Only-Email@example.org"),
+    )
+    .await;
+    let customer = result.unwrap();
     assert!(customer.was_recovered());
     assert_eq!(customer.email(), Some("Only-Email@example.org"));
     assert_eq!(
