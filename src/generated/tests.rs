@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use super::types::{
     AddressInput, CountryAlpha2, CountryAlpha2Input, CustomerCreate, CustomerIndividual,
     CustomerIndividualCreate, CustomerIndividualCreateType, CustomerTeam, CustomerTeamCreate,
-    CustomerTeamCreateMetadataValue, CustomerTeamCreateType, HttpValidationError, LocationItem,
-    MemberOwnerCreate, MetadataOutputTypeValue, ResourceNotFoundOrHttpValidationError,
+    CustomerTeamCreateMetadataValue, CustomerTeamCreateType, MemberOwnerCreate,
+    MetadataOutputTypeValue,
 };
 
 /// The union progenitor would generate for the `Customer` schema. The crate replaces that type
@@ -254,29 +254,6 @@ fn request_newtypes_enforce_spec_limits() {
         "".parse::<super::types::CustomerIndividualCreateMetadataValueString>()
             .is_err()
     );
-}
-
-#[test]
-fn error_bodies_decode_into_the_merged_error_type() {
-    let not_found: ResourceNotFoundOrHttpValidationError =
-        serde_json::from_value(json!({"error": "ResourceNotFound", "detail": "Not found"}))
-            .unwrap();
-    assert!(
-        matches!(not_found, ResourceNotFoundOrHttpValidationError::ResourceNotFound(ref e) if e.detail == "Not found")
-    );
-
-    let invalid = json!({"error": "RequestValidationError", "detail": [
-        {"type": "missing", "loc": ["body", "individual", "email"], "msg": "Field required", "input": {}}
-    ]});
-    let merged: ResourceNotFoundOrHttpValidationError =
-        serde_json::from_value(invalid.clone()).unwrap();
-    assert!(matches!(
-        merged,
-        ResourceNotFoundOrHttpValidationError::HttpValidationError(_)
-    ));
-    let plain: HttpValidationError = serde_json::from_value(invalid).unwrap();
-    assert_eq!(plain.detail[0].loc[2].to_string(), "email");
-    assert!(matches!(plain.detail[0].loc[0], LocationItem::String(ref s) if s == "body"));
 }
 
 /// Whether `word` carries typify's `X` for a character it could not use (`-created_at` →

@@ -16,9 +16,10 @@ pub type Fired = BTreeMap<String, Vec<String>>;
 
 /// Applies every fix-up in order and reports where each fired (empty ones are left out).
 pub fn apply_all(doc: &mut Value) -> Fired {
-    let steps: [(&str, FixUp); 6] = [
+    let steps: [(&str, FixUp); 7] = [
         ("unnameable-enum-to-string", unnameable_enums),
         ("drop-deep-object-params", deep_object_params),
+        ("drop-error-responses", drop_error_responses),
         ("merge-responses", merge_responses),
         ("nullable-response-fields-optional", relax_nullable_required),
         ("any-of-to-one-of", any_of_to_one_of),
@@ -152,6 +153,29 @@ fn for_each_operation(doc: &mut Value, f: &mut dyn FnMut(&str, &mut Map<String, 
             f(&label, op);
         }
     }
+}
+
+/// Only success responses are generated: every other status reaches the client as progenitor's
+/// `UnexpectedResponse` with the raw response, which the hand-written layer reads (within its size
+/// cap) and classifies itself. The spec lists few of the answers Polar really sends (429, 401, 403,
+/// proxy pages), and a typed error body would lose the raw bytes the classification needs.
+pub fn drop_error_responses(doc: &mut Value) -> Vec<String> {
+    let mut fired = Vec::new();
+    for_each_operation(doc, &mut |label, op| {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
+        let errors: Vec<String> = responses
+            .keys()
+            .filter(|code| !code.starts_with('2'))
+            .cloned()
+            .collect();
+        for code in errors {
+            responses.remove(&code);
+            fired.push(format!("{label}: dropped error response {code}"));
+        }
+    });
+    fired
 }
 
 /// progenitor allows one success and one error type per operation: content-less extras are dropped
@@ -497,6 +521,27 @@ mod tests {
             doc.pointer("/paths/~1x/get/parameters/0/name"),
             Some(&json!("page"))
         );
+    }
+
+    #[test]
+    fn error_responses_are_dropped_and_successes_kept() {
+        let mut doc = json!({"paths": {"/v1/x/{id}": {"get": {
+            "operationId": "x:get",
+            "responses": {
+                "200": {"description": "ok"},
+                "404": {"description": "missing"},
+                "422": {"description": "invalid"},
+                "default": {"description": "other"}
+            }
+        }}}});
+        let fired = drop_error_responses(&mut doc);
+        assert_eq!(fired.len(), 3, "{fired:?}");
+        let responses = doc.pointer("/paths/~1v1~1x~1{id}/get/responses").unwrap();
+        assert_eq!(
+            responses.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["200"]
+        );
+        assert!(drop_error_responses(&mut doc).is_empty());
     }
 
     #[test]
