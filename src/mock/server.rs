@@ -53,7 +53,13 @@ async fn serve_connection(stream: TcpStream, state: Arc<State>) {
     let _ = stream.set_nodelay(true);
     let service = hyper::service::service_fn(move |request| {
         let state = Arc::clone(&state);
-        async move { handle(&state, request).await }
+        // Like Polar, finish a request once accepted, even when the client goes away meanwhile:
+        // hyper drops the service future on disconnect, a spawned task runs to its end.
+        async move {
+            tokio::spawn(async move { handle(&state, request).await })
+                .await
+                .unwrap_or(Err(ConnectionDropped))
+        }
     });
     // An error here means the client went away or a fault dropped the connection: nothing to do.
     let _ = hyper::server::conn::http1::Builder::new()
