@@ -1,14 +1,24 @@
 //! Behaviour tests of the mock Polar's customer lifecycle (get, update, delete, list, state,
-//! members, customer sessions, events), over real HTTP on 127.0.0.1 with plain reqwest: each test
-//! is one row of Polar's documented server behaviour, asserting status and body shape.
+//! members, customer sessions, events, faults), over real HTTP on 127.0.0.1 with plain reqwest:
+//! each test is one row of Polar's documented server behaviour, asserting status and body shape.
 #![cfg(feature = "mock")]
 
-use polar_client::mock::{MockEvent, MockPolar};
+use polar_client::mock::{Fault, MockEvent, MockPolar, Uuid};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The create and list endpoint.
 const CUSTOMERS: &str = "/v1/customers/";
+/// The customer-session endpoint.
+const SESSIONS: &str = "/v1/customer-sessions/";
+/// A version-4 UUID no customer has.
+const UNKNOWN_ID: Uuid = Uuid::from_u128(0x6f1c_2a3e_5b4d_4c3e_9a8b_7c6d_5e4f_3a2b);
+/// An organization other than the mock's own.
+const OTHER_ORGANIZATION: Uuid = Uuid::from_u128(0x0a0b_0c0d_1e1f_4a2b_8c3d_4e5f_6a7b_8c9d);
+/// How long a test waits for something that should happen at once (a bound, not a measure).
+const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A reqwest client that does not follow redirects.
 fn client() -> Client {
@@ -19,30 +29,20 @@ fn client() -> Client {
         .unwrap()
 }
 
-/// Sends `method path` with the organization token and an optional JSON body; returns the
-/// status and the body as JSON (`Value::Null` when empty).
-async fn call(
-    polar: &MockPolar,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    call_as(polar, polar.organization_token(), method, path, body).await
-}
-
-/// [`call`] with another bearer token.
+/// Sends `method path` with `token` and an optional JSON body; returns the status and the body
+/// as JSON (`Value::Null` when empty).
 async fn call_as(
     polar: &MockPolar,
     token: &str,
     method: Method,
     path: &str,
-    body: Option<Value>,
+    body: Option<&Value>,
 ) -> (StatusCode, Value) {
     let mut request = client()
         .request(method, format!("{}{path}", polar.base_url()))
         .bearer_auth(token);
     if let Some(body) = body {
-        request = request.json(&body);
+        request = request.json(body);
     }
     let response = request.send().await.unwrap();
     let status = response.status();
@@ -55,11 +55,129 @@ async fn call_as(
     (status, body)
 }
 
+/// `GET path` with the organization token.
+async fn get(polar: &MockPolar, path: &str) -> (StatusCode, Value) {
+    call_as(polar, polar.organization_token(), Method::GET, path, None).await
+}
+
+/// `POST path` with a JSON body and the organization token.
+async fn post(polar: &MockPolar, path: &str, body: &Value) -> (StatusCode, Value) {
+    call_as(
+        polar,
+        polar.organization_token(),
+        Method::POST,
+        path,
+        Some(body),
+    )
+    .await
+}
+
+/// `PATCH path` with a JSON body and the organization token.
+async fn patch(polar: &MockPolar, path: &str, body: &Value) -> (StatusCode, Value) {
+    call_as(
+        polar,
+        polar.organization_token(),
+        Method::PATCH,
+        path,
+        Some(body),
+    )
+    .await
+}
+
+/// `DELETE path` with the organization token.
+async fn delete(polar: &MockPolar, path: &str) -> (StatusCode, Value) {
+    call_as(
+        polar,
+        polar.organization_token(),
+        Method::DELETE,
+        path,
+        None,
+    )
+    .await
+}
+
 /// Creates a customer from `body` and returns its JSON (asserting the 201).
 async fn create(polar: &MockPolar, body: Value) -> Value {
-    let (status, customer) = call(polar, Method::POST, CUSTOMERS, Some(body)).await;
+    let (status, customer) = post(polar, CUSTOMERS, &body).await;
     assert_eq!(status, StatusCode::CREATED, "{customer}");
     customer
+}
+
+/// Creates an individual with this email.
+async fn create_individual(polar: &MockPolar, email: &str) -> Value {
+    create(polar, json!({"email": email})).await
+}
+
+/// The id of a customer (or any object) body.
+fn id(body: &Value) -> &str {
+    body["id"].as_str().unwrap()
+}
+
+/// The path of a customer by id.
+fn by_id(customer: &Value) -> String {
+    format!("{CUSTOMERS}{}", id(customer))
+}
+
+/// The path of a customer by external id (already URL-safe).
+fn by_external_id(external_id: &str) -> String {
+    format!("{CUSTOMERS}external/{external_id}")
+}
+
+/// The `(loc, msg)` pairs of a 422 body, after checking its `error` kind.
+fn problems(body: &Value, kind: &str) -> Vec<(Value, String)> {
+    assert_eq!(body["error"], kind, "{body}");
+    body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                item["loc"].clone(),
+                item["msg"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Asserts a 422 `PolarRequestValidationError` with exactly these `(loc, msg)` items.
+fn assert_rule_errors(status: StatusCode, body: &Value, expected: &[(Value, &str)]) {
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let expected: Vec<(Value, String)> = expected
+        .iter()
+        .map(|(loc, msg)| (loc.clone(), (*msg).to_owned()))
+        .collect();
+    assert_eq!(problems(body, "PolarRequestValidationError"), expected);
+}
+
+/// Asserts a 422 `RequestValidationError` whose items have these `(type, loc)`.
+fn assert_schema_errors(status: StatusCode, body: &Value, expected: &[(&str, Value)]) {
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"], "RequestValidationError", "{body}");
+    let found: Vec<(String, Value)> = body["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                item["type"].as_str().unwrap().to_owned(),
+                item["loc"].clone(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, Value)> = expected
+        .iter()
+        .map(|(kind, loc)| ((*kind).to_owned(), loc.clone()))
+        .collect();
+    assert_eq!(found, expected);
+}
+
+/// Asserts `404 {"error":"ResourceNotFound","detail": detail}`.
+fn assert_resource_not_found(status: StatusCode, body: &Value, detail: &str) {
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(
+        body,
+        &json!({"error": "ResourceNotFound", "detail": detail})
+    );
 }
 
 /// The event types recorded so far, in order.
@@ -70,11 +188,47 @@ fn event_types(events: &[MockEvent]) -> Vec<&str> {
         .collect()
 }
 
+/// The event types recorded after the first `skip` events.
+fn event_types_since(polar: &MockPolar, skip: usize) -> Vec<String> {
+    polar
+        .events()
+        .into_iter()
+        .skip(skip)
+        .map(|event| event.event_type)
+        .collect()
+}
+
+/// A mock whose organization uses the member model.
+async fn with_members() -> MockPolar {
+    MockPolar::builder()
+        .member_model(true)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// The emails of a list answer's items, in order.
+fn emails(page: &Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|customer| customer["email"].as_str().unwrap())
+        .collect()
+}
+
+/// The UUID of a customer body.
+fn uuid(customer: &Value) -> Uuid {
+    Uuid::parse_str(id(customer)).unwrap()
+}
+
+// ---- events ----
+
 #[tokio::test]
 async fn create_records_customer_created_then_state_changed_and_broadcasts_them() {
     let polar = MockPolar::start().await.unwrap();
     let mut receiver = polar.subscribe_events();
-    let customer = create(&polar, json!({"email": "jane@example.org"})).await;
+    let customer = create_individual(&polar, "jane@example.org").await;
     let events = polar.events();
     assert_eq!(
         event_types(&events),
@@ -89,4 +243,562 @@ async fn create_records_customer_created_then_state_changed_and_broadcasts_them(
     assert_eq!(envelope["type"], "customer.created");
     assert!(envelope["timestamp"].as_str().unwrap().ends_with('Z'));
     assert_eq!(envelope["data"], customer);
+}
+
+// ---- get, paths and access ----
+
+#[tokio::test]
+async fn get_by_id_and_by_external_id_answer_the_stored_customer() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create(
+        &polar,
+        json!({"email": "a@example.org", "external_id": "usr_1"}),
+    )
+    .await;
+    for path in [by_id(&customer), by_external_id("usr_1")] {
+        let (status, body) = get(&polar, &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(body, customer);
+    }
+    let (status, body) = get(&polar, &by_external_id("USR_1")).await;
+    assert_resource_not_found(status, &body, "Not found");
+    let (status, body) = get(&polar, &format!("{CUSTOMERS}{UNKNOWN_ID}")).await;
+    assert_resource_not_found(status, &body, "Not found");
+}
+
+#[tokio::test]
+async fn a_trailing_slash_on_a_single_resource_redirects_to_the_unslashed_path() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create(
+        &polar,
+        json!({"email": "a@example.org", "external_id": "x"}),
+    )
+    .await;
+    for (method, path) in [
+        (Method::GET, format!("{}/", by_id(&customer))),
+        (Method::PATCH, format!("{}/", by_id(&customer))),
+        (Method::GET, format!("{}/state/", by_external_id("x"))),
+        (Method::POST, "/v1/customer-sessions".to_owned()),
+    ] {
+        let response = client()
+            .request(method.clone(), format!("{}{path}?q=1", polar.base_url()))
+            .bearer_auth(polar.organization_token())
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::TEMPORARY_REDIRECT,
+            "{method} {path}"
+        );
+        let toggled = match path.strip_suffix('/') {
+            Some(unslashed) => unslashed.to_owned(),
+            None => format!("{path}/"),
+        };
+        assert_eq!(
+            response.headers()["location"],
+            format!("{}{toggled}?q=1", polar.base_url()).as_str()
+        );
+    }
+    assert_eq!(
+        polar.customers()[0]["modified_at"],
+        Value::Null,
+        "nothing updated"
+    );
+}
+
+#[tokio::test]
+async fn customer_ids_in_paths_must_be_uuid_v4() {
+    let polar = MockPolar::start().await.unwrap();
+    let (status, body) = get(&polar, "/v1/customers/not-a-uuid").await;
+    assert_schema_errors(status, &body, &[("uuid_parsing", json!(["path", "id"]))]);
+    let version_1 = "c232ab00-9414-11ec-b3c8-9f6bdeced846";
+    let (status, body) = get(&polar, &format!("/v1/customers/{version_1}/state")).await;
+    assert_schema_errors(status, &body, &[("uuid_version", json!(["path", "id"]))]);
+    // An empty external id: `/external/` redirects to `/external`, which is `{id}` = "external".
+    let response = client()
+        .get(format!("{}/v1/customers/external/", polar.base_url()))
+        .bearer_auth(polar.organization_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+    let (status, body) = get(&polar, "/v1/customers/external").await;
+    assert_schema_errors(status, &body, &[("uuid_parsing", json!(["path", "id"]))]);
+}
+
+#[tokio::test]
+async fn an_encoded_slash_in_an_external_id_splits_the_path_before_routing() {
+    let polar = MockPolar::start().await.unwrap();
+    create(
+        &polar,
+        json!({"email": "a@example.org", "external_id": "abc"}),
+    )
+    .await;
+    let (status, state) = get(&polar, &by_external_id("abc%2Fstate")).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "reached get_state_external for \"abc\""
+    );
+    assert_eq!(state["granted_benefits"], json!([]));
+    let (status, body) = get(&polar, &by_external_id("a%2Fb")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body, json!({"detail": "Not Found"}));
+}
+
+#[tokio::test]
+async fn scopes_gate_writes_members_and_sessions_and_session_tokens_are_anonymous() {
+    let polar = MockPolar::builder()
+        .token_without_write_scope("polar_oat_read")
+        .token_with_customer_scopes_only("polar_oat_customers")
+        .member_model(true)
+        .start()
+        .await
+        .unwrap();
+    let customer = create_individual(&polar, "a@example.org").await;
+    let path = by_id(&customer);
+    let (status, _) = call_as(&polar, "polar_oat_read", Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let cases = [
+        (
+            "polar_oat_read",
+            Method::PATCH,
+            path.clone(),
+            "customers:write",
+        ),
+        (
+            "polar_oat_read",
+            Method::DELETE,
+            path.clone(),
+            "customers:write",
+        ),
+        (
+            "polar_oat_customers",
+            Method::POST,
+            format!("{path}/members"),
+            "members:write",
+        ),
+        (
+            "polar_oat_customers",
+            Method::POST,
+            SESSIONS.to_owned(),
+            "customer_sessions:write",
+        ),
+    ];
+    for (token, method, path, scope) in cases {
+        let response = client()
+            .request(method.clone(), format!("{}{path}", polar.base_url()))
+            .bearer_auth(token)
+            .json(&json!({"email": "b@example.org", "customer_id": id(&customer)}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{token} {method} {path}"
+        );
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            challenge.contains(&format!("scope=\"{scope}\"")),
+            "{challenge}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "insufficient_scope");
+    }
+    let (status, _) = call_as(
+        &polar,
+        "polar_oat_customers",
+        Method::PATCH,
+        &path,
+        Some(&json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (_, session) = post(&polar, SESSIONS, &json!({"customer_id": id(&customer)})).await;
+    let session_token = session["token"].as_str().unwrap();
+    let (status, body) = call_as(&polar, session_token, Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        json!({"error": "Unauthorized", "detail": "Unauthorized"})
+    );
+}
+
+#[tokio::test]
+async fn a_customer_of_another_organization_is_not_found_never_forbidden() {
+    let other = OTHER_ORGANIZATION;
+    let polar = MockPolar::builder()
+        .personal_token("polar_pat_me", [other])
+        .start()
+        .await
+        .unwrap();
+    let (status, theirs) = call_as(
+        &polar,
+        "polar_pat_me",
+        Method::POST,
+        CUSTOMERS,
+        Some(&json!({"email": "a@example.org", "organization_id": other})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    for (method, body) in [
+        (Method::GET, None),
+        (Method::PATCH, Some(json!({}))),
+        (Method::DELETE, None),
+    ] {
+        let (status, answer) = call_as(
+            &polar,
+            polar.organization_token(),
+            method,
+            &by_id(&theirs),
+            body.as_ref(),
+        )
+        .await;
+        assert_resource_not_found(status, &answer, "Not found");
+    }
+}
+
+// ---- update ----
+
+#[tokio::test]
+async fn patch_without_content_length_is_length_required_but_delete_is_exempt() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create_individual(&polar, "a@example.org").await;
+    let address = polar.base_url().trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let request = format!(
+        "PATCH {} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{{}}\r\n0\r\n\r\n",
+        by_id(&customer),
+        polar.organization_token()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut head = [0_u8; 12];
+    tokio::time::timeout(PATIENCE, stream.read_exact(&mut head))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&head, b"HTTP/1.1 411");
+    assert_eq!(polar.customers()[0]["modified_at"], Value::Null);
+    // reqwest sends a bodiless DELETE without Content-Length.
+    let (status, _) = delete(&polar, &by_id(&customer)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn patch_email_ignores_null_and_case_only_changes_and_unverifies_a_real_change() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create_individual(&polar, "Jane@Example.org").await;
+    let path = by_id(&customer);
+    for body in [json!({"email": "jane@example.org"}), json!({"email": null})] {
+        let (status, updated) = patch(&polar, &path, &body).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(updated["email"], "Jane@Example.org", "{body}");
+    }
+    let (status, updated) = patch(&polar, &path, &json!({"email": "june@example.org"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(updated["email"], "june@example.org");
+    assert_eq!(updated["email_verified"], false);
+    assert!(updated["modified_at"].is_string());
+    assert_eq!(polar.customers()[0], updated);
+}
+
+#[tokio::test]
+async fn patch_email_of_another_live_customer_is_refused_ignoring_case() {
+    let polar = MockPolar::start().await.unwrap();
+    create_individual(&polar, "taken@example.org").await;
+    let customer = create_individual(&polar, "b@example.org").await;
+    let (status, body) = patch(
+        &polar,
+        &by_id(&customer),
+        &json!({"email": "TAKEN@example.org"}),
+    )
+    .await;
+    assert_rule_errors(
+        status,
+        &body,
+        &[(
+            json!(["body", "email"]),
+            "A customer with this email address already exists.",
+        )],
+    );
+}
+
+#[tokio::test]
+async fn patch_name_null_or_blank_clears_it_and_a_value_is_trimmed() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create(&polar, json!({"email": "a@example.org", "name": "Jane"})).await;
+    let path = by_id(&customer);
+    for (sent, stored) in [
+        (json!(" Jo "), json!("Jo")),
+        (json!(null), json!(null)),
+        (json!("Ann"), json!("Ann")),
+        (json!("   "), json!(null)),
+    ] {
+        let (status, updated) = patch(&polar, &path, &json!({"name": sent})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(updated["name"], stored, "{sent}");
+        assert_eq!(updated["billing_name"], stored, "{sent}");
+    }
+    let (status, updated) = patch(&polar, &path, &json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(updated["name"], Value::Null, "absent leaves it");
+}
+
+#[tokio::test]
+async fn patch_billing_address_null_is_refused_even_when_none_is_set_and_a_value_replaces_it() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create_individual(&polar, "a@example.org").await;
+    let path = by_id(&customer);
+    let (status, body) = patch(&polar, &path, &json!({"billing_address": null})).await;
+    assert_rule_errors(
+        status,
+        &body,
+        &[(
+            json!(["body", "billing_address"]),
+            "Customer billing address cannot be reset to null once set.",
+        )],
+    );
+    let first =
+        json!({"country": "us", "line1": "1 Main St", "city": "Springfield", "state": "ca"});
+    let (_, updated) = patch(&polar, &path, &json!({"billing_address": first})).await;
+    assert_eq!(updated["billing_address"]["state"], "US-CA");
+    let (status, updated) = patch(
+        &polar,
+        &path,
+        &json!({"billing_address": {"country": "FR"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        updated["billing_address"],
+        json!({"line1": null, "line2": null, "postal_code": null, "city": null, "state": null, "country": "FR"})
+    );
+}
+
+#[tokio::test]
+async fn patch_metadata_replaces_the_whole_map_and_null_is_a_schema_error() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create(
+        &polar,
+        json!({"email": "a@example.org", "metadata": {"a": 1, "b": "x"}}),
+    )
+    .await;
+    let path = by_id(&customer);
+    let (_, updated) = patch(&polar, &path, &json!({"metadata": {"c": true}})).await;
+    assert_eq!(updated["metadata"], json!({"c": true}));
+    let (_, updated) = patch(&polar, &path, &json!({"metadata": {}})).await;
+    assert_eq!(updated["metadata"], json!({}));
+    let (status, body) = patch(&polar, &path, &json!({"metadata": null})).await;
+    assert_schema_errors(status, &body, &[("dict_type", json!(["body", "metadata"]))]);
+}
+
+#[tokio::test]
+async fn external_id_is_write_once() {
+    let polar = MockPolar::start().await.unwrap();
+    create(
+        &polar,
+        json!({"email": "other@example.org", "external_id": "taken"}),
+    )
+    .await;
+    let with = create(
+        &polar,
+        json!({"email": "a@example.org", "external_id": "usr_1"}),
+    )
+    .await;
+    let (status, _) = patch(&polar, &by_id(&with), &json!({"external_id": " usr_1 "})).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the current value (trimmed) is a no-op"
+    );
+    for sent in [json!("usr_2"), json!(null), json!("")] {
+        let (status, body) = patch(&polar, &by_id(&with), &json!({"external_id": sent})).await;
+        assert_rule_errors(
+            status,
+            &body,
+            &[(
+                json!(["body", "external_id"]),
+                "Customer external ID cannot be updated.",
+            )],
+        );
+    }
+    let without = create_individual(&polar, "b@example.org").await;
+    let (status, body) = patch(&polar, &by_id(&without), &json!({"external_id": "taken"})).await;
+    assert_rule_errors(
+        status,
+        &body,
+        &[(
+            json!(["body", "external_id"]),
+            "A customer with this external ID already exists.",
+        )],
+    );
+    let (status, body) = patch(&polar, &by_id(&without), &json!({"external_id": null})).await;
+    assert_eq!(
+        (status, &body["external_id"]),
+        (StatusCode::OK, &Value::Null)
+    );
+    let (status, body) = patch(&polar, &by_id(&without), &json!({"external_id": "usr_3"})).await;
+    assert_eq!(
+        (status, &body["external_id"]),
+        (StatusCode::OK, &json!("usr_3"))
+    );
+}
+
+#[tokio::test]
+async fn type_only_upgrades_from_individual_to_team() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create_individual(&polar, "a@example.org").await;
+    let path = by_id(&customer);
+    let (status, updated) = patch(&polar, &path, &json!({"type": null})).await;
+    assert_eq!(
+        (status, &updated["type"]),
+        (StatusCode::OK, &json!("individual"))
+    );
+    let (status, updated) = patch(&polar, &path, &json!({"type": "team"})).await;
+    assert_eq!((status, &updated["type"]), (StatusCode::OK, &json!("team")));
+    for sent in [json!("individual"), json!(null)] {
+        let (status, body) = patch(&polar, &path, &json!({"type": sent})).await;
+        assert_rule_errors(
+            status,
+            &body,
+            &[(
+                json!(["body", "type"]),
+                "Customer type cannot be downgraded from 'team' to 'individual'.",
+            )],
+        );
+    }
+    let (status, body) = patch(&polar, &path, &json!({"type": "company"})).await;
+    assert_schema_errors(status, &body, &[("enum", json!(["body", "type"]))]);
+}
+
+#[tokio::test]
+async fn patch_by_external_id_ignores_external_id_and_type() {
+    let polar = MockPolar::start().await.unwrap();
+    create(
+        &polar,
+        json!({"email": "a@example.org", "external_id": "usr_1"}),
+    )
+    .await;
+    let body = json!({"external_id": "usr_2", "type": "team", "name": "Jo", "billing_name": "X"});
+    let (status, updated) = patch(&polar, &by_external_id("usr_1"), &body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (
+            &updated["external_id"],
+            &updated["type"],
+            &updated["name"],
+            &updated["billing_name"]
+        ),
+        (
+            &json!("usr_1"),
+            &json!("individual"),
+            &json!("Jo"),
+            &json!("Jo")
+        )
+    );
+}
+
+#[tokio::test]
+async fn rule_errors_are_collected_into_one_422_and_nothing_changes() {
+    let polar = MockPolar::start().await.unwrap();
+    create_individual(&polar, "taken@example.org").await;
+    let team = create(
+        &polar,
+        json!({"type": "team", "email": "t@example.org", "external_id": "t"}),
+    )
+    .await;
+    let body = json!({
+        "email": "taken@example.org",
+        "billing_address": null,
+        "external_id": "other",
+        "type": "individual",
+        "name": "Changed",
+    });
+    let (status, answer) = patch(&polar, &by_id(&team), &body).await;
+    assert_rule_errors(
+        status,
+        &answer,
+        &[
+            (
+                json!(["body", "email"]),
+                "A customer with this email address already exists.",
+            ),
+            (
+                json!(["body", "billing_address"]),
+                "Customer billing address cannot be reset to null once set.",
+            ),
+            (
+                json!(["body", "external_id"]),
+                "Customer external ID cannot be updated.",
+            ),
+            (
+                json!(["body", "type"]),
+                "Customer type cannot be downgraded from 'team' to 'individual'.",
+            ),
+        ],
+    );
+    assert_eq!(polar.customers()[1], team);
+}
+
+#[tokio::test]
+async fn a_new_country_revalidates_the_stored_tax_id() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create(
+        &polar,
+        json!({"email": "a@example.org", "billing_address": {"country": "US"}, "tax_id": "91-1144442"}),
+    )
+    .await;
+    assert_eq!(customer["tax_id"], json!(["911144442", "us_ein"]));
+    let path = by_id(&customer);
+    let (status, body) = patch(
+        &polar,
+        &path,
+        &json!({"billing_address": {"country": "DE"}}),
+    )
+    .await;
+    assert_rule_errors(
+        status,
+        &body,
+        &[(json!(["body", "tax_id"]), "Invalid tax ID.")],
+    );
+    assert_eq!(body["detail"][0]["input"], "911144442", "the stored value");
+    let change = json!({"billing_address": {"country": "DE"}, "tax_id": "DE123456789"});
+    let (status, updated) = patch(&polar, &path, &change).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(updated["tax_id"], json!(["DE123456789", "eu_vat"]));
+    let (_, updated) = patch(&polar, &path, &json!({"tax_id": null})).await;
+    assert_eq!(updated["tax_id"], Value::Null);
+
+    let no_address = create_individual(&polar, "b@example.org").await;
+    let (status, body) = patch(&polar, &by_id(&no_address), &json!({"tax_id": "911144442"})).await;
+    assert_rule_errors(
+        status,
+        &body,
+        &[(
+            json!(["body", "billing_address"]),
+            "Country is required to validate tax ID.",
+        )],
+    );
+}
+
+#[tokio::test]
+async fn every_accepted_patch_records_customer_updated_even_an_empty_one() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create_individual(&polar, "a@example.org").await;
+    let before = polar.events().len();
+    let (_, updated) = patch(&polar, &by_id(&customer), &json!({})).await;
+    patch(&polar, &by_id(&customer), &json!({"billing_address": null})).await;
+    let events = polar.events();
+    assert_eq!(
+        event_types(&events[before..]),
+        ["customer.updated", "customer.state_changed"]
+    );
+    assert_eq!(events[before].data, updated);
 }

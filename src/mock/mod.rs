@@ -294,7 +294,8 @@ impl MockPolar {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let polar = MockPolar::start().await?;
-    /// let customer_id = polar_client::mock::Uuid::new_v4(); // normally the id of a created customer
+    /// // Normally the id of a customer created through polar.base_url().
+    /// let customer_id = polar_client::mock::Uuid::from_u128(0x6f1c_2a3e_5b4d_4c3e_9a8b_7c6d_5e4f_3a2b);
     /// let attached = polar.add_subscription(customer_id, json!({"status": "past_due"}));
     /// assert!(attached.is_none()); // no such customer
     /// # Ok(())
@@ -323,7 +324,7 @@ impl MockPolar {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let polar = MockPolar::start().await?;
-    /// # let customer_id = Uuid::new_v4();
+    /// # let customer_id = Uuid::from_u128(0x6f1c_2a3e_5b4d_4c3e_9a8b_7c6d_5e4f_3a2b);
     /// polar.grant_benefit(customer_id, json!({"benefit_type": "brand_new_kind", "extra": [1, 2]}));
     /// # Ok(())
     /// # }
@@ -349,7 +350,7 @@ impl MockPolar {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let polar = MockPolar::start().await?;
-    /// # let customer_id = Uuid::new_v4();
+    /// # let customer_id = Uuid::from_u128(0x6f1c_2a3e_5b4d_4c3e_9a8b_7c6d_5e4f_3a2b);
     /// polar.add_meter(customer_id, json!({"consumed_units": 12.5, "credited_units": 100, "balance": 87.5}));
     /// # Ok(())
     /// # }

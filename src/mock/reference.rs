@@ -89,7 +89,9 @@ pub(crate) fn normalise_state(country: &str, state: &str) -> Option<String> {
 }
 
 /// The stored form and format of a tax id for a billing country, or `None` when it is invalid
-/// there (or the country has no tax-id format the mock knows).
+/// there (or the country has no tax-id format the mock knows). A simplification of Polar's
+/// checks: a US EIN has nine digits, an EU VAT number starts with its country code, other
+/// formats have 5 to 20 letters or digits.
 fn tax_id(value: &str, country: &str) -> Option<(String, &'static str)> {
     let compact: String = value
         .chars()
@@ -101,6 +103,11 @@ fn tax_id(value: &str, country: &str) -> Option<(String, &'static str)> {
         return nine_digits.then_some((compact, "us_ein"));
     }
     let format = if EU_MEMBERS.contains(&country) {
+        // An EU VAT number starts with its country's code (Greece's is EL).
+        let prefix = if country == "GR" { "EL" } else { country };
+        if !compact.starts_with(prefix) {
+            return None;
+        }
         "eu_vat"
     } else {
         OTHER_TAX_FORMATS
