@@ -802,3 +802,364 @@ async fn every_accepted_patch_records_customer_updated_even_an_empty_one() {
     );
     assert_eq!(events[before].data, updated);
 }
+
+// ---- delete ----
+
+#[tokio::test]
+async fn delete_is_a_soft_delete_that_hides_the_customer_and_frees_email_and_external_id() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create(
+        &polar,
+        json!({"email": "a@example.org", "external_id": "usr_1", "metadata": {"plan": "pro"}}),
+    )
+    .await;
+    let before = polar.events().len();
+    let (status, body) = delete(&polar, &by_id(&customer)).await;
+    assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
+    for (method, path) in [
+        (Method::GET, by_id(&customer)),
+        (Method::GET, by_external_id("usr_1")),
+        (Method::GET, format!("{}/state", by_id(&customer))),
+        (Method::PATCH, by_id(&customer)),
+        (Method::DELETE, by_id(&customer)),
+        (Method::DELETE, by_external_id("usr_1")),
+    ] {
+        let body = (method == Method::PATCH).then(|| json!({}));
+        let (status, answer) = call_as(
+            &polar,
+            polar.organization_token(),
+            method,
+            &path,
+            body.as_ref(),
+        )
+        .await;
+        assert_resource_not_found(status, &answer, "Not found");
+    }
+    let (_, page) = get(&polar, CUSTOMERS).await;
+    assert_eq!(page["pagination"]["total_count"], 0);
+
+    let stored = &polar.customers()[0];
+    assert!(stored["deleted_at"].is_string());
+    assert_eq!(stored["external_id"], "usr_1", "still shown");
+    assert_eq!(
+        stored["metadata"],
+        json!({"plan": "pro", "__external_id": "usr_1"})
+    );
+    let events = polar.events();
+    assert_eq!(
+        event_types(&events[before..]),
+        ["customer.deleted", "customer.state_changed"]
+    );
+    assert_eq!(&events[before].data, stored);
+
+    let again = create(
+        &polar,
+        json!({"email": "A@example.org", "external_id": "usr_1"}),
+    )
+    .await;
+    assert_ne!(again["id"], customer["id"]);
+    let (status, found) = get(&polar, &by_external_id("usr_1")).await;
+    assert_eq!((status, found), (StatusCode::OK, again));
+}
+
+#[tokio::test]
+async fn delete_with_anonymize_replaces_personal_data_but_keeps_a_business_name() {
+    let polar = MockPolar::start().await.unwrap();
+    let person = create(
+        &polar,
+        json!({"email": "jane@example.org", "name": "Jane", "external_id": "usr_1",
+               "billing_address": {"country": "FR", "city": "Paris"}}),
+    )
+    .await;
+    let business = create(
+        &polar,
+        json!({"email": "acme@example.org", "name": "Acme", "billing_address": {"country": "US"},
+               "tax_id": "911144442"}),
+    )
+    .await;
+    for customer in [&person, &business] {
+        let (status, _) = delete(&polar, &format!("{}?anonymize=true", by_id(customer))).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let stored = polar.customers();
+    let email = stored[0]["email"].as_str().unwrap();
+    let (hash, domain) = email.split_once('@').unwrap();
+    assert_eq!(domain, "anonymized.polar.sh");
+    assert_eq!(hash.len(), 64);
+    assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_ne!(stored[0]["name"], "Jane");
+    assert!(stored[0]["name"].is_string());
+    assert_eq!(stored[0]["billing_address"], Value::Null);
+    assert_eq!(stored[0]["email_verified"], false);
+    assert_eq!(stored[0]["metadata"]["__external_id"], "usr_1");
+    assert!(stored[0]["metadata"]["__anonymized_at"].is_string());
+    assert_eq!(
+        stored[1]["name"], "Acme",
+        "a customer with a tax id keeps its name"
+    );
+    assert_eq!(stored[1]["tax_id"], business["tax_id"]);
+    assert_ne!(stored[1]["billing_name"], "Acme");
+    let (status, body) = delete(
+        &polar,
+        &format!("{CUSTOMERS}{UNKNOWN_ID}?anonymize=perhaps"),
+    )
+    .await;
+    assert_schema_errors(
+        status,
+        &body,
+        &[("bool_parsing", json!(["query", "anonymize"]))],
+    );
+}
+
+#[tokio::test]
+async fn a_retried_delete_after_a_lost_204_finds_the_customer_already_gone() {
+    let polar = MockPolar::start().await.unwrap();
+    create(
+        &polar,
+        json!({"email": "a@example.org", "external_id": "usr_1"}),
+    )
+    .await;
+    polar.fail_next_matching(Method::DELETE, CUSTOMERS, 1, Fault::DropAfterStore);
+    let lost = client()
+        .delete(format!("{}{}", polar.base_url(), by_external_id("usr_1")))
+        .bearer_auth(polar.organization_token())
+        .send()
+        .await;
+    assert!(lost.is_err(), "the answer was lost");
+    let (status, body) = delete(&polar, &by_external_id("usr_1")).await;
+    assert_resource_not_found(status, &body, "Not found");
+    assert!(polar.customers()[0]["deleted_at"].is_string());
+}
+
+#[tokio::test]
+async fn delete_removes_members_first_and_cancels_billable_subscriptions() {
+    let polar = with_members().await;
+    let team = create(&polar, json!({"type": "team", "email": "t@example.org"})).await;
+    let (status, _) = post(
+        &polar,
+        &format!("{}/members", by_id(&team)),
+        &json!({"email": "m@example.org"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    for status in ["active", "past_due", "canceled"] {
+        polar
+            .add_subscription(uuid(&team), json!({"status": status}))
+            .unwrap();
+    }
+    polar.grant_benefit(uuid(&team), json!({})).unwrap();
+    let before = polar.events().len();
+    let (status, _) = delete(&polar, &by_id(&team)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let events = polar.events();
+    assert_eq!(
+        event_types(&events[before..]),
+        [
+            "member.deleted",
+            "member.deleted",
+            "customer.deleted",
+            "customer.state_changed"
+        ]
+    );
+    let deleted: Vec<&str> = events[before..before + 2]
+        .iter()
+        .map(|event| event.data["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(deleted, ["t@example.org", "m@example.org"]);
+    let state = &events.last().unwrap().data;
+    assert_eq!(state["active_subscriptions"], json!([]));
+    assert_eq!(state["granted_benefits"], json!([]));
+    assert!(
+        polar.add_subscription(uuid(&team), json!({})).is_none(),
+        "deleted"
+    );
+}
+
+// ---- list ----
+
+#[tokio::test]
+async fn list_query_matches_email_name_and_billing_name_anywhere_and_external_id_as_prefix() {
+    let polar = MockPolar::start().await.unwrap();
+    create(
+        &polar,
+        json!({"email": "alice@example.org", "name": "Alice Smith"}),
+    )
+    .await;
+    create(
+        &polar,
+        json!({"email": "bob@example.org", "external_id": "smith_2"}),
+    )
+    .await;
+    create(
+        &polar,
+        json!({"email": "carol@example.org", "external_id": "x_smith"}),
+    )
+    .await;
+    create(&polar, json!({"email": "dave@SMITH.example"})).await;
+    let (status, page) = get(&polar, "/v1/customers/?query=SMITH&sorting=email").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        emails(&page),
+        ["alice@example.org", "bob@example.org", "dave@SMITH.example"]
+    );
+}
+
+#[tokio::test]
+async fn list_active_counts_past_due_which_state_does_not_list() {
+    let polar = MockPolar::start().await.unwrap();
+    let due = create_individual(&polar, "due@example.org").await;
+    let trial = create_individual(&polar, "trial@example.org").await;
+    let gone = create_individual(&polar, "gone@example.org").await;
+    polar
+        .add_subscription(uuid(&due), json!({"status": "past_due"}))
+        .unwrap();
+    polar
+        .add_subscription(uuid(&trial), json!({"status": "trialing"}))
+        .unwrap();
+    polar
+        .add_subscription(uuid(&gone), json!({"status": "canceled"}))
+        .unwrap();
+    let (_, active) = get(&polar, "/v1/customers/?active=true&sorting=email").await;
+    assert_eq!(emails(&active), ["due@example.org", "trial@example.org"]);
+    let (_, inactive) = get(&polar, "/v1/customers/?active=false").await;
+    assert_eq!(emails(&inactive), ["gone@example.org"]);
+    let (_, state) = get(&polar, &format!("{}/state", by_id(&due))).await;
+    assert_eq!(state["active_subscriptions"], json!([]));
+    let (status, body) = get(&polar, "/v1/customers/?active=maybe").await;
+    assert_schema_errors(
+        status,
+        &body,
+        &[("bool_parsing", json!(["query", "active"]))],
+    );
+}
+
+#[tokio::test]
+async fn list_metadata_filters_or_within_a_key_and_within_keys_compare_as_text() {
+    let polar = MockPolar::start().await.unwrap();
+    for (email, metadata) in [
+        (
+            "a@example.org",
+            json!({"plan": "pro", "beta": true, "seats": 1}),
+        ),
+        ("b@example.org", json!({"plan": "team", "beta": true})),
+        ("c@example.org", json!({"plan": "free", "beta": false})),
+    ] {
+        create(&polar, json!({"email": email, "metadata": metadata})).await;
+    }
+    let cases = [
+        (
+            "metadata%5Bplan%5D=pro&metadata%5Bplan%5D=team",
+            vec!["a@example.org", "b@example.org"],
+        ),
+        (
+            "metadata[plan]=pro&metadata[plan]=team&metadata[seats]=1",
+            vec!["a@example.org"],
+        ),
+        (
+            "metadata[beta]=true",
+            vec!["a@example.org", "b@example.org"],
+        ),
+        ("metadata[beta]=True", vec![]),
+        ("metadata[missing]=x", vec![]),
+    ];
+    for (query, expected) in cases {
+        let (status, page) = get(&polar, &format!("/v1/customers/?{query}&sorting=email")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(emails(&page), expected, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn list_pagination_counts_only_live_customers_and_organization_id_repeats() {
+    let polar = MockPolar::builder()
+        .personal_token(
+            "polar_pat_me",
+            [OTHER_ORGANIZATION, polar_default_organization()],
+        )
+        .start()
+        .await
+        .unwrap();
+    for email in ["a@example.org", "b@example.org", "c@example.org"] {
+        create_individual(&polar, email).await;
+    }
+    let (status, _) = call_as(
+        &polar,
+        "polar_pat_me",
+        Method::POST,
+        CUSTOMERS,
+        Some(&json!({"email": "d@example.org", "organization_id": OTHER_ORGANIZATION})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, page) = get(&polar, "/v1/customers/?limit=2").await;
+    let newest = page["items"][0].clone();
+    delete(&polar, &by_id(&newest)).await;
+    let (_, page) = get(&polar, "/v1/customers/?limit=2&page=2").await;
+    assert_eq!(page["pagination"], json!({"total_count": 2, "max_page": 1}));
+    assert_eq!(page["items"], json!([]));
+    let query = format!(
+        "/v1/customers/?organization_id={OTHER_ORGANIZATION}&organization_id={}&sorting=-email",
+        polar.organization_id()
+    );
+    let (_, both) = call_as(&polar, "polar_pat_me", Method::GET, &query, None).await;
+    assert_eq!(
+        emails(&both),
+        ["d@example.org", "b@example.org", "a@example.org"]
+    );
+}
+
+// ---- state ----
+
+#[tokio::test]
+async fn state_lists_active_and_trialing_subscriptions_benefits_of_any_type_and_meters() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create(
+        &polar,
+        json!({"email": "a@example.org", "external_id": "usr_1"}),
+    )
+    .await;
+    let before = polar.events().len();
+    let active = polar
+        .add_subscription(uuid(&customer), json!({"status": "active"}))
+        .unwrap();
+    let trialing = polar
+        .add_subscription(uuid(&customer), json!({"status": "trialing"}))
+        .unwrap();
+    polar
+        .add_subscription(uuid(&customer), json!({"status": "past_due"}))
+        .unwrap();
+    let grant = polar
+        .grant_benefit(
+            uuid(&customer),
+            json!({"benefit_type": "quantum_entanglement", "tier": {"level": 3}}),
+        )
+        .unwrap();
+    let meter = polar
+        .add_meter(uuid(&customer), json!({"consumed_units": 2.5}))
+        .unwrap();
+    assert_eq!(grant["benefit_type"], "quantum_entanglement");
+    assert_eq!(grant["tier"], json!({"level": 3}));
+    assert!(
+        active["price_id"].is_string(),
+        "Polar sends price_id although the spec omits it"
+    );
+    assert_eq!(
+        event_types_since(&polar, before),
+        ["customer.state_changed"; 5]
+    );
+
+    for path in [
+        format!("{}/state", by_id(&customer)),
+        format!("{}/state", by_external_id("usr_1")),
+    ] {
+        let (status, state) = get(&polar, &path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(state["id"], customer["id"]);
+        assert_eq!(state["email"], "a@example.org");
+        assert_eq!(state["active_subscriptions"], json!([active, trialing]));
+        assert_eq!(state["granted_benefits"], json!([grant]));
+        assert_eq!(state["active_meters"], json!([meter]));
+        assert_eq!(state, polar.events().last().unwrap().data);
+    }
+    assert!(polar.grant_benefit(UNKNOWN_ID, json!({})).is_none());
+}
