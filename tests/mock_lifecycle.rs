@@ -1071,11 +1071,10 @@ async fn list_metadata_filters_or_within_a_key_and_within_keys_compare_as_text()
 
 #[tokio::test]
 async fn list_pagination_counts_only_live_customers_and_organization_id_repeats() {
+    let own = Uuid::from_u128(0x1dbf_c517_0bbf_4301_9ba8_555c_a42b_0001);
     let polar = MockPolar::builder()
-        .personal_token(
-            "polar_pat_me",
-            [OTHER_ORGANIZATION, polar_default_organization()],
-        )
+        .organization_id(own)
+        .personal_token("polar_pat_me", [OTHER_ORGANIZATION, own])
         .start()
         .await
         .unwrap();
@@ -1162,4 +1161,477 @@ async fn state_lists_active_and_trialing_subscriptions_benefits_of_any_type_and_
         assert_eq!(state, polar.events().last().unwrap().data);
     }
     assert!(polar.grant_benefit(UNKNOWN_ID, json!({})).is_none());
+}
+
+// ---- members ----
+
+/// The members path of a customer by id.
+fn members_of(customer: &Value) -> String {
+    format!("{}/members", by_id(customer))
+}
+
+/// Creates a team customer (with an owner member when the member model is on).
+async fn create_team(polar: &MockPolar) -> Value {
+    create(
+        polar,
+        json!({"type": "team", "email": "team@example.org", "external_id": "team_1",
+                         "owner": {"email": "owner@example.org", "name": "Olivia"}}),
+    )
+    .await
+}
+
+/// Adds a member to a customer and returns it (asserting the 201).
+async fn add_member(polar: &MockPolar, customer: &Value, body: Value) -> Value {
+    let (status, member) = post(polar, &members_of(customer), &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{member}");
+    member
+}
+
+/// The path of one member by customer id and member id.
+fn member_path(customer: &Value, member: &Value) -> String {
+    format!("{}/{}", members_of(customer), id(member))
+}
+
+#[tokio::test]
+async fn members_need_the_organizations_member_feature() {
+    let polar = MockPolar::start().await.unwrap();
+    let team = create_team(&polar).await;
+    let (status, body) = post(
+        &polar,
+        &members_of(&team),
+        &json!({"email": "m@example.org"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        body,
+        json!({"error": "NotPermitted", "detail": "Member management is not enabled for this organization"})
+    );
+    let seats = MockPolar::builder()
+        .seat_based_pricing(true)
+        .start()
+        .await
+        .unwrap();
+    let team = create_team(&seats).await;
+    add_member(&seats, &team, json!({"email": "m@example.org"})).await;
+}
+
+#[tokio::test]
+async fn an_individual_customer_has_only_its_owner() {
+    let polar = with_members().await;
+    let customer = create(&polar, json!({"email": "jane@example.org", "name": "Jane"})).await;
+    let events = polar.events();
+    assert_eq!(
+        event_types(&events),
+        [
+            "member.created",
+            "customer.created",
+            "customer.state_changed"
+        ]
+    );
+    let owner = &events[0].data;
+    assert_eq!(
+        (
+            &owner["email"],
+            &owner["name"],
+            &owner["role"],
+            &owner["customer_id"]
+        ),
+        (
+            &json!("jane@example.org"),
+            &json!("Jane"),
+            &json!("owner"),
+            &customer["id"]
+        )
+    );
+    for email in ["other@example.org", "jane@example.org"] {
+        let (status, body) = post(&polar, &members_of(&customer), &json!({"email": email})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{email}");
+        assert_eq!(
+            body["detail"],
+            "Individual customers can only have one member (the owner). Upgrade to a team customer to add more members."
+        );
+    }
+}
+
+#[tokio::test]
+async fn member_create_is_idempotent_by_email() {
+    let polar = with_members().await;
+    let team = create_team(&polar).await;
+    let first = add_member(
+        &polar,
+        &team,
+        json!({"email": "m@example.org", "name": "Max"}),
+    )
+    .await;
+    assert_eq!(
+        (&first["role"], &first["name"]),
+        (&json!("member"), &json!("Max"))
+    );
+    let before = polar.events().len();
+    let body = json!({"email": "M@Example.org", "name": "Other", "role": "billing_manager"});
+    let again = add_member(&polar, &team, body).await;
+    assert_eq!(again, first);
+    assert_eq!(polar.events().len(), before, "no webhook");
+    let (status, body) = post(
+        &polar,
+        &members_of(&team),
+        &json!({"email": "o@example.org", "role": "owner"}),
+    )
+    .await;
+    assert_schema_errors(status, &body, &[("enum", json!(["body", "role"]))]);
+    let (status, body) = post(&polar, &members_of(&team), &json!({"name": "No email"})).await;
+    assert_schema_errors(status, &body, &[("missing", json!(["body", "email"]))]);
+}
+
+#[tokio::test]
+async fn promoting_a_member_to_owner_transfers_ownership() {
+    let polar = with_members().await;
+    let team = create_team(&polar).await;
+    let owner_id = polar.events()[0].data["id"].clone();
+    let member = add_member(&polar, &team, json!({"email": "m@example.org"})).await;
+    let before = polar.events().len();
+    let (status, promoted) = patch(
+        &polar,
+        &member_path(&team, &member),
+        &json!({"role": "owner"}),
+    )
+    .await;
+    assert_eq!(
+        (status, &promoted["role"]),
+        (StatusCode::OK, &json!("owner"))
+    );
+    let previous = json!({"id": owner_id});
+    let (_, demoted) = get(&polar, &member_path(&team, &previous)).await;
+    assert_eq!(demoted["role"], "billing_manager");
+    let events = polar.events();
+    assert_eq!(event_types(&events[before..]), ["member.updated"]);
+    assert_eq!(events[before].data, promoted);
+}
+
+#[tokio::test]
+async fn the_only_owner_can_be_neither_demoted_nor_deleted() {
+    let polar = with_members().await;
+    let team = create_team(&polar).await;
+    let owner = polar.events()[0].data.clone();
+    let path = member_path(&team, &owner);
+    let (status, body) = patch(&polar, &path, &json!({"role": "member"})).await;
+    assert_rule_errors(
+        status,
+        &body,
+        &[(
+            json!(["body", "role"]),
+            "Cannot change role. Customer must have exactly one owner.",
+        )],
+    );
+    let (status, body) = delete(&polar, &path).await;
+    assert_rule_errors(
+        status,
+        &body,
+        &[(
+            json!(["body"]),
+            "Cannot delete the only owner. Transfer ownership first.",
+        )],
+    );
+    let member = add_member(&polar, &team, json!({"email": "m@example.org"})).await;
+    let (status, _) = delete(&polar, &member_path(&team, &member)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(polar.events().last().unwrap().event_type, "member.deleted");
+    let (status, body) = get(&polar, &member_path(&team, &member)).await;
+    assert_resource_not_found(status, &body, "Member not found");
+}
+
+#[tokio::test]
+async fn member_email_changes_follow_polars_rules() {
+    let polar = with_members().await;
+    let individual = create_individual(&polar, "jane@example.org").await;
+    let owner = polar.events()[0].data.clone();
+    let (status, body) = patch(
+        &polar,
+        &member_path(&individual, &owner),
+        &json!({"email": "j@example.org"}),
+    )
+    .await;
+    assert_rule_errors(
+        status,
+        &body,
+        &[(
+            json!(["body", "email"]),
+            "Cannot change the email of an individual customer's owner. Update the customer's email instead.",
+        )],
+    );
+    // The customer's email change carries over to its owner member.
+    patch(
+        &polar,
+        &by_id(&individual),
+        &json!({"email": "jane.doe@example.org"}),
+    )
+    .await;
+    let (_, owner) = get(&polar, &member_path(&individual, &owner)).await;
+    assert_eq!(owner["email"], "jane.doe@example.org");
+
+    let team = create_team(&polar).await;
+    let member = add_member(&polar, &team, json!({"email": "m@example.org"})).await;
+    let path = member_path(&team, &member);
+    let (status, body) = patch(&polar, &path, &json!({"email": "OWNER@example.org"})).await;
+    assert_rule_errors(
+        status,
+        &body,
+        &[(
+            json!(["body", "email"]),
+            "A member with this email already exists for this customer.",
+        )],
+    );
+    let (status, updated) = patch(&polar, &path, &json!({"email": "M@example.org"})).await;
+    assert_eq!(
+        (status, &updated["email"]),
+        (StatusCode::OK, &json!("M@example.org")),
+        "case-only applies"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_member_update_changes_nothing_and_records_nothing() {
+    let polar = with_members().await;
+    let team = create_team(&polar).await;
+    let member = add_member(
+        &polar,
+        &team,
+        json!({"email": "m@example.org", "name": "Max"}),
+    )
+    .await;
+    let before = polar.events().len();
+    for body in [
+        json!({}),
+        json!({"name": null, "email": null, "role": null}),
+        json!({"name": ""}),
+    ] {
+        let (status, unchanged) = patch(&polar, &member_path(&team, &member), &body).await;
+        assert_eq!((status, &unchanged), (StatusCode::OK, &member), "{body}");
+    }
+    assert_eq!(polar.events().len(), before);
+}
+
+#[tokio::test]
+async fn members_by_external_ids_and_their_not_found_answers() {
+    let polar = with_members().await;
+    let team = create_team(&polar).await;
+    let member = add_member(
+        &polar,
+        &team,
+        json!({"email": "m@example.org", "external_id": "mem_1"}),
+    )
+    .await;
+    let path = format!("{}/members/mem_1", by_external_id("team_1"));
+    let (status, found) = get(&polar, &path).await;
+    assert_eq!((status, &found), (StatusCode::OK, &member));
+    let (_, renamed) = patch(&polar, &path, &json!({"name": "Max"})).await;
+    assert_eq!(renamed["name"], "Max");
+    for missing in [
+        format!("{}/members/mem_2", by_external_id("team_1")),
+        format!("{}/members/mem_1", by_external_id("nobody")),
+        format!("{}/{UNKNOWN_ID}", members_of(&team)),
+    ] {
+        let (status, body) = get(&polar, &missing).await;
+        assert_resource_not_found(status, &body, "Member not found");
+    }
+    let (status, body) = post(
+        &polar,
+        &format!("{}/members", by_external_id("nobody")),
+        &json!({"email": "x@example.org"}),
+    )
+    .await;
+    assert_resource_not_found(status, &body, "Customer not found");
+    let (status, body) = get(&polar, &format!("{}/members/not-a-uuid", by_id(&team))).await;
+    assert_schema_errors(
+        status,
+        &body,
+        &[("uuid_parsing", json!(["path", "member_id"]))],
+    );
+    let (status, _) = delete(&polar, &path).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+// ---- customer sessions ----
+
+/// Asserts the shape of a 201 session for `customer`, with this token prefix and portal email.
+fn assert_session(session: &Value, customer: &Value, prefix: &str, email: &str) {
+    let token = session["token"].as_str().unwrap();
+    assert!(token.starts_with(prefix), "{token}");
+    assert_eq!(session["customer_id"], customer["id"]);
+    assert_eq!(session["customer"], *customer);
+    let created =
+        chrono::DateTime::parse_from_rfc3339(session["created_at"].as_str().unwrap()).unwrap();
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(session["expires_at"].as_str().unwrap()).unwrap();
+    assert_eq!(expires - created, chrono::Duration::hours(1));
+    let url = session["customer_portal_url"].as_str().unwrap();
+    let query = format!(
+        "/portal?customer_session_token={token}&email={}",
+        email.replace('@', "%40")
+    );
+    assert!(url.ends_with(&query), "{url}");
+}
+
+#[tokio::test]
+async fn a_session_by_customer_id_or_external_id_is_a_portal_link() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create(
+        &polar,
+        json!({"email": "a@example.org", "external_id": "usr_1"}),
+    )
+    .await;
+    let by_id_body = json!({"customer_id": id(&customer), "return_url": "https://app.example.org"});
+    let (status, session) = post(&polar, SESSIONS, &by_id_body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_session(&session, &customer, "polar_cst_", "a@example.org");
+    assert_eq!(session["return_url"], "https://app.example.org/");
+    for key in ["external_customer_id", "customer_external_id"] {
+        let (status, session) = post(&polar, SESSIONS, &json!({key: "usr_1"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{key}");
+        assert_session(&session, &customer, "polar_cst_", "a@example.org");
+        assert_eq!(session["return_url"], Value::Null);
+    }
+    let (status, body) = post(
+        &polar,
+        SESSIONS,
+        &json!({"customer_id": id(&customer), "return_url": "ftp://x"}),
+    )
+    .await;
+    assert_schema_errors(
+        status,
+        &body,
+        &[(
+            "url_scheme",
+            json!(["body", "CustomerSessionCustomerIDCreate", "return_url"]),
+        )],
+    );
+}
+
+#[tokio::test]
+async fn a_session_with_both_ids_resolves_like_pydantics_smart_union() {
+    let polar = MockPolar::start().await.unwrap();
+    let alice = create(
+        &polar,
+        json!({"email": "alice@example.org", "external_id": "alice"}),
+    )
+    .await;
+    let bob = create(&polar, json!({"email": "bob@example.org"})).await;
+    let (status, session) = post(
+        &polar,
+        SESSIONS,
+        &json!({"customer_id": "malformed", "external_customer_id": "alice"}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the external id wins, the id is ignored"
+    );
+    assert_eq!(session["customer_id"], alice["id"]);
+    let body = json!({"customer_id": id(&bob), "external_customer_id": "alice", "return_url": "https://x.example"});
+    let (status, session) = post(&polar, SESSIONS, &body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        session["customer_id"], bob["id"],
+        "with return_url the id wins"
+    );
+}
+
+#[tokio::test]
+async fn a_session_needs_a_live_customer() {
+    let polar = MockPolar::start().await.unwrap();
+    let (status, body) = post(
+        &polar,
+        SESSIONS,
+        &json!({"return_url": "https://x.example"}),
+    )
+    .await;
+    assert_schema_errors(
+        status,
+        &body,
+        &[
+            (
+                "missing",
+                json!(["body", "CustomerSessionCustomerIDCreate", "customer_id"]),
+            ),
+            (
+                "missing",
+                json!([
+                    "body",
+                    "CustomerSessionCustomerExternalIDCreate",
+                    "external_customer_id"
+                ]),
+            ),
+        ],
+    );
+    let (status, body) = post(&polar, SESSIONS, &json!({"customer_id": UNKNOWN_ID})).await;
+    assert_rule_errors(
+        status,
+        &body,
+        &[(json!(["body", "customer_id"]), "Customer does not exist.")],
+    );
+    let customer = create(
+        &polar,
+        json!({"email": "a@example.org", "external_id": "usr_1"}),
+    )
+    .await;
+    delete(&polar, &by_id(&customer)).await;
+    let (status, body) = post(&polar, SESSIONS, &json!({"external_customer_id": "usr_1"})).await;
+    assert_rule_errors(
+        status,
+        &body,
+        &[(
+            json!(["body", "external_customer_id"]),
+            "Customer does not exist.",
+        )],
+    );
+}
+
+#[tokio::test]
+async fn in_member_mode_sessions_are_member_sessions() {
+    let polar = with_members().await;
+    let individual = create_individual(&polar, "jane@example.org").await;
+    let (status, session) = post(&polar, SESSIONS, &json!({"customer_id": id(&individual)})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_session(&session, &individual, "polar_mst_", "jane@example.org");
+
+    let team = create_team(&polar).await;
+    let (status, body) = post(&polar, SESSIONS, &json!({"customer_id": id(&team)})).await;
+    assert_rule_errors(
+        status,
+        &body,
+        &[(
+            json!(["body", "member_id"]),
+            "member_id is required for team customers.",
+        )],
+    );
+    let (status, body) = post(
+        &polar,
+        SESSIONS,
+        &json!({"customer_id": id(&team), "member_id": UNKNOWN_ID}),
+    )
+    .await;
+    assert_rule_errors(
+        status,
+        &body,
+        &[(
+            json!(["body", "member_id"]),
+            "Member does not exist for this customer.",
+        )],
+    );
+    let member = add_member(
+        &polar,
+        &team,
+        json!({"email": "m@example.org", "external_id": "mem_1"}),
+    )
+    .await;
+    for body in [
+        json!({"customer_id": id(&team), "member_id": id(&member)}),
+        json!({"external_customer_id": "team_1", "external_member_id": "mem_1"}),
+    ] {
+        let (status, session) = post(&polar, SESSIONS, &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_session(&session, &team, "polar_mst_", "m@example.org");
+    }
 }

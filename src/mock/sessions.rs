@@ -7,7 +7,7 @@ use super::query::encode;
 use super::reply::{Reply, error_item};
 use super::schema::{self, Checker};
 use super::stamp;
-use super::state::{CustomerKey, Data, Miss};
+use super::state::{CustomerKey, Miss, Stored};
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
@@ -50,7 +50,7 @@ pub(crate) fn create(call: &Call<'_>) -> Reply {
         }
     };
     let (prefix, email) = if call.state.features.member_model {
-        match session_member(&mut data, index, &request) {
+        match session_member(&data.customers[index], &request) {
             Ok(email) => ("polar_mst_", email),
             Err(reply) => return reply,
         }
@@ -81,9 +81,8 @@ pub(crate) fn create(call: &Call<'_>) -> Reply {
 }
 
 /// The member a member session is for (its email): the named one, else an individual's owner
-/// (created, with `member.created`, if missing).
-fn session_member(data: &mut Data, index: usize, request: &SessionRequest) -> Result<Value, Reply> {
-    let stored = &data.customers[index];
+/// (which the mock creates with the customer).
+fn session_member(stored: &Stored, request: &SessionRequest) -> Result<Value, Reply> {
     let named = match (&request.member_id, &request.external_member_id) {
         (Some(id), _) => Some(("member_id", "id", json!(id))),
         (None, Some(external_id)) => {
@@ -105,23 +104,12 @@ fn session_member(data: &mut Data, index: usize, request: &SessionRequest) -> Re
             "member_id is required for team customers.",
         ));
     }
-    if let Some(owner) = stored
+    stored
         .members
         .iter()
         .find(|member| member["role"] == "owner")
-    {
-        return Ok(owner["email"].clone());
-    }
-    let owner = super::members::render(
-        stored.id,
-        stored.body["email"].as_str().map(str::to_owned),
-        stored.body["name"].as_str().map(str::to_owned),
-        None,
-        "owner",
-    );
-    data.customers[index].members.push(owner.clone());
-    data.events.emit("member.created", owner.clone());
-    Ok(owner["email"].clone())
+        .map(|owner| owner["email"].clone())
+        .ok_or_else(|| rule_error("customer_id", "No owner member found for this customer."))
 }
 
 /// Reads the body as pydantic's smart-mode union does: by id or by external id (with both
