@@ -20,13 +20,15 @@ const OTHER_ORGANIZATION: Uuid = Uuid::from_u128(0x0a0b_0c0d_1e1f_4a2b_8c3d_4e5f
 /// How long a test waits for something that should happen at once (a bound, not a measure).
 const PATIENCE: Duration = Duration::from_secs(10);
 
+/// A reqwest client builder that does not follow redirects.
+fn client_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder().redirect(reqwest::redirect::Policy::none())
+}
+
 /// A reqwest client that does not follow redirects.
 fn client() -> Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    client_builder().build().unwrap()
 }
 
 /// Sends `method path` with `token` and an optional JSON body; returns the status and the body
@@ -1634,4 +1636,71 @@ async fn in_member_mode_sessions_are_member_sessions() {
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_session(&session, &team, "polar_mst_", "m@example.org");
     }
+}
+
+// ---- faults ----
+
+#[tokio::test]
+async fn a_create_delayed_past_the_clients_timeout_is_still_stored() {
+    let polar = MockPolar::start().await.unwrap();
+    let mut events = polar.subscribe_events();
+    polar.fail_next(1, Fault::Delay(Duration::from_millis(300)));
+    let impatient = client_builder()
+        .timeout(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let gave_up = impatient
+        .post(format!("{}{CUSTOMERS}", polar.base_url()))
+        .bearer_auth(polar.organization_token())
+        .json(&json!({"email": "late@example.org"}))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(gave_up.is_timeout(), "{gave_up}");
+    let created = tokio::time::timeout(PATIENCE, events.recv())
+        .await
+        .expect("the mock finishes the create")
+        .unwrap();
+    assert_eq!(created.event_type, "customer.created");
+    assert_eq!(polar.customers().len(), 1);
+    assert_eq!(polar.customers()[0]["email"], "late@example.org");
+}
+
+#[tokio::test]
+async fn faults_can_target_a_method_and_path_prefix_and_be_cleared() {
+    let polar = MockPolar::start().await.unwrap();
+    let customer = create(
+        &polar,
+        json!({"email": "a@example.org", "external_id": "usr_1"}),
+    )
+    .await;
+    polar.fail_next_matching(Method::PATCH, CUSTOMERS, 1, Fault::DropAfterStore);
+    polar.fail_next(1, Fault::ServerError { status: 503 });
+    // The GET skips the PATCH fault and takes the catch-all one.
+    let (status, _) = get(&polar, &by_id(&customer)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, _) = get(&polar, &by_id(&customer)).await;
+    assert_eq!(status, StatusCode::OK);
+    let lost = client()
+        .patch(format!("{}{}", polar.base_url(), by_external_id("usr_1")))
+        .bearer_auth(polar.organization_token())
+        .json(&json!({"name": "Stored anyway"}))
+        .send()
+        .await;
+    assert!(lost.is_err(), "the answer was lost");
+    assert_eq!(polar.customers()[0]["name"], "Stored anyway");
+
+    polar.fail_next_matching(
+        Method::GET,
+        "/v1/customers/external/",
+        2,
+        Fault::TruncatedBody,
+    );
+    polar.fail_next(5, Fault::DropBeforeStore);
+    polar.clear_faults();
+    let (status, state) = get(&polar, &format!("{}/state", by_external_id("usr_1"))).await;
+    assert_eq!(
+        (status, &state["name"]),
+        (StatusCode::OK, &json!("Stored anyway"))
+    );
 }
