@@ -32,7 +32,7 @@ fn client() -> Client {
 }
 
 /// Sends `method path` with `token` and an optional JSON body; returns the status and the body
-/// as JSON (`Value::Null` when empty).
+/// as JSON (`Value::Null` when empty, a JSON string when it is not JSON).
 async fn call_as(
     polar: &MockPolar,
     token: &str,
@@ -52,7 +52,8 @@ async fn call_as(
     let body = if bytes.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&bytes).unwrap()
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
     };
     (status, body)
 }
@@ -1594,4 +1595,44 @@ async fn faults_can_target_a_method_and_path_prefix_and_be_cleared() {
         (status, &state["name"]),
         (StatusCode::OK, &json!("Stored anyway"))
     );
+}
+
+#[tokio::test]
+async fn an_external_id_shared_across_a_personal_tokens_organizations_is_ambiguous() {
+    let polar = MockPolar::builder()
+        .member_model(true)
+        .personal_token("polar_pat_me", [OTHER_ORGANIZATION, UNKNOWN_ID])
+        .organization_id(UNKNOWN_ID)
+        .start()
+        .await
+        .unwrap();
+    create(
+        &polar,
+        json!({"email": "a@example.org", "external_id": "shared"}),
+    )
+    .await;
+    let body = json!({"email": "b@example.org", "organization_id": OTHER_ORGANIZATION, "external_id": "shared"});
+    let (status, _) = call_as(&polar, "polar_pat_me", Method::POST, CUSTOMERS, Some(&body)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let as_me = |method: Method, path: String, body: Option<Value>| {
+        let polar = &polar;
+        async move { call_as(polar, "polar_pat_me", method, &path, body.as_ref()).await }
+    };
+    let (status, _) = as_me(Method::GET, by_external_id("shared"), None).await;
+    assert_eq!(
+        status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "unhandled on Polar"
+    );
+    let members = format!("{}/members", by_external_id("shared"));
+    let (status, body) = as_me(
+        Method::POST,
+        members,
+        Some(json!({"email": "m@example.org"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"], "AmbiguousExternalCustomerID");
+    let (status, _) = get(&polar, &by_external_id("shared")).await;
+    assert_eq!(status, StatusCode::OK, "the organization token sees one");
 }
