@@ -9,11 +9,12 @@ use uuid::Uuid;
 /// Renders the 201 body of a freshly created customer.
 pub(crate) fn render(
     customer: &NewCustomer,
+    id: Uuid,
     organization_id: Uuid,
     tax_id: Option<(String, &'static str)>,
 ) -> Value {
     json!({
-        "id": stamp::new_id(),
+        "id": id,
         "created_at": stamp::now(),
         "modified_at": null,
         "metadata": customer.metadata,

@@ -357,11 +357,8 @@ impl State {
         if !duplicates.is_empty() {
             return Err(duplicates);
         }
-        let body = customer::render(new, organization_id, tax_id.map_err(|item| vec![item])?);
-        let id = body["id"]
-            .as_str()
-            .and_then(|id| Uuid::parse_str(id).ok())
-            .unwrap_or_default();
+        let id = super::stamp::new_id();
+        let body = customer::render(new, id, organization_id, tax_id.map_err(|item| vec![item])?);
         let mut stored = Stored {
             id,
             organization_id,
