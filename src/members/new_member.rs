@@ -11,6 +11,10 @@ use crate::validate::Checker;
 /// [`MemberUpdate::transfer_ownership`](crate::MemberUpdate::transfer_ownership).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schemars",
+    schemars(description = "The role of a new member: `member` or `billing_manager`.")
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum NewMemberRole {
