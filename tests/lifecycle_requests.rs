@@ -5,6 +5,7 @@ use polar_client::{
     Address, Country, CustomerUpdate, InputProblem, MemberRole, MemberUpdate, MetadataValue,
     NewCustomerSession, NewMember, NewMemberRole,
 };
+use proptest::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -454,5 +455,84 @@ fn return_urls_must_be_absolute_web_urls() {
             .return_url(bad)
             .validate();
         assert_eq!(problem_fields(result), ["return_url"], "{bad:?}");
+    }
+}
+
+// ---- Any sequence of builder calls ----
+
+/// One call on a `CustomerUpdate` builder.
+#[derive(Clone, Debug)]
+enum Call {
+    Email(String),
+    Name(String),
+    ClearName,
+    Address,
+    TaxId(String),
+    ClearTaxId,
+    Locale(String),
+    ClearLocale,
+    Metadata(Vec<(String, i64)>),
+    ClearMetadata,
+    ExternalId(String),
+    UpgradeToTeam,
+}
+
+fn any_call() -> impl Strategy<Value = Call> {
+    prop_oneof![
+        ".{0,8}".prop_map(Call::Email),
+        ".{0,8}".prop_map(Call::Name),
+        Just(Call::ClearName),
+        Just(Call::Address),
+        ".{0,8}".prop_map(Call::TaxId),
+        Just(Call::ClearTaxId),
+        ".{0,8}".prop_map(Call::Locale),
+        Just(Call::ClearLocale),
+        prop::collection::vec((".{0,4}", any::<i64>()), 0..3).prop_map(Call::Metadata),
+        Just(Call::ClearMetadata),
+        ".{0,8}".prop_map(Call::ExternalId),
+        Just(Call::UpgradeToTeam),
+    ]
+}
+
+fn apply(update: CustomerUpdate, call: Call) -> CustomerUpdate {
+    match call {
+        Call::Email(v) => update.email(v),
+        Call::Name(v) => update.name(v),
+        Call::ClearName => update.clear_name(),
+        Call::Address => update.billing_address(Address::new(Country::FR)),
+        Call::TaxId(v) => update.tax_id(v),
+        Call::ClearTaxId => update.clear_tax_id(),
+        Call::Locale(v) => update.locale(v),
+        Call::ClearLocale => update.clear_locale(),
+        Call::Metadata(entries) => update.replace_metadata(entries),
+        Call::ClearMetadata => update.clear_metadata(),
+        Call::ExternalId(v) => update.external_id(v),
+        Call::UpgradeToTeam => update.upgrade_to_team(),
+    }
+}
+
+proptest! {
+    /// Whatever the caller does, the body only holds what Polar accepts: known keys, `null` only
+    /// for the three clearable fields, a metadata object, an address object, `type` only `team`.
+    #[test]
+    fn any_builder_sequence_writes_only_what_polar_accepts(
+        calls in prop::collection::vec(any_call(), 0..12),
+    ) {
+        let update = calls.into_iter().fold(CustomerUpdate::new(), apply);
+        let written = body(&update);
+        let object = written.as_object().unwrap();
+        for (key, value) in object {
+            match key.as_str() {
+                "name" | "tax_id" | "locale" => {
+                    prop_assert!(value.is_string() || value.is_null(), "{key}: {value}")
+                }
+                "email" | "external_id" => prop_assert!(value.is_string(), "{key}: {value}"),
+                "metadata" | "billing_address" => {
+                    prop_assert!(value.is_object(), "{key}: {value}")
+                }
+                "type" => prop_assert_eq!(value, &json!("team")),
+                other => prop_assert!(false, "unexpected key {other}"),
+            }
+        }
     }
 }
