@@ -892,10 +892,8 @@ mod tests {
         );
     }
 
-    /// A plain HTTP client for loopback tests; reqwest needs a rustls provider even for `http://`.
+    /// A plain HTTP client for loopback tests.
     fn test_client() -> reqwest::Client {
-        // Err only means another test installed it first.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         reqwest::Client::new()
     }
 

@@ -101,8 +101,11 @@ impl<'a> Customers<'a> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotFound`] when no customer has that external ID; otherwise as [`Customers::create`].
+    /// [`Error::InvalidInput`] (nothing sent) for an ID that cannot be one path segment: empty,
+    /// `.`/`..`, or containing `/`, `\` or a control character. [`Error::NotFound`] when no
+    /// customer has that external ID; otherwise as [`Customers::create`].
     pub async fn get_by_external_id(&self, external_id: &str) -> Result<Customer, Error> {
+        let external_id = crate::path::segment("external_id", external_id)?;
         let (result, report) = Call::run(true, || {
             self.polar.api().customers_get_external(external_id)
         })

@@ -19,6 +19,7 @@ mod loose;
 mod metadata;
 mod new_customer;
 mod open_enum;
+mod path;
 mod request;
 mod retry;
 mod tax_id;
