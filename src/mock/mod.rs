@@ -151,7 +151,30 @@ impl MockPolar {
     /// # }
     /// ```
     pub fn fail_next(&self, times: usize, fault: Fault) {
-        self.state.queue_faults(times, &fault);
+        self.state.queue_faults(times, &fault, None);
+    }
+
+    /// Queues `fault` for the next `times` requests with this method and path (e.g. `"POST"`,
+    /// `"/v1/customers/"`); other requests pass untouched.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::{Fault, MockPolar};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let polar = MockPolar::start().await?;
+    /// // Lose the answer of the next create; lookups are answered normally.
+    /// polar.fail_next_matching("POST", "/v1/customers/", 1, Fault::DropAfterStore);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn fail_next_matching(&self, method: &str, path: &str, times: usize, fault: Fault) {
+        self.state.queue_faults(times, &fault, Some((method, path)));
+    }
+
+    /// Drops every fault queued and not consumed yet.
+    pub fn clear_faults(&self) {
+        self.state.clear_faults();
     }
 }
 

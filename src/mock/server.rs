@@ -125,7 +125,7 @@ async fn handle(
     if too_large {
         return Ok(respond(Reply::too_large(MAX_BODY), Some(version), false));
     }
-    let fault = state.next_fault();
+    let fault = state.next_fault(parts.method.as_str(), parts.uri.path());
     match &fault {
         Some(Fault::RateLimited { retry_after }) => {
             return Ok(respond(
@@ -157,6 +157,17 @@ async fn handle(
     match fault {
         Some(Fault::DropAfterStore) => Err(ConnectionDropped),
         Some(Fault::TruncatedBody) => Ok(respond(reply, Some(version), true)),
+        Some(Fault::ProxyErrorPageAfterStore { status }) => {
+            Ok(respond(Reply::proxy_page(status), None, false))
+        }
+        Some(Fault::MalformedBody) => Ok(respond(
+            Reply {
+                body: b"{\"id\": <not json>".to_vec(),
+                ..reply
+            },
+            Some(version),
+            false,
+        )),
         _ => Ok(respond(reply, Some(version), false)),
     }
 }

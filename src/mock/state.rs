@@ -43,7 +43,13 @@ struct Stored {
 struct Data {
     customers: Vec<Stored>,
     requests: Vec<RecordedRequest>,
-    faults: VecDeque<Fault>,
+    faults: VecDeque<QueuedFault>,
+}
+
+/// A queued fault and the requests it may hit: any, or one method and path.
+struct QueuedFault {
+    only: Option<(String, String)>,
+    fault: Fault,
 }
 
 /// The state shared by the server task and the [`MockPolar`](super::MockPolar) handle.
@@ -90,16 +96,32 @@ impl State {
             .collect()
     }
 
-    /// Queues `times` copies of a fault.
-    pub(crate) fn queue_faults(&self, times: usize, fault: &Fault) {
+    /// Queues `times` copies of a fault, for any request or only for `method` and `path`.
+    pub(crate) fn queue_faults(&self, times: usize, fault: &Fault, only: Option<(&str, &str)>) {
+        let only = only.map(|(method, path)| (method.to_ascii_uppercase(), path.to_owned()));
         self.lock()
             .faults
-            .extend(std::iter::repeat_n(fault.clone(), times));
+            .extend(std::iter::repeat_n(only, times).map(|only| QueuedFault {
+                only,
+                fault: fault.clone(),
+            }));
     }
 
-    /// Takes the next queued fault, if any.
-    pub(crate) fn next_fault(&self) -> Option<Fault> {
-        self.lock().faults.pop_front()
+    /// Drops every queued fault.
+    pub(crate) fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
+    /// Takes the first queued fault that applies to a request with this method and path.
+    pub(crate) fn next_fault(&self, method: &str, path: &str) -> Option<Fault> {
+        let mut data = self.lock();
+        let index = data.faults.iter().position(|queued| {
+            queued
+                .only
+                .as_ref()
+                .is_none_or(|(m, p)| m == method && p == path)
+        })?;
+        data.faults.remove(index).map(|queued| queued.fault)
     }
 
     /// The customers `identity` may see, in creation order, as their 201 bodies.
