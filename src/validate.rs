@@ -8,6 +8,7 @@
 //! (the server would silently store null, which is never what the caller meant); an empty `name` or
 //! address line is let through, as the server stores it as null.
 
+use crate::excerpt::escape_controls;
 use crate::{Country, MetadataValue, NewCustomer};
 
 /// One problem found in the caller's input before anything was sent.
@@ -39,9 +40,15 @@ impl InputProblem {
     }
 }
 
+/// Field and message as one line: control characters a caller's value brought in are escaped.
 impl std::fmt::Display for InputProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        write!(
+            f,
+            "{}: {}",
+            escape_controls(&self.field),
+            escape_controls(&self.message)
+        )
     }
 }
 
