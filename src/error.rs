@@ -676,15 +676,27 @@ fn join(problems: &[InputProblem]) -> String {
         .join("; ")
 }
 
+/// How many field errors a 422's message lists; [`Error::field_errors`] has them all.
+const FIELD_ERRORS_SHOWN: usize = 10;
+
 fn describe_field_errors(errors: &[FieldError]) -> String {
     if errors.is_empty() {
         return "no details given (HTTP 422)".to_owned();
     }
-    errors
+    let mut text = errors
         .iter()
+        .take(FIELD_ERRORS_SHOWN)
         .map(ToString::to_string)
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    if let Some(more) = errors
+        .len()
+        .checked_sub(FIELD_ERRORS_SHOWN)
+        .filter(|n| *n > 0)
+    {
+        text.push_str(&format!("; and {more} more"));
+    }
+    text
 }
 
 fn describe_differences(differences: &[Difference]) -> String {
@@ -815,6 +827,27 @@ mod tests {
             text,
             "the connection to Polar failed after the request was sent, so it may have been carried out"
         );
+    }
+
+    #[test]
+    fn a_long_list_of_field_errors_is_shortened() {
+        let error = |i: usize| {
+            FieldError::new(
+                "missing".into(),
+                vec![],
+                format!("f{i}"),
+                "required".into(),
+                None,
+            )
+        };
+        let err = Error::Validation {
+            kind: ValidationKind::Schema,
+            errors: (0..25).map(error).collect(),
+            request_id: None,
+        };
+        let text = err.to_string();
+        assert!(text.ends_with("f9: required; and 15 more"), "{text}");
+        assert_eq!(err.field_errors().len(), 25);
     }
 
     #[test]
