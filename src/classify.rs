@@ -714,6 +714,12 @@ mod tests {
             assert_eq!(err.status(), Some(status));
             assert!(!err.is_retryable());
             assert!(!err.may_have_been_processed());
+            let with_id = classify(
+                status,
+                &headers(&[("location", "/x"), ("x-request-id", "req_9")]),
+                "",
+            );
+            assert_eq!(with_id.request_id(), Some("req_9"));
         }
         for (status, words) in [
             (101, "Switching Protocols"),

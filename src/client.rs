@@ -70,7 +70,7 @@ impl Server {
 /// use polar_client::{NewCustomer, Polar, Server};
 ///
 /// let polar = Polar::builder()
-///     .access_token("polar_oat_…")
+///     .access_token("polar_oat_example")
 ///     .server(Server::Sandbox)
 ///     .build()?;
 /// let customer = polar.customers().create(NewCustomer::individual("jane@example.org")).await?;
@@ -90,7 +90,7 @@ impl Polar {
     /// use polar_client::{Polar, RetryPolicy, Server};
     ///
     /// let polar = Polar::builder()
-    ///     .access_token("polar_oat_…")
+    ///     .access_token("polar_oat_example")
     ///     .server(Server::Sandbox)
     ///     .timeout(Duration::from_secs(5))
     ///     .retry_policy(RetryPolicy::new().max_attempts(4))
@@ -161,7 +161,7 @@ impl fmt::Debug for Polar {
 /// ```
 /// use polar_client::{Error, Polar};
 ///
-/// let err = Polar::builder().access_token("polar_oat_…").base_url("localhost:8765").build().unwrap_err();
+/// let err = Polar::builder().access_token("polar_oat_example").base_url("localhost:8765").build().unwrap_err();
 /// assert!(matches!(err, Error::InvalidConfig { .. }));
 /// assert!(err.to_string().contains("not an absolute http(s) URL"));
 /// ```
@@ -283,7 +283,7 @@ impl PolarBuilder {
     ///
     /// ```
     /// let polar = polar_client::Polar::builder()
-    ///     .access_token("polar_oat_…")
+    ///     .access_token("polar_oat_example")
     ///     .user_agent("acme-billing/2.1")
     ///     .build()?;
     /// # let _ = polar;

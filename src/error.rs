@@ -31,7 +31,7 @@ const SUPPORTED_API_VERSIONS: &str = "2026-04, 2026-10";
 /// # async fn main() -> Result<(), polar_client::Error> {
 /// use polar_client::{Error, NewCustomer, Polar};
 ///
-/// let polar = Polar::builder().access_token("polar_oat_…").build()?;
+/// let polar = Polar::builder().access_token("polar_oat_example").build()?;
 /// let err = polar
 ///     .customers()
 ///     .create(NewCustomer::individual("not-an-email").locale("english"))
@@ -420,7 +420,9 @@ impl Error {
             | Self::NotFound { request_id, .. }
             | Self::RateLimited { request_id, .. }
             | Self::RequestRejected { request_id, .. }
-            | Self::Server { request_id, .. } => request_id.as_deref(),
+            | Self::Server { request_id, .. }
+            | Self::Redirected { request_id, .. }
+            | Self::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
