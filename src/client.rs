@@ -318,7 +318,7 @@ impl PolarBuilder {
             .base_url
             .unwrap_or_else(|| Server::Production.base_url().to_owned());
         let base_url = base_url.trim().trim_end_matches('/');
-        check_base_url(base_url, self.allow_insecure_http)?;
+        let https = check_base_url(base_url, self.allow_insecure_http)?.scheme() == "https";
 
         let version = self
             .api_version
@@ -341,7 +341,7 @@ impl PolarBuilder {
         let user_agent = user_agent(self.user_agent.as_deref(), self.http.is_some())?;
         let http = match self.http {
             Some(http) => http,
-            None => default_http_client(base_url)?,
+            None => default_http_client(https)?,
         };
         let state = ClientState {
             authorization,
@@ -386,8 +386,8 @@ fn authorization(token: &str) -> Result<HeaderValue, Error> {
 }
 
 /// Refuses a base URL that is not absolute http(s), that carries a query, fragment or credentials,
-/// or that would send the token in clear text to a host other than this machine.
-fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error> {
+/// or that would send the token in clear text to a host other than this machine; else parses it.
+fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<reqwest::Url, Error> {
     let shown = shown_url(base_url);
     let url = match reqwest::Url::parse(base_url) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => url,
@@ -412,7 +412,7 @@ fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<(), Error
             "the base URL {shown} is plain http to a host that is not loopback, so the access token would travel unencrypted; use https, or call allow_insecure_http() if you mean it"
         )));
     }
-    Ok(())
+    Ok(url)
 }
 
 /// Whether the URL's host is this machine: `127.0.0.0/8`, `[::1]` or `localhost`.
@@ -454,21 +454,31 @@ fn config_error(message: impl Into<String>) -> Error {
 
 /// The HTTP client used unless the caller brings one: no redirects followed, and TLS set up for
 /// this client alone (nothing installed process-wide).
-fn default_http_client(base_url: &str) -> Result<reqwest::Client, Error> {
+fn default_http_client(https: bool) -> Result<reqwest::Client, Error> {
     let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-    #[cfg(feature = "rustls")]
-    let builder = builder.tls_backend_preconfigured(tls_config()?);
-    #[cfg(not(feature = "rustls"))]
-    if base_url.starts_with("https:") {
+    with_tls(builder, https)?
+        .build()
+        .map_err(|e| config_error(format!("the HTTP client could not be built: {e}")))
+}
+
+/// Gives the client its own TLS configuration.
+#[cfg(feature = "rustls")]
+fn with_tls(
+    builder: reqwest::ClientBuilder,
+    _https: bool,
+) -> Result<reqwest::ClientBuilder, Error> {
+    Ok(builder.tls_backend_preconfigured(tls_config()?))
+}
+
+/// Without the `rustls` feature there is no TLS to give: an https base URL needs the caller's client.
+#[cfg(not(feature = "rustls"))]
+fn with_tls(builder: reqwest::ClientBuilder, https: bool) -> Result<reqwest::ClientBuilder, Error> {
+    if https {
         return Err(config_error(
             "this build of polar-client has no TLS (its `rustls` feature is off); pass your own reqwest client to http_client()",
         ));
     }
-    #[cfg(feature = "rustls")]
-    let _ = base_url;
-    builder
-        .build()
-        .map_err(|e| config_error(format!("the HTTP client could not be built: {e}")))
+    Ok(builder)
 }
 
 /// rustls with the aws-lc-rs provider (reqwest's own choice) and the platform's certificate

@@ -208,13 +208,13 @@ async fn call(operation: Operation, answer: &Answer) -> Option<Error> {
     let polar = Polar::builder()
         .access_token("polar_oat_hostile")
         .base_url(server.base_url())
-        .timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(1))
         .retry_policy(
             RetryPolicy::new()
                 .max_attempts(2)
                 .initial_backoff(Duration::from_millis(1))
                 .max_retry_after(Duration::from_millis(10))
-                .overall_deadline(Duration::from_secs(5)),
+                .overall_deadline(Duration::from_secs(1)),
         )
         .build()
         .unwrap();
@@ -248,5 +248,41 @@ proptest! {
             prop_assert!(!text.contains('\u{202e}'), "{text:?}");
             prop_assert!(text.chars().count() < 10_000, "{} chars", text.chars().count());
         }
+    }
+}
+
+#[tokio::test]
+async fn retry_after_is_clamped_and_read_in_human_units() {
+    for (value, wait, text) in [
+        (
+            "99999999999999999999",
+            Duration::from_secs(3600),
+            "retry in 1 h",
+        ),
+        (
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            Duration::from_secs(3600),
+            "retry in 1 h",
+        ),
+        (
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            Duration::ZERO,
+            "retry in 0 s",
+        ),
+        ("90", Duration::from_secs(90), "retry in 1 min 30 s"),
+    ] {
+        let answer = Answer {
+            status: 429,
+            retry_after: Some(value),
+            location: None,
+            content_type: None,
+            length: Length::True,
+            body: Body::Empty,
+        };
+        let Some(err) = call(Operation::Get, &answer).await else {
+            panic!("{value}: a 429 is not a success");
+        };
+        assert_eq!(err.retry_after(), Some(wait), "{value}");
+        assert!(err.to_string().ends_with(text), "{value}: {err}");
     }
 }
