@@ -10,13 +10,8 @@ use reqwest::header::{self, HeaderMap};
 use serde::Deserialize;
 
 use crate::error::{AuthFailure, Error, FieldError, ForbiddenReason, ValidationKind};
+use crate::excerpt::{EXCERPT_CHARS, clean, excerpt};
 use crate::retry::parse_retry_after;
-
-/// Longest excerpt of a response body kept in an error.
-const EXCERPT_CHARS: usize = 300;
-
-/// Longest excerpt of an HTML page's text kept in an error when it has no `<title>`.
-const HTML_EXCERPT_CHARS: usize = 200;
 
 /// Every JSON error shape Polar sends, read leniently: `{error, detail: str}`,
 /// `{error, detail: [..]}`, `{error, error_description}` and `{detail: "Not Found"}`.
@@ -49,8 +44,9 @@ struct RawFieldError {
 
 impl RawFieldError {
     fn into_field_error(self, kind: ValidationKind) -> FieldError {
-        let field = field_path(&self.loc, kind);
-        FieldError::new(self.kind, self.loc, field, self.msg, self.input)
+        let field = clean(&field_path(&self.loc, kind), EXCERPT_CHARS);
+        let message = clean(&self.msg, EXCERPT_CHARS);
+        FieldError::new(self.kind, self.loc, field, message, self.input)
     }
 }
 
@@ -78,7 +74,7 @@ pub(crate) fn classify_response(
     body: &[u8],
     requested_version: &str,
 ) -> Error {
-    let request_id = header_text(headers, "x-request-id").map(str::to_owned);
+    let request_id = header_text(headers, "x-request-id").map(|id| clean(id, EXCERPT_CHARS));
     let mut parsed = ErrorBody::parse(body);
     match parsed.detail.take() {
         Some(Detail::Items(items)) if status == 422 => {
@@ -95,9 +91,10 @@ pub(crate) fn classify_response(
         other => parsed.detail = other,
     }
     let message_or_excerpt = || {
-        parsed
-            .message()
-            .map_or_else(|| excerpt(headers, body), str::to_owned)
+        parsed.message().map_or_else(
+            || excerpt(headers, body),
+            |message| clean(message, EXCERPT_CHARS),
+        )
     };
     match status {
         401 => Error::Unauthorized {
@@ -121,6 +118,16 @@ pub(crate) fn classify_response(
             message: message_or_excerpt(),
             request_id,
         },
+        100..=199 | 304 => Error::UnexpectedStatus { status, request_id },
+        300..=399 => match header_text(headers, header::LOCATION) {
+            Some(location) => Error::Redirected {
+                status,
+                location: clean(location, EXCERPT_CHARS),
+                followed: false,
+                request_id,
+            },
+            None => Error::UnexpectedStatus { status, request_id },
+        },
         429 => Error::RateLimited {
             retry_after: header_text(headers, header::RETRY_AFTER)
                 .and_then(|v| parse_retry_after(v, SystemTime::now())),
@@ -135,7 +142,7 @@ pub(crate) fn classify_response(
         _ => Error::RequestRejected {
             status,
             detail: message_or_excerpt(),
-            error: parsed.error,
+            error: parsed.error.map(|code| clean(&code, EXCERPT_CHARS)),
             request_id,
             replay_safe: false,
         },
@@ -169,7 +176,9 @@ fn forbidden_reason(parsed: &ErrorBody, headers: &HeaderMap) -> ForbiddenReason 
         || www_authenticate.is_some_and(|v| v.contains("insufficient_scope"))
     {
         ForbiddenReason::InsufficientScope {
-            required_scope: www_authenticate.and_then(|v| auth_param(v, "scope")),
+            required_scope: www_authenticate
+                .and_then(|v| auth_param(v, "scope"))
+                .map(|scope| clean(&scope, EXCERPT_CHARS)),
         }
     } else {
         ForbiddenReason::NotPermitted
@@ -198,11 +207,22 @@ pub(crate) fn classify_transport(err: reqwest::Error, limit: Duration) -> Error 
     }
 }
 
+/// An answer from another origin than the base URL's, which the caller's HTTP client reached by
+/// following a redirect: named by its origin only (a redirect URL's query may carry secrets).
+pub(crate) fn answered_elsewhere(status: u16, url: &reqwest::Url) -> Error {
+    Error::Redirected {
+        status,
+        location: clean(&url.origin().ascii_serialization(), EXCERPT_CHARS),
+        followed: true,
+        request_id: None,
+    }
+}
+
 /// A successful answer whose body could not be decoded.
 pub(crate) fn invalid_response(status: u16, body: Bytes, source: serde_json::Error) -> Error {
     Error::InvalidResponse {
         status,
-        body,
+        body: body.into(),
         source,
     }
 }
@@ -248,66 +268,6 @@ fn field_path(loc: &[serde_json::Value], kind: ValidationKind) -> String {
         })
         .collect::<Vec<_>>()
         .join(".")
-}
-
-/// A short, readable excerpt of a body: an HTML page's `<title>` (or its text), else the text.
-fn excerpt(headers: &HeaderMap, body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let is_html = header_text(headers, header::CONTENT_TYPE)
-        .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"))
-        || looks_like_html(&text);
-    if is_html {
-        if let Some(title) = html_title(&text) {
-            return truncate(&collapse_whitespace(title), EXCERPT_CHARS);
-        }
-        return truncate(&collapse_whitespace(&strip_tags(&text)), HTML_EXCERPT_CHARS);
-    }
-    truncate(&collapse_whitespace(&text), EXCERPT_CHARS)
-}
-
-fn looks_like_html(text: &str) -> bool {
-    let start: String = text.trim_start().chars().take(15).collect();
-    let start = start.to_ascii_lowercase();
-    start.starts_with("<!doctype html") || start.starts_with("<html")
-}
-
-fn html_title(text: &str) -> Option<&str> {
-    let lower = text.to_ascii_lowercase();
-    let open = lower.find("<title")?;
-    let content_start = open + lower[open..].find('>')? + 1;
-    let content_end = content_start + lower[content_start..].find("</title")?;
-    // ASCII lower-casing keeps byte offsets, so they index `text` at the same char boundaries.
-    let title = text.get(content_start..content_end)?.trim();
-    (!title.is_empty()).then_some(title)
-}
-
-fn strip_tags(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
-fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// At most `max` characters of `text`, cut on a char boundary, with `…` when shortened.
-fn truncate(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
 }
 
 #[cfg(test)]
@@ -657,7 +617,27 @@ mod tests {
         assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
         assert_eq!(
             err.to_string(),
-            "Polar rate-limited the request; retry in 60 s"
+            "Polar rate-limited the request; retry in 1 min"
+        );
+        let huge = classify(
+            429,
+            &headers(&[("retry-after", "99999999999999999999")]),
+            "",
+        );
+        assert_eq!(huge.retry_after(), Some(Duration::from_secs(3600)));
+        assert_eq!(
+            huge.to_string(),
+            "Polar rate-limited the request; retry in 1 h"
+        );
+        let past = classify(
+            429,
+            &headers(&[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")]),
+            "",
+        );
+        assert_eq!(past.retry_after(), Some(Duration::ZERO));
+        assert_eq!(
+            past.to_string(),
+            "Polar rate-limited the request; retry in 0 s"
         );
         assert!(err.is_retryable());
         assert_eq!(err.status(), Some(429));
@@ -710,12 +690,103 @@ mod tests {
             "not replay-safe until the operation says so"
         );
         assert!(err.with_replay_safety(true).is_retryable());
-        let err = classify(
-            307,
-            &headers(&[("location", "https://127.0.0.1/v1/customers/")]),
-            "",
+    }
+
+    #[test]
+    fn redirects_and_unexpected_statuses_have_their_own_wording() {
+        for status in [301, 302, 303, 307, 308] {
+            let err = classify(
+                status,
+                &headers(&[("location", "http://127.0.0.2:9/v1/customers/")]),
+                "",
+            );
+            assert!(
+                matches!(&err, Error::Redirected { status: s, location, followed: false, .. }
+                    if *s == status && location == "http://127.0.0.2:9/v1/customers/"),
+                "{err:?}"
+            );
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "the server at the base URL answered HTTP {status}, a redirect to \"http://127.0.0.2:9/v1/customers/\"; the client follows no redirects, so nothing was sent there: check the base URL"
+                )
+            );
+            assert_eq!(err.status(), Some(status));
+            assert!(!err.is_retryable());
+            assert!(!err.may_have_been_processed());
+            let with_id = classify(
+                status,
+                &headers(&[("location", "/x"), ("x-request-id", "req_9")]),
+                "",
+            );
+            assert_eq!(with_id.request_id(), Some("req_9"));
+        }
+        for (status, words) in [
+            (101, "Switching Protocols"),
+            (100, "informational"),
+            (304, "Not Modified"),
+            (301, "without a Location"),
+        ] {
+            let err = classify(status, &HeaderMap::new(), "");
+            assert!(
+                matches!(err, Error::UnexpectedStatus { status: s, .. } if s == status),
+                "{err:?}"
+            );
+            let text = err.to_string();
+            assert!(text.contains(words), "{text}");
+            assert!(!text.contains("refused"), "{text}");
+        }
+        let url = reqwest::Url::parse("http://127.0.0.3:8/v1/customers/?token=secret").unwrap();
+        let err = answered_elsewhere(201, &url);
+        assert!(
+            matches!(&err, Error::Redirected { status: 201, followed: true, location, .. } if location == "http://127.0.0.3:8")
         );
-        assert!(matches!(err, Error::RequestRejected { status: 307, .. }));
+        assert!(!err.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn server_text_reaches_display_without_control_characters() {
+        let hostile = "line1\nFAKE LOG LINE\r\n\u{1b}[31mred\u{202e}x";
+        let json = serde_json::json!({
+            "error": hostile,
+            "detail": hostile,
+        })
+        .to_string();
+        let items = serde_json::json!({
+            "error": "PolarRequestValidationError",
+            "detail": [{"type": "value_error", "loc": ["body", hostile], "msg": hostile}],
+        })
+        .to_string();
+        let mut errors = Vec::new();
+        for status in [400, 403, 404, 409, 500, 502] {
+            errors.push(classify(status, &HeaderMap::new(), &json));
+            errors.push(classify(status, &HeaderMap::new(), hostile));
+        }
+        errors.push(classify(422, &HeaderMap::new(), &items));
+        errors.push(classify(
+            403,
+            &headers(&[(
+                "www-authenticate",
+                "Bearer error=\"insufficient_scope\", scope=\"a\tb\"",
+            )]),
+            "",
+        ));
+        errors.push(classify(307, &headers(&[("location", "http://x/\ty")]), ""));
+        for err in errors {
+            let text = err.to_string();
+            assert!(!text.chars().any(char::is_control), "{text:?}");
+            assert!(!text.contains('\u{202e}'), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_response_debug_is_bounded() {
+        let raw = Bytes::from(vec![b'x'; 1_000_000]);
+        let source = serde_json::from_slice::<serde_json::Value>(&raw).unwrap_err();
+        let err = invalid_response(201, raw, source);
+        assert_eq!(err.response_body().map(<[u8]>::len), Some(1_000_000));
+        let debug = format!("{err:?}");
+        assert!(debug.len() < 500, "{} bytes", debug.len());
     }
 
     #[test]
@@ -746,7 +817,10 @@ mod tests {
             body_excerpt.starts_with("Service Unavailable z"),
             "{body_excerpt}"
         );
-        assert_eq!(body_excerpt.chars().count(), HTML_EXCERPT_CHARS + 1);
+        assert_eq!(
+            body_excerpt.chars().count(),
+            crate::excerpt::HTML_EXCERPT_CHARS + 1
+        );
         assert!(body_excerpt.ends_with('…'));
 
         let err = classify(
@@ -779,11 +853,6 @@ mod tests {
             panic!("{err:?}")
         };
         assert_eq!(body_excerpt.chars().count(), EXCERPT_CHARS + 1);
-        assert_eq!(truncate("abc", 3), "abc");
-        assert_eq!(truncate("abcd", 3), "abc…");
-        assert_eq!(truncate("", 0), "");
-        let title = "<html><head><title>Ünïcödé ✓</title></head></html>";
-        assert_eq!(excerpt(&HeaderMap::new(), title.as_bytes()), "Ünïcödé ✓");
     }
 
     #[test]
@@ -832,6 +901,7 @@ mod tests {
                 for hm in [&h, &HeaderMap::new()] {
                     let err = classify_response(status, hm, body, VERSION);
                     let text = err.to_string();
+                    assert!(!text.chars().any(char::is_control), "{text:?}");
                     assert!(
                         text.chars().count() < 2_000,
                         "status {status}: {} chars",
@@ -910,10 +980,8 @@ mod tests {
         );
     }
 
-    /// A plain HTTP client for loopback tests; reqwest needs a rustls provider even for `http://`.
+    /// A plain HTTP client for loopback tests.
     fn test_client() -> reqwest::Client {
-        // Err only means another test installed it first.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         reqwest::Client::new()
     }
 

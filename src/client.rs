@@ -1,6 +1,12 @@
 //! The `Polar` client and its builder: token, server, API version, timeouts, retry policy, HTTP client.
+//!
+//! `build()` is where configuration is checked: a token that can only be sent as itself, a base URL
+//! that cannot leak it (https, or plain http to loopback unless explicitly allowed; no query,
+//! fragment or credentials), and an HTTP client of our own that follows no redirect and carries its
+//! own TLS settings, leaving every other client in the process as it was.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,7 +70,7 @@ impl Server {
 /// use polar_client::{NewCustomer, Polar, Server};
 ///
 /// let polar = Polar::builder()
-///     .access_token("polar_oat_…")
+///     .access_token("polar_oat_example")
 ///     .server(Server::Sandbox)
 ///     .build()?;
 /// let customer = polar.customers().create(NewCustomer::individual("jane@example.org")).await?;
@@ -84,7 +90,7 @@ impl Polar {
     /// use polar_client::{Polar, RetryPolicy, Server};
     ///
     /// let polar = Polar::builder()
-    ///     .access_token("polar_oat_…")
+    ///     .access_token("polar_oat_example")
     ///     .server(Server::Sandbox)
     ///     .timeout(Duration::from_secs(5))
     ///     .retry_policy(RetryPolicy::new().max_attempts(4))
@@ -155,7 +161,7 @@ impl fmt::Debug for Polar {
 /// ```
 /// use polar_client::{Error, Polar};
 ///
-/// let err = Polar::builder().access_token("polar_oat_…").base_url("localhost:8765").build().unwrap_err();
+/// let err = Polar::builder().access_token("polar_oat_example").base_url("localhost:8765").build().unwrap_err();
 /// assert!(matches!(err, Error::InvalidConfig { .. }));
 /// assert!(err.to_string().contains("not an absolute http(s) URL"));
 /// ```
@@ -168,6 +174,8 @@ pub struct PolarBuilder {
     timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     http: Option<reqwest::Client>,
+    user_agent: Option<String>,
+    allow_insecure_http: bool,
     max_response_bytes: Option<usize>,
 }
 
@@ -175,11 +183,13 @@ impl fmt::Debug for PolarBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PolarBuilder")
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(shown_url))
             .field("api_version", &self.api_version)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("http", &self.http.is_some())
+            .field("user_agent", &self.user_agent)
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
@@ -187,7 +197,8 @@ impl fmt::Debug for PolarBuilder {
 
 impl PolarBuilder {
     /// The organization access token (`polar_oat_…`) or personal access token (`polar_pat_…`).
-    /// Surrounding whitespace, such as a trailing newline from a secrets file, is trimmed.
+    /// Surrounding whitespace, such as a trailing newline from a secrets file, is trimmed; pass the
+    /// token alone, without a `Bearer ` prefix (the client adds it).
     pub fn access_token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(token.into());
         self
@@ -216,6 +227,10 @@ impl PolarBuilder {
 
     /// Talk to any Polar-compatible server, e.g. `http://127.0.0.1:8765` for a local mock.
     /// A trailing `/` is tolerated.
+    ///
+    /// It must be `https://`, or `http://` to a loopback host (`127.0.0.0/8`, `[::1]`, `localhost`)
+    /// unless [`allow_insecure_http`](Self::allow_insecure_http) is set, and carry no query,
+    /// fragment, user name or password: [`build`](Self::build) refuses anything else.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -250,41 +265,60 @@ impl PolarBuilder {
     }
 
     /// Use your own `reqwest::Client` (its proxy, TLS and pool settings). Our headers and
-    /// timeouts are still applied to every request.
+    /// timeouts are still applied to every request; its `User-Agent` is kept unless
+    /// [`user_agent`](Self::user_agent) is set.
+    ///
+    /// Configure it not to follow redirects (`reqwest::redirect::Policy::none()`), as the client
+    /// built by default does: reqwest's default policy re-sends a create's body to wherever a
+    /// `307`/`308` points, and turns it into a `GET` on a `301`/`302`/`303`. Should a redirect be
+    /// followed anyway, an answer from another origin than the base URL is refused as
+    /// [`Error::Redirected`] rather than taken for Polar's.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
+        self
+    }
+
+    /// Names your application in the `User-Agent` header, before this crate's own product token:
+    /// `user_agent("acme-billing/2.1")` sends `acme-billing/2.1 polar-client/<version>`.
+    ///
+    /// ```
+    /// let polar = polar_client::Polar::builder()
+    ///     .access_token("polar_oat_example")
+    ///     .user_agent("acme-billing/2.1")
+    ///     .build()?;
+    /// # let _ = polar;
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
+    pub fn user_agent(mut self, product: impl Into<String>) -> Self {
+        self.user_agent = Some(product.into());
+        self
+    }
+
+    /// Allows a plain `http://` base URL to a host that is not loopback, e.g. a Polar-compatible
+    /// test server elsewhere on a private network. The access token then travels unencrypted.
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.allow_insecure_http = true;
         self
     }
 
     /// Checks the configuration and builds the client.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for a missing, empty or unsendable token, an unparsable base URL,
-    /// an unsendable API version, a zero timeout, or an HTTP client that cannot be built.
+    /// [`Error::InvalidConfig`] for a missing or empty token, one with whitespace, non-ASCII
+    /// characters or a `Bearer ` prefix; a base URL that is not absolute http(s), has a query,
+    /// fragment, user name or password, or is plain `http://` to a host that is not loopback
+    /// (without [`allow_insecure_http`](Self::allow_insecure_http)); an unsendable API version or
+    /// user agent; a zero timeout; or an HTTP client that cannot be built.
     pub fn build(self) -> Result<Polar, Error> {
         let token = self.token.as_deref().map(str::trim).unwrap_or_default();
-        if token.is_empty() {
-            return Err(config_error(
-                "the access token is missing or empty; pass one to access_token() or set POLAR_ACCESS_TOKEN",
-            ));
-        }
-        let mut authorization = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| {
-            config_error("the access token contains characters an HTTP header cannot carry; check it was copied whole")
-        })?;
+        let mut authorization = authorization(token)?;
         authorization.set_sensitive(true);
 
         let base_url = self
             .base_url
             .unwrap_or_else(|| Server::Production.base_url().to_owned());
         let base_url = base_url.trim().trim_end_matches('/');
-        match reqwest::Url::parse(base_url) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
-            _ => {
-                return Err(config_error(format!(
-                    "the base URL {base_url:?} is not an absolute http(s) URL"
-                )));
-            }
-        }
+        let https = check_base_url(base_url, self.allow_insecure_http)?.scheme() == "https";
 
         let version = self
             .api_version
@@ -304,13 +338,15 @@ impl PolarBuilder {
             return Err(config_error("the timeout must be longer than zero"));
         }
 
+        let user_agent = user_agent(self.user_agent.as_deref(), self.http.is_some())?;
         let http = match self.http {
             Some(http) => http,
-            None => default_http_client()?,
+            None => default_http_client(https)?,
         };
         let state = ClientState {
             authorization,
             api_version,
+            user_agent,
             timeout,
             retry: self.retry.unwrap_or_default(),
             token_kind: TokenKind::of(token),
@@ -324,20 +360,138 @@ impl PolarBuilder {
     }
 }
 
+/// The `Authorization` header for `token` (already trimmed). Messages never show the token.
+fn authorization(token: &str) -> Result<HeaderValue, Error> {
+    if token.is_empty() {
+        return Err(config_error(
+            "the access token is missing or empty; pass one to access_token() or set POLAR_ACCESS_TOKEN",
+        ));
+    }
+    let scheme = token
+        .split_once(|c: char| c.is_whitespace())
+        .map(|(first, _)| first);
+    if scheme.is_some_and(|s| s.eq_ignore_ascii_case("bearer")) {
+        return Err(config_error(
+            "the access token starts with \"Bearer \"; pass the token alone (polar_oat_… or polar_pat_…), the client adds the prefix",
+        ));
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(config_error(
+            "the access token contains whitespace or characters other than visible ASCII; check it was copied whole and alone",
+        ));
+    }
+    HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| {
+        config_error("the access token cannot be sent as a header; check it was copied whole")
+    })
+}
+
+/// Refuses a base URL that is not absolute http(s), that carries a query, fragment or credentials,
+/// or that would send the token in clear text to a host other than this machine; else parses it.
+fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<reqwest::Url, Error> {
+    let shown = shown_url(base_url);
+    let url = match reqwest::Url::parse(base_url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => url,
+        _ => {
+            return Err(config_error(format!(
+                "the base URL {shown} is not an absolute http(s) URL"
+            )));
+        }
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(config_error(
+            "the base URL contains a user name or password; Polar authenticates with the access token alone, so remove them",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(config_error(format!(
+            "the base URL {shown} has a query or fragment; requests append their path to the base URL, so remove it"
+        )));
+    }
+    if url.scheme() == "http" && !allow_insecure_http && !is_loopback(&url) {
+        return Err(config_error(format!(
+            "the base URL {shown} is plain http to a host that is not loopback, so the access token would travel unencrypted; use https, or call allow_insecure_http() if you mean it"
+        )));
+    }
+    Ok(url)
+}
+
+/// Whether the URL's host is this machine: `127.0.0.0/8`, `[::1]` or `localhost`.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    let ip = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || ip.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A base URL as messages and `Debug` show it: quoted, or not at all when it may hold credentials.
+fn shown_url(url: &str) -> String {
+    if url.contains('@') {
+        "(not shown: it contains '@')".to_owned()
+    } else {
+        format!("{url:?}")
+    }
+}
+
+/// The `User-Agent` to set on each request: the caller's product then ours; ours alone on the
+/// client we build; none on the caller's own client (its own `User-Agent` is kept).
+fn user_agent(product: Option<&str>, own_client: bool) -> Result<Option<HeaderValue>, Error> {
+    let value = match product.map(str::trim) {
+        Some(product) => format!("{product} {USER_AGENT_VALUE}"),
+        None if own_client => return Ok(None),
+        None => return Ok(Some(HeaderValue::from_static(USER_AGENT_VALUE))),
+    };
+    Some(value.as_str())
+        .filter(|v| v.bytes().all(|b| b == b' ' || b.is_ascii_graphic()))
+        .and_then(|v| HeaderValue::try_from(v).ok())
+        .map(Some)
+        .ok_or_else(|| config_error("the user agent must be visible ASCII characters and spaces"))
+}
+
 fn config_error(message: impl Into<String>) -> Error {
     Error::InvalidConfig {
         message: message.into(),
     }
 }
 
-fn default_http_client() -> Result<reqwest::Client, Error> {
-    // reqwest is built without a bundled crypto provider; ring is ours. An application that
-    // installed a provider already keeps it (the error only says one exists).
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .user_agent(USER_AGENT_VALUE)
+/// The HTTP client used unless the caller brings one: no redirects followed, and TLS set up for
+/// this client alone (nothing installed process-wide).
+fn default_http_client(https: bool) -> Result<reqwest::Client, Error> {
+    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    with_tls(builder, https)?
         .build()
         .map_err(|e| config_error(format!("the HTTP client could not be built: {e}")))
+}
+
+/// Gives the client its own TLS configuration.
+#[cfg(feature = "rustls")]
+fn with_tls(
+    builder: reqwest::ClientBuilder,
+    _https: bool,
+) -> Result<reqwest::ClientBuilder, Error> {
+    Ok(builder.tls_backend_preconfigured(tls_config()?))
+}
+
+/// Without the `rustls` feature there is no TLS to give: an https base URL needs the caller's client.
+#[cfg(not(feature = "rustls"))]
+fn with_tls(builder: reqwest::ClientBuilder, https: bool) -> Result<reqwest::ClientBuilder, Error> {
+    if https {
+        return Err(config_error(
+            "this build of polar-client has no TLS (its `rustls` feature is off); pass your own reqwest client to http_client()",
+        ));
+    }
+    Ok(builder)
+}
+
+/// rustls with the aws-lc-rs provider (reqwest's own choice) and the platform's certificate
+/// verifier, owned by this client: the process-wide default provider is neither read nor set.
+#[cfg(feature = "rustls")]
+fn tls_config() -> Result<rustls::ClientConfig, Error> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(BuilderVerifierExt::with_platform_verifier)
+        .map(|builder| builder.with_no_client_auth())
+        .map_err(|e| config_error(format!("TLS could not be set up: {e}")))
 }
 
 /// What every request of one client shares: credentials, version, timeouts, retry policy.
@@ -345,6 +499,7 @@ fn default_http_client() -> Result<reqwest::Client, Error> {
 pub(crate) struct ClientState {
     authorization: HeaderValue,
     api_version: HeaderValue,
+    user_agent: Option<HeaderValue>,
     pub(crate) timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) token_kind: TokenKind,
@@ -364,7 +519,9 @@ impl ClientState {
         headers.insert(AUTHORIZATION, self.authorization.clone());
         headers.insert(POLAR_VERSION, self.api_version.clone());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        if let Some(agent) = &self.user_agent {
+            headers.insert(USER_AGENT, agent.clone());
+        }
     }
 }
 
@@ -373,6 +530,7 @@ impl fmt::Debug for ClientState {
         f.debug_struct("ClientState")
             .field("authorization", &"<redacted>")
             .field("api_version", &self.api_version)
+            .field("user_agent", &self.user_agent)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("token_kind", &self.token_kind)

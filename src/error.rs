@@ -9,6 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::customer::Customer;
+use crate::excerpt::escape_controls;
 use crate::retry::Failure;
 use crate::validate::InputProblem;
 
@@ -30,7 +31,7 @@ const SUPPORTED_API_VERSIONS: &str = "2026-04, 2026-10";
 /// # async fn main() -> Result<(), polar_client::Error> {
 /// use polar_client::{Error, NewCustomer, Polar};
 ///
-/// let polar = Polar::builder().access_token("polar_oat_…").build()?;
+/// let polar = Polar::builder().access_token("polar_oat_example").build()?;
 /// let err = polar
 ///     .customers()
 ///     .create(NewCustomer::individual("not-an-email").locale("english"))
@@ -222,8 +223,8 @@ pub enum Error {
     InvalidResponse {
         /// The (successful) HTTP status.
         status: u16,
-        /// The raw body, kept for inspection.
-        body: Bytes,
+        /// The raw body, kept for inspection (its `Debug` shows only its start).
+        body: RawBody,
         /// Why decoding failed.
         #[source]
         source: serde_json::Error,
@@ -234,7 +235,7 @@ pub enum Error {
     #[non_exhaustive]
     #[error(
         "customer {} holds that key but is not the customer asked for: {}",
-        existing.id(),
+        escape_controls(existing.id()),
         describe_differences(differences)
     )]
     Conflict {
@@ -242,6 +243,36 @@ pub enum Error {
         existing: Box<Customer>,
         /// The fields that identify a customer and differ (never empty).
         differences: Vec<Difference>,
+    },
+
+    /// The server at the base URL answered with a redirect (`3xx` with a `Location`), or the
+    /// caller's own HTTP client followed one to another origin. The client built by default follows
+    /// no redirect; an answer from elsewhere is never taken for Polar's.
+    #[non_exhaustive]
+    #[error("{}", describe_redirect(*status, location, *followed))]
+    Redirected {
+        /// The redirect's status (`301`, `307`, …), or, when `followed`, the status of the answer
+        /// from the other origin.
+        status: u16,
+        /// Where the redirect pointed (cleaned and shortened).
+        location: String,
+        /// Whether the HTTP client followed the redirect (a caller-supplied client with a redirect
+        /// policy): the request then reached `location`, not Polar.
+        followed: bool,
+        /// The `x-request-id` of the redirecting answer, when it sent one.
+        request_id: Option<String>,
+    },
+
+    /// A status Polar's API never sends to this client: `1xx` (such as `101 Switching
+    /// Protocols`), `304 Not Modified`, or a `3xx` without a `Location`. Probably not a Polar API
+    /// at the base URL.
+    #[non_exhaustive]
+    #[error("{}", describe_unexpected(*status))]
+    UnexpectedStatus {
+        /// The HTTP status.
+        status: u16,
+        /// The `x-request-id` of the answer, when it sent one.
+        request_id: Option<String>,
     },
 
     /// An answer was larger than the client's response size limit
@@ -269,6 +300,8 @@ impl Error {
             Self::RequestRejected { status, .. }
             | Self::Server { status, .. }
             | Self::InvalidResponse { status, .. }
+            | Self::Redirected { status, .. }
+            | Self::UnexpectedStatus { status, .. }
             | Self::ResponseTooLarge { status, .. } => Some(*status),
             Self::InvalidInput { .. }
             | Self::InvalidConfig { .. }
@@ -387,7 +420,9 @@ impl Error {
             | Self::NotFound { request_id, .. }
             | Self::RateLimited { request_id, .. }
             | Self::RequestRejected { request_id, .. }
-            | Self::Server { request_id, .. } => request_id.as_deref(),
+            | Self::Server { request_id, .. }
+            | Self::Redirected { request_id, .. }
+            | Self::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
@@ -447,6 +482,59 @@ impl fmt::Display for Difference {
             "{} asked {:?}, existing {:?}",
             self.field, self.requested, self.existing
         )
+    }
+}
+
+/// The raw bytes of an answer, kept in an [`Error::InvalidResponse`] for inspection.
+///
+/// It reads as a byte slice; its `Debug` shows the length and the first bytes only, so logging
+/// the error stays short whatever the server sent.
+///
+/// ```
+/// let body = polar_client::RawBody::from(bytes::Bytes::from(vec![b'x'; 10_000]));
+/// assert_eq!(body.len(), 10_000);
+/// assert!(format!("{body:?}").len() < 200);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawBody(Bytes);
+
+/// How many bytes of a [`RawBody`] its `Debug` shows.
+const RAW_BODY_DEBUG_BYTES: usize = 64;
+
+impl RawBody {
+    /// The bytes, without copying.
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+}
+
+impl From<Bytes> for RawBody {
+    fn from(bytes: Bytes) -> Self {
+        Self(bytes)
+    }
+}
+
+impl std::ops::Deref for RawBody {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for RawBody {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let start = &self.0[..self.0.len().min(RAW_BODY_DEBUG_BYTES)];
+        f.debug_struct("RawBody")
+            .field("len", &self.0.len())
+            .field("start", &String::from_utf8_lossy(start))
+            .finish()
     }
 }
 
@@ -590,15 +678,27 @@ fn join(problems: &[InputProblem]) -> String {
         .join("; ")
 }
 
+/// How many field errors a 422's message lists; [`Error::field_errors`] has them all.
+const FIELD_ERRORS_SHOWN: usize = 10;
+
 fn describe_field_errors(errors: &[FieldError]) -> String {
     if errors.is_empty() {
         return "no details given (HTTP 422)".to_owned();
     }
-    errors
+    let mut text = errors
         .iter()
+        .take(FIELD_ERRORS_SHOWN)
         .map(ToString::to_string)
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    if let Some(more) = errors
+        .len()
+        .checked_sub(FIELD_ERRORS_SHOWN)
+        .filter(|n| *n > 0)
+    {
+        text.push_str(&format!("; and {more} more"));
+    }
+    text
 }
 
 fn describe_differences(differences: &[Difference]) -> String {
@@ -611,14 +711,54 @@ fn describe_differences(differences: &[Difference]) -> String {
 
 fn describe_retry_after(retry_after: Option<Duration>) -> String {
     match retry_after {
-        Some(wait) => {
-            let seconds = wait
-                .as_secs()
-                .saturating_add(u64::from(wait.subsec_nanos() > 0));
-            format!("retry in {seconds} s")
-        }
+        Some(wait) => format!("retry in {}", human_duration(wait)),
         None => "retry a little later".to_owned(),
     }
+}
+
+/// A wait in the units a person reads, rounded up to the second: `45 s`, `1 min 30 s`, `1 h 5 min`.
+fn human_duration(wait: Duration) -> String {
+    let seconds = wait
+        .as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0));
+    let (hours, minutes, seconds) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    let parts = [(hours, "h"), (minutes, "min"), (seconds, "s")];
+    let shown: Vec<String> = parts
+        .iter()
+        .skip_while(|(n, _)| *n == 0)
+        .take(2)
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n} {unit}"))
+        .collect();
+    if shown.is_empty() {
+        "0 s".to_owned()
+    } else {
+        shown.join(" ")
+    }
+}
+
+fn describe_redirect(status: u16, location: &str, followed: bool) -> String {
+    if followed {
+        format!(
+            "the HTTP client followed a redirect to {location:?}, another origin than the base URL, and its answer (HTTP {status}) was not taken for Polar's; configure the client not to follow redirects (reqwest::redirect::Policy::none())"
+        )
+    } else {
+        format!(
+            "the server at the base URL answered HTTP {status}, a redirect to {location:?}; the client follows no redirects, so nothing was sent there: check the base URL"
+        )
+    }
+}
+
+fn describe_unexpected(status: u16) -> String {
+    let what = match status {
+        101 => "Switching Protocols, though no upgrade was asked for",
+        100..=199 => "an informational status, where an answer was due",
+        304 => "Not Modified, though the request was not conditional",
+        _ => "a redirect without a Location",
+    };
+    format!(
+        "the server at the base URL answered HTTP {status}, {what}: it does not look like Polar's API, so check the base URL"
+    )
 }
 
 fn describe_transport(may_have_reached_server: bool) -> &'static str {
@@ -689,6 +829,43 @@ mod tests {
             text,
             "the connection to Polar failed after the request was sent, so it may have been carried out"
         );
+    }
+
+    #[test]
+    fn a_long_list_of_field_errors_is_shortened() {
+        let error = |i: usize| {
+            FieldError::new(
+                "missing".into(),
+                vec![],
+                format!("f{i}"),
+                "required".into(),
+                None,
+            )
+        };
+        let err = Error::Validation {
+            kind: ValidationKind::Schema,
+            errors: (0..25).map(error).collect(),
+            request_id: None,
+        };
+        let text = err.to_string();
+        assert!(text.ends_with("f9: required; and 15 more"), "{text}");
+        assert_eq!(err.field_errors().len(), 25);
+    }
+
+    #[test]
+    fn waits_read_in_human_units() {
+        let ms = Duration::from_millis;
+        let s = Duration::from_secs;
+        #[rustfmt::skip]
+        let rows = [
+            (Duration::ZERO, "0 s"), (ms(1), "1 s"), (s(45), "45 s"), (s(60), "1 min"),
+            (s(90), "1 min 30 s"), (ms(89_001), "1 min 30 s"), (s(1800), "30 min"),
+            (s(3600), "1 h"), (s(3900), "1 h 5 min"), (s(3661), "1 h 1 min"),
+            (Duration::MAX, "5124095576030431 h"),
+        ];
+        for (wait, text) in rows {
+            assert_eq!(human_duration(wait), text, "{wait:?}");
+        }
     }
 
     #[test]

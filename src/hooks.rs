@@ -1,12 +1,13 @@
 //! The request hooks around every generated call: what every request needs at the transport.
 //!
 //! `pre` puts our headers on the request; `exec` sends it once and caps the response body at the
-//! client's size limit, so no code path (generated or ours) can read more. Retrying is not done
-//! here: the loop in `run.rs` wraps the whole generated call.
+//! client's size limit, so no code path (generated or ours) can read more, and marks an answer
+//! from another origin (a caller's HTTP client that followed a redirect) so it is never decoded as
+//! Polar's. Retrying is not done here: the loop in `run.rs` wraps the whole generated call.
 
 use http_body_util::Limited;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::{Body, Request, Response, ResponseBuilderExt};
+use reqwest::{Body, Request, Response, ResponseBuilderExt, StatusCode};
 
 use crate::client::ClientState;
 use crate::generated::Client;
@@ -22,16 +23,27 @@ impl ClientHooks<ClientState> for Client {
     }
 
     async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
+        let origin = request.url().origin();
         let response = self.client().execute(request).await?;
-        Ok(capped(response, self.inner().max_response_bytes))
+        let elsewhere = response.url().origin() != origin;
+        Ok(capped(response, self.inner().max_response_bytes, elsewhere))
     }
 }
 
+/// On an answer from another origin than the request was sent to: its real status. The answer's
+/// status is replaced by `421 Misdirected Request`, which no operation decodes as success.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FromElsewhere(pub(crate) StatusCode);
+
 /// The same response, its body failing with `LengthLimitError` once more than `limit` bytes
-/// arrived (whatever `Content-Length` claims).
-fn capped(response: Response, limit: usize) -> Response {
+/// arrived (whatever `Content-Length` claims), and marked [`FromElsewhere`] when `elsewhere`.
+fn capped(response: Response, limit: usize, elsewhere: bool) -> Response {
     let url = response.url().clone();
     let (mut parts, body) = http::Response::<Body>::from(response).into_parts();
+    if elsewhere {
+        parts.extensions.insert(FromElsewhere(parts.status));
+        parts.status = StatusCode::MISDIRECTED_REQUEST;
+    }
     // Keep the response's URL; without it reqwest parses a placeholder URL for every response.
     if let Ok(carrier) = http::Response::builder().url(url).body(()) {
         parts.extensions.extend(carrier.into_parts().0.extensions);

@@ -10,6 +10,7 @@ mod country;
 mod customer;
 mod customers;
 mod error;
+mod excerpt;
 mod generated;
 mod hooks;
 #[cfg(feature = "schemars")]
@@ -19,6 +20,7 @@ mod members;
 mod metadata;
 mod new_customer;
 mod open_enum;
+mod path;
 mod request;
 mod retry;
 mod run;
@@ -46,7 +48,9 @@ pub use client::{
 pub use country::{Country, ParseCountryError};
 pub use customer::{Customer, CustomerKind};
 pub use customers::{CreateOrGet, Customers};
-pub use error::{AuthFailure, Difference, Error, FieldError, ForbiddenReason, ValidationKind};
+pub use error::{
+    AuthFailure, Difference, Error, FieldError, ForbiddenReason, RawBody, ValidationKind,
+};
 pub use metadata::MetadataValue;
 pub use new_customer::{NewCustomer, Owner};
 pub use retry::RetryPolicy;

@@ -277,19 +277,26 @@ pub(crate) fn decide(
     }
 }
 
-/// Parses a `Retry-After` header value: delta-seconds (`"60"`) or an HTTP-date.
+/// The longest `Retry-After` the client reports: one hour. Polar's rate-limit windows are at most
+/// 30 minutes; a larger value is a misbehaving server, and a caller adding it to `Instant::now()`
+/// must not overflow.
+pub(crate) const RETRY_AFTER_CEILING: Duration = Duration::from_secs(60 * 60);
+
+/// Parses a `Retry-After` header value: delta-seconds (`"60"`) or an HTTP-date, clamped to
+/// [`RETRY_AFTER_CEILING`].
 ///
 /// A date in the past means "now" (zero). Anything else — negative numbers, fractions, garbage —
 /// gives `None`, which the retry loop treats like a missing header.
 pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // Too many digits for u64 saturates: a huge wait is still a huge wait.
-        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+        Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX))
+    } else {
+        let date = httpdate::parse_http_date(value).ok()?;
+        date.duration_since(now).unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(RETRY_AFTER_CEILING))
 }
 
 #[cfg(test)]
@@ -578,7 +585,14 @@ mod tests {
             ("0", Some(Duration::ZERO)),
             (" 1 ", Some(SECS(1))),
             ("1800", Some(SECS(1800))),
-            ("99999999999999999999999999", Some(Duration::from_secs(u64::MAX))),
+            ("3600", Some(SECS(3600))),
+            ("3601", Some(SECS(3600))),
+            ("99999999999999999999999999", Some(SECS(3600))),
+            ("18446744073709551615", Some(SECS(3600))),
+            ("Fri, 31 Dec 9999 23:59:59 GMT", Some(SECS(3600))),
+            ("Sun, 06 Nov 1994 09:49:37 GMT", Some(SECS(3600))),
+            ("Sun, 06 Nov 1994 09:49:38 GMT", Some(SECS(3600))),
+            ("Sat, 06 Nov 1993 08:49:37 GMT", Some(Duration::ZERO)),
             ("Sun, 06 Nov 1994 08:50:07 GMT", Some(SECS(30))),
             ("Sun, 06 Nov 1994 08:49:37 GMT", Some(Duration::ZERO)),
             ("Sun, 06 Nov 1994 08:00:00 GMT", Some(Duration::ZERO)),

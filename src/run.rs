@@ -15,9 +15,12 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::{Instrument, field};
 
-use crate::classify::{classify_response, classify_transport, invalid_response};
+use crate::classify::{
+    answered_elsewhere, classify_response, classify_transport, invalid_response,
+};
 use crate::client::ClientState;
 use crate::error::Error;
+use crate::hooks::FromElsewhere;
 use crate::retry::{AttemptContext, Decision, Failure, decide};
 
 /// What the loop needs to know about an operation.
@@ -176,6 +179,9 @@ async fn classify<T: DeserializeOwned>(
 ) -> Result<T, Error> {
     Err(match error {
         GeneratedError::UnexpectedResponse(response) => {
+            if let Some(FromElsewhere(status)) = response.extensions().get() {
+                return Err(answered_elsewhere(status.as_u16(), response.url()));
+            }
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let body = match read_body(response).await {

@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::excerpt::escape_controls;
 use crate::{Address, Country, MetadataValue, NewCustomer};
 
 /// One problem found in the caller's input before anything was sent.
@@ -43,9 +44,15 @@ impl InputProblem {
     }
 }
 
+/// Field and message as one line: control characters a caller's value brought in are escaped.
 impl std::fmt::Display for InputProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        write!(
+            f,
+            "{}: {}",
+            escape_controls(&self.field),
+            escape_controls(&self.message)
+        )
     }
 }
 

@@ -22,7 +22,6 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A reqwest client builder that does not follow redirects.
 fn client_builder() -> reqwest::ClientBuilder {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     Client::builder().redirect(reqwest::redirect::Policy::none())
 }
 

@@ -38,7 +38,6 @@ fn unauthorized() -> Value {
 
 /// A reqwest client that does not follow redirects.
 fn client() -> Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -150,7 +150,7 @@ async fn rate_limited_with_an_empty_body() {
     assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
     assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
     assert!(err.is_retryable());
-    assert!(err.to_string().contains("60"), "{err}");
+    assert!(err.to_string().contains("retry in 1 min"), "{err}");
 }
 
 #[tokio::test]

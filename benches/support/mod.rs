@@ -42,7 +42,7 @@ pub fn seed_json(tag: &str) -> Value {
     })
 }
 
-/// Our client, against `base_url`, with its default HTTP client (rustls + ring) and retry policy.
+/// Our client, against `base_url`, with its default HTTP client (rustls + aws-lc-rs) and retry policy.
 pub fn polar_client(
     base_url: &str,
     token: &str,
@@ -62,9 +62,8 @@ pub struct RawClient {
 }
 
 impl RawClient {
-    /// A reqwest client built the way ours builds its own: rustls with the ring provider.
+    /// A reqwest client as reqwest builds it by default (rustls with aws-lc-rs, like ours).
     pub fn new(base_url: &str, token: &str) -> Result<Self, String> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .user_agent("raw-reqwest")
             .build()

@@ -19,9 +19,11 @@ impl Customers<'_> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotFound`] when no customer has that external ID; otherwise as
-    /// [`Customers::create`].
+    /// [`Error::InvalidInput`] (nothing sent) for an ID that cannot be one path segment: empty,
+    /// `.`/`..`, or containing `/`, `\` or a control character. [`Error::NotFound`] when no
+    /// customer has that external ID; otherwise as [`Customers::create`].
     pub async fn get_by_external_id(&self, external_id: &str) -> Result<Customer, Error> {
+        let external_id = crate::path::segment("external_id", external_id)?;
         let api = self.polar.api();
         self.polar
             .run(Operation::read("customers:get_external"), || {

@@ -28,3 +28,4 @@ pub fn client(mock: &MockPolar) -> Polar {
         .build()
         .unwrap()
 }
+pub mod raw;
