@@ -48,16 +48,18 @@ pub(crate) async fn serve(listener: TcpListener, state: Arc<State>) {
 }
 
 /// Serves one connection; an aborted connection (fault or client gone) just ends it.
-///
-/// Each request is handled on a task of its own: like Polar, the mock finishes (and stores) a
-/// request it has accepted even if the client goes away meanwhile (e.g. during a `Delay`).
 async fn serve_connection(stream: TcpStream, state: Arc<State>) {
     // Small answers should not wait for Nagle; failing to set it changes nothing visible.
     let _ = stream.set_nodelay(true);
     let service = hyper::service::service_fn(move |request| {
         let state = Arc::clone(&state);
-        let handling = tokio::spawn(async move { handle(&state, request).await });
-        async move { handling.await.unwrap_or(Err(ConnectionDropped)) }
+        // Like Polar, finish a request once accepted, even when the client goes away meanwhile:
+        // hyper drops the service future on disconnect, a spawned task runs to its end.
+        async move {
+            tokio::spawn(async move { handle(&state, request).await })
+                .await
+                .unwrap_or(Err(ConnectionDropped))
+        }
     });
     // An error here means the client went away or a fault dropped the connection: nothing to do.
     let _ = hyper::server::conn::http1::Builder::new()
@@ -129,7 +131,7 @@ async fn handle(
     if too_large {
         return Ok(respond(Reply::too_large(MAX_BODY), Some(version), false));
     }
-    let fault = state.next_fault(&parts.method, parts.uri.path());
+    let fault = state.next_fault(parts.method.as_str(), parts.uri.path());
     match &fault {
         Some(Fault::RateLimited { retry_after }) => {
             return Ok(respond(
@@ -161,6 +163,17 @@ async fn handle(
     match fault {
         Some(Fault::DropAfterStore) => Err(ConnectionDropped),
         Some(Fault::TruncatedBody) => Ok(respond(reply, Some(version), true)),
+        Some(Fault::ProxyErrorPageAfterStore { status }) => {
+            Ok(respond(Reply::proxy_page(status), None, false))
+        }
+        Some(Fault::MalformedBody) => Ok(respond(
+            Reply {
+                body: b"{\"id\": <not json>".to_vec(),
+                ..reply
+            },
+            Some(version),
+            false,
+        )),
         _ => Ok(respond(reply, Some(version), false)),
     }
 }
