@@ -32,7 +32,7 @@ fn client_with(mock: &MockPolar, policy: RetryPolicy) -> Polar {
 /// Queues `faults`, in order, for the next creates only (lookups are answered normally).
 fn fault_creates(mock: &MockPolar, faults: &[Fault]) {
     for fault in faults {
-        mock.fail_next_matching("POST", CREATE_PATH, 1, fault.clone());
+        mock.fail_next_matching(http::Method::POST, CREATE_PATH, 1, fault.clone());
     }
 }
 

@@ -868,7 +868,7 @@ async fn delete_with_anonymize_replaces_personal_data_but_keeps_a_business_name(
 #[tokio::test]
 async fn a_retried_delete_after_a_lost_204_finds_the_customer_already_gone() {
     let (polar, _) = mock_with(json!({"email": "a@example.org", "external_id": "usr_1"})).await;
-    polar.fail_next_matching("DELETE", "/v1/customers/*", 1, Fault::DropAfterStore);
+    polar.fail_next_matching(Method::DELETE, CUSTOMERS, 1, Fault::DropAfterStore);
     let lost = client()
         .delete(format!("{}{}", polar.base_url(), by_external_id("usr_1")))
         .bearer_auth(polar.organization_token())
@@ -1584,27 +1584,16 @@ async fn a_create_delayed_past_the_clients_timeout_is_still_stored() {
 }
 
 #[tokio::test]
-async fn faults_can_target_a_method_and_a_path_or_path_prefix_and_be_cleared() {
+async fn faults_can_target_a_method_and_path_prefix_and_be_cleared() {
     let (polar, customer) =
         mock_with(json!({"email": "a@example.org", "external_id": "usr_1"})).await;
-    polar.fail_next_matching(
-        "patch",
-        "/v1/customers/external/usr_1",
-        1,
-        Fault::DropAfterStore,
-    );
+    polar.fail_next_matching(Method::PATCH, CUSTOMERS, 1, Fault::DropAfterStore);
     polar.fail_next(1, Fault::ServerError { status: 503 });
     // The GET skips the PATCH fault and takes the catch-all one.
     let (status, _) = get(&polar, &by_id(&customer)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     let (status, _) = get(&polar, &by_id(&customer)).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = patch(&polar, &by_id(&customer), &json!({})).await;
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "another path: the PATCH fault waits"
-    );
     let lost = client()
         .patch(format!("{}{}", polar.base_url(), by_external_id("usr_1")))
         .bearer_auth(polar.organization_token())
@@ -1614,7 +1603,12 @@ async fn faults_can_target_a_method_and_a_path_or_path_prefix_and_be_cleared() {
     assert!(lost.is_err(), "the answer was lost");
     assert_eq!(polar.customers()[0]["name"], "Stored anyway");
 
-    polar.fail_next_matching("GET", "/v1/customers/external/*", 2, Fault::TruncatedBody);
+    polar.fail_next_matching(
+        Method::GET,
+        "/v1/customers/external/",
+        2,
+        Fault::TruncatedBody,
+    );
     polar.fail_next(5, Fault::DropBeforeStore);
     polar.clear_faults();
     let (status, state) = get(&polar, &format!("{}/state", by_external_id("usr_1"))).await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 ///
 /// Each queued fault is consumed by one incoming request after the `Polar-Version` and body-size
 /// checks: any request for [`MockPolar::fail_next`](super::MockPolar::fail_next), or the next one
-/// with a given method and path (or, for a path ending in `*`, path prefix) for
+/// of a method and path prefix for
 /// [`MockPolar::fail_next_matching`](super::MockPolar::fail_next_matching).
 ///
 /// # Examples

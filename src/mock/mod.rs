@@ -235,10 +235,9 @@ impl MockPolar {
         self.state.queue_faults(times, &fault, None);
     }
 
-    /// Queues `fault` for the next `times` requests with this method (e.g. `"DELETE"`, any case)
-    /// and path without query (e.g. `"/v1/customers/"`); a path ending in `*` matches every path
-    /// that starts with what precedes it (e.g. `"/v1/customers/*"`). Other requests pass
-    /// untouched; among the faults that match a request, the one queued first applies.
+    /// Queues `fault` for the next `times` requests with this method whose path (without query)
+    /// starts with `path_prefix`; other requests pass untouched. Among the faults that match a
+    /// request, the one queued first applies.
     ///
     /// # Examples
     /// ```
@@ -246,15 +245,20 @@ impl MockPolar {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let polar = MockPolar::start().await?;
-    /// // Lose the answer of the next create; lookups are answered normally.
-    /// polar.fail_next_matching("POST", "/v1/customers/", 1, Fault::DropAfterStore);
-    /// // Lose the answer of the next delete, by id or external id.
-    /// polar.fail_next_matching("DELETE", "/v1/customers/*", 1, Fault::DropAfterStore);
+    /// // Lose the answer to the next delete, whatever is looked up meanwhile.
+    /// polar.fail_next_matching(http::Method::DELETE, "/v1/customers/", 1, Fault::DropAfterStore);
     /// # Ok(())
     /// # }
     /// ```
-    pub fn fail_next_matching(&self, method: &str, path: &str, times: usize, fault: Fault) {
-        self.state.queue_faults(times, &fault, Some((method, path)));
+    pub fn fail_next_matching(
+        &self,
+        method: http::Method,
+        path_prefix: impl Into<String>,
+        times: usize,
+        fault: Fault,
+    ) {
+        self.state
+            .queue_faults(times, &fault, Some((method, path_prefix.into())));
     }
 
     /// Drops every fault still queued.

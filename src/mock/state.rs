@@ -8,6 +8,7 @@ use super::fault::Fault;
 use super::recorded::RecordedRequest;
 use super::reply::error_item;
 use super::schema::NewCustomer;
+use hyper::Method;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -143,23 +144,9 @@ pub(crate) enum Miss {
 
 /// A queued fault and the requests it may hit.
 struct QueuedFault {
-    /// `None`: any request; else the method (upper case) and the path, or a path prefix
-    /// followed by `*`.
-    only: Option<(String, String)>,
+    /// `None`: any request; else the method and a path prefix.
+    target: Option<(Method, String)>,
     fault: Fault,
-}
-
-impl QueuedFault {
-    /// Whether this fault applies to a request.
-    fn applies_to(&self, method: &str, path: &str) -> bool {
-        self.only.as_ref().is_none_or(|(wanted, pattern)| {
-            wanted == method
-                && match pattern.strip_suffix('*') {
-                    Some(prefix) => path.starts_with(prefix),
-                    None => path == pattern,
-                }
-        })
-    }
 }
 
 /// Everything that changes while the server runs.
@@ -299,14 +286,18 @@ impl State {
             .collect()
     }
 
-    /// Queues `times` copies of a fault, for any request or only for `method` and `path` (a
-    /// path ending in `*` is a prefix).
-    pub(crate) fn queue_faults(&self, times: usize, fault: &Fault, only: Option<(&str, &str)>) {
-        let only = only.map(|(method, path)| (method.to_ascii_uppercase(), path.to_owned()));
+    /// Queues `times` copies of a fault, for any request or only those of `method` whose path
+    /// starts with a prefix.
+    pub(crate) fn queue_faults(
+        &self,
+        times: usize,
+        fault: &Fault,
+        target: Option<(Method, String)>,
+    ) {
         self.lock()
             .faults
-            .extend(std::iter::repeat_n(only, times).map(|only| QueuedFault {
-                only,
+            .extend(std::iter::repeat_n((), times).map(|()| QueuedFault {
+                target: target.clone(),
                 fault: fault.clone(),
             }));
     }
@@ -317,12 +308,13 @@ impl State {
     }
 
     /// Takes the earliest queued fault that applies to this request, if any.
-    pub(crate) fn next_fault(&self, method: &str, path: &str) -> Option<Fault> {
+    pub(crate) fn next_fault(&self, method: &Method, path: &str) -> Option<Fault> {
         let mut data = self.lock();
-        let position = data
-            .faults
-            .iter()
-            .position(|queued| queued.applies_to(method, path))?;
+        let position = data.faults.iter().position(|queued| {
+            queued.target.as_ref().is_none_or(|(wanted, prefix)| {
+                wanted == method && path.starts_with(prefix.as_str())
+            })
+        })?;
         data.faults.remove(position).map(|queued| queued.fault)
     }
 
