@@ -1041,6 +1041,27 @@ async fn list_pagination_counts_only_live_customers_and_organization_id_repeats(
     );
 }
 
+#[tokio::test]
+async fn an_insert_between_pages_shifts_offset_paging_as_on_polar() {
+    let polar = MockPolar::start().await.unwrap();
+    for email in ["a@example.org", "b@example.org", "c@example.org"] {
+        create_individual(&polar, email).await;
+    }
+    let (_, first) = get(&polar, "/v1/customers/?limit=2&page=1").await;
+    assert_eq!(emails(&first), ["c@example.org", "b@example.org"]);
+    create_individual(&polar, "d@example.org").await;
+    let (_, second) = get(&polar, "/v1/customers/?limit=2&page=2").await;
+    assert_eq!(
+        emails(&second),
+        ["b@example.org", "a@example.org"],
+        "newest first: the insert pushes b onto page 2 again"
+    );
+    assert_eq!(
+        second["pagination"],
+        json!({"total_count": 4, "max_page": 2})
+    );
+}
+
 // ---- state ----
 
 #[tokio::test]
