@@ -22,7 +22,6 @@ async fn send(
     path: &str,
     body: Option<Vec<u8>>,
 ) -> (StatusCode, Vec<u8>) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut request = reqwest::Client::new()
         .request(method, format!("{}{path}", polar.base_url()))
         .bearer_auth(polar.organization_token());
