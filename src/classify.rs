@@ -115,6 +115,7 @@ pub(crate) fn classify_response(
             }
         }
         404 => Error::NotFound {
+            resource: None,
             message: message_or_excerpt(),
             request_id,
         },

@@ -114,8 +114,10 @@ pub enum Error {
 
     /// Polar answered `404 Not Found` for a resource, e.g. no customer with that external ID.
     #[non_exhaustive]
-    #[error("Polar found no such resource: {message}")]
+    #[error("Polar found no {}: {message}", resource.as_deref().unwrap_or("such resource"))]
     NotFound {
+        /// What was looked up, e.g. `customer with external ID "usr_1"`, when the operation knows.
+        resource: Option<String>,
         /// Polar's explanation.
         message: String,
         /// Polar's `x-request-id`, when it sent one.
@@ -343,6 +345,14 @@ impl Error {
             Self::ResponseTooLarge { status, .. } => (200..300).contains(status),
             _ => false,
         }
+    }
+
+    /// Names what a `404` was about (`customer with external ID "usr_1"`); other errors pass.
+    pub(crate) fn looking_for(mut self, what: impl FnOnce() -> String) -> Self {
+        if let Self::NotFound { resource, .. } = &mut self {
+            *resource = Some(what());
+        }
+        self
     }
 
     /// Records whether the request that failed could be replayed without acting twice.

@@ -409,7 +409,7 @@ mod tests {
             (timeout(true, false), transient(false)),
             (timeout(false, false), Failure::NotSent),
             (Error::RateLimited { retry_after: Some(SECS(1)), request_id: None }, rate_limited(Some(SECS(1)))),
-            (Error::NotFound { message: String::new(), request_id: None }, Failure::Final),
+            (Error::NotFound { resource: None, message: String::new(), request_id: None }, Failure::Final),
             (Error::InvalidConfig { message: String::new() }, Failure::Final),
         ];
         for (error, expected) in rows {

@@ -127,6 +127,11 @@ async fn a_missing_external_id_is_not_found() {
         .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     assert_eq!(err.status(), Some(404));
+    assert!(
+        err.to_string()
+            .contains(r#"no customer with external ID "nobody""#),
+        "the error names what was looked up: {err}"
+    );
 }
 
 #[tokio::test]

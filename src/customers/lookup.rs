@@ -31,6 +31,7 @@ impl Customers<'_> {
             })
             .await
             .result
+            .map_err(|e| e.looking_for(|| format!("customer with external ID {external_id:?}")))
     }
 
     /// Finds the customer with this email address, if there is one.
