@@ -81,10 +81,14 @@ pub fn sign(
             problem: "it is empty",
         });
     }
-    let id = HeaderValue::from_str(webhook_id).map_err(|_| WebhookError::MalformedHeader {
-        name: WEBHOOK_ID,
-        problem: "it is not visible ASCII",
-    })?;
+    // `to_str` is what receivers read headers with: it refuses non-ASCII that a header may hold.
+    let id = HeaderValue::from_str(webhook_id)
+        .ok()
+        .filter(|id| id.to_str().is_ok())
+        .ok_or(WebhookError::MalformedHeader {
+            name: WEBHOOK_ID,
+            problem: "it is not visible ASCII",
+        })?;
     let seconds = timestamp.into().timestamp();
     let timestamp = seconds.to_string();
     let digest = mac(secret, webhook_id, &timestamp, body)
