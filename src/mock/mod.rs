@@ -24,6 +24,7 @@
 
 mod app;
 mod customer;
+mod events;
 mod fault;
 mod list;
 mod query;
@@ -35,6 +36,7 @@ mod server;
 mod state;
 mod syntax;
 
+pub use events::MockEvent;
 pub use fault::Fault;
 pub use recorded::RecordedRequest;
 
@@ -130,6 +132,54 @@ impl MockPolar {
     /// The stored customers, in creation order, exactly as their 201 bodies.
     pub fn customers(&self) -> Vec<serde_json::Value> {
         self.state.customers()
+    }
+
+    /// Every event Polar would have sent a webhook for so far (`customer.*`, `member.*`), oldest
+    /// first; see [`MockEvent`] for which operations record which events.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::MockPolar;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let polar = MockPolar::start().await?;
+    /// // ... create a customer through polar.base_url() ...
+    /// for event in polar.events() {
+    ///     println!("{} {}", event.event_type, event.data["id"]);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn events(&self) -> Vec<MockEvent> {
+        self.state.events()
+    }
+
+    /// A receiver of every event recorded from now on, in order (for delivering webhooks as they
+    /// happen). A receiver that falls more than 1,024 events behind gets
+    /// [`RecvError::Lagged`](tokio::sync::broadcast::error::RecvError::Lagged) and skips ahead;
+    /// [`events`](Self::events) always has the whole log. Receivers see the channel close when the
+    /// mock is dropped.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::MockPolar;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let polar = MockPolar::start().await?;
+    /// let mut events = polar.subscribe_events();
+    /// let printer = tokio::spawn(async move {
+    ///     while let Ok(event) = events.recv().await {
+    ///         println!("{}", event.envelope());
+    ///     }
+    /// });
+    /// // ... create, update and delete customers through polar.base_url() ...
+    /// drop(polar); // closes the channel, so the loop ends
+    /// printer.await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn subscribe_events(&self) -> tokio::sync::broadcast::Receiver<MockEvent> {
+        self.state.subscribe_events()
     }
 
     /// Every request received so far, in arrival order (including those that got an error or a

@@ -1,6 +1,7 @@
 //! The mock's shared state: known tokens, stored customers, recorded requests and queued faults.
 
 use super::customer;
+use super::events::{EventLog, MockEvent};
 use super::fault::Fault;
 use super::recorded::RecordedRequest;
 use super::reply::error_item;
@@ -44,6 +45,7 @@ struct Data {
     customers: Vec<Stored>,
     requests: Vec<RecordedRequest>,
     faults: VecDeque<Fault>,
+    events: EventLog,
 }
 
 /// The state shared by the server task and the [`MockPolar`](super::MockPolar) handle.
@@ -100,6 +102,16 @@ impl State {
     /// Takes the next queued fault, if any.
     pub(crate) fn next_fault(&self) -> Option<Fault> {
         self.lock().faults.pop_front()
+    }
+
+    /// Every event recorded so far, oldest first.
+    pub(crate) fn events(&self) -> Vec<MockEvent> {
+        self.lock().events.recorded()
+    }
+
+    /// A receiver of the events recorded from now on.
+    pub(crate) fn subscribe_events(&self) -> tokio::sync::broadcast::Receiver<MockEvent> {
+        self.lock().events.subscribe()
     }
 
     /// The customers `identity` may see, in creation order, as their 201 bodies.
@@ -173,6 +185,7 @@ impl State {
             external_id: new.external_id.clone(),
             body: body.clone(),
         });
+        emit_customer_event(&mut data.events, "customer.created", &body);
         Ok(body)
     }
 }
@@ -200,4 +213,17 @@ fn checked_tax_id(new: &NewCustomer) -> Result<Option<(String, &'static str)>, V
                 json!(tax_id),
             )
         })
+}
+
+/// Records a `customer.*` event for a customer body, followed at once by its
+/// `customer.state_changed`, as Polar's worker sends them.
+fn emit_customer_event(events: &mut EventLog, event_type: &str, customer: &Value) {
+    events.emit(event_type, customer.clone());
+    let mut state = customer.clone();
+    if let Value::Object(fields) = &mut state {
+        for list in ["active_subscriptions", "granted_benefits", "active_meters"] {
+            fields.insert(list.to_owned(), json!([]));
+        }
+    }
+    events.emit("customer.state_changed", state);
 }
