@@ -57,10 +57,10 @@ impl SeenIds {
             return false;
         }
         self.order.push_back(id.to_owned());
-        if self.order.len() > REMEMBERED_IDS {
-            if let Some(oldest) = self.order.pop_front() {
-                self.ids.remove(&oldest);
-            }
+        if self.order.len() > REMEMBERED_IDS
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.ids.remove(&oldest);
         }
         true
     }

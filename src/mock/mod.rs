@@ -35,10 +35,16 @@ mod schema;
 mod server;
 mod state;
 mod syntax;
+#[cfg(feature = "webhooks")]
+mod webhook_dispatch;
+#[cfg(feature = "webhooks")]
+mod webhooks;
 
 pub use events::MockEvent;
 pub use fault::Fault;
 pub use recorded::RecordedRequest;
+#[cfg(feature = "webhooks")]
+pub use webhooks::{AttemptOutcome, DeliveryAttempt, WebhookDeliveries, WebhookEndpoint};
 
 use state::{Identity, State};
 use std::collections::HashMap;
