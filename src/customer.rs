@@ -89,7 +89,7 @@ pub struct Customer {
     external_id: Option<String>,
     #[serde(default)]
     email: Option<String>,
-    #[serde(default, deserialize_with = "null_as_false")]
+    #[serde(default, deserialize_with = "crate::loose::null_as_default")]
     #[cfg_attr(feature = "schemars", schemars(with = "bool"))]
     email_verified: bool,
     #[serde(rename = "type", default)]
@@ -116,10 +116,6 @@ pub struct Customer {
     avatar_url: Option<String>,
     #[serde(skip)]
     recovered: bool,
-}
-
-fn null_as_false<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    Ok(Option::<bool>::deserialize(deserializer)?.unwrap_or(false))
 }
 
 impl Customer {

@@ -1,5 +1,7 @@
 //! Customer operations: validate, send through the generated client, classify, recover a lost create.
 
+pub(crate) mod state;
+
 use chrono::{DateTime, TimeDelta, Utc};
 
 use progenitor_client::{Error as GeneratedError, ResponseValue};

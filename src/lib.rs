@@ -16,11 +16,13 @@ mod hooks;
 #[cfg(feature = "schemars")]
 mod json_schema;
 mod loose;
+mod members;
 mod metadata;
 mod new_customer;
 mod open_enum;
 mod request;
 mod retry;
+mod sessions;
 mod tax_id;
 mod validate;
 
@@ -51,3 +53,11 @@ pub use new_customer::{NewCustomer, Owner};
 pub use retry::RetryPolicy;
 pub use tax_id::{TaxId, TaxIdFormat};
 pub use validate::InputProblem;
+
+// The customer lifecycle's models: state, members, portal sessions.
+pub use customers::state::{
+    ActiveMeter, ActiveSubscription, BenefitType, CustomerState, GrantedBenefit, RecurringInterval,
+    SubscriptionMeter, SubscriptionStatus,
+};
+pub use members::{Member, MemberRole};
+pub use sessions::CustomerSession;

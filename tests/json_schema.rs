@@ -297,3 +297,50 @@ fn customer_schema_accepts_what_customers_serialize_to() {
     let written = assert_accepted(&seed);
     assert_eq!(written["tax_id"], Value::Null);
 }
+
+#[test]
+fn lifecycle_response_schemas_accept_what_the_types_serialize_to() {
+    use fixtures::lifecycle;
+    use polar_client::{
+        BenefitType, CustomerSession, CustomerState, Member, MemberRole, RecurringInterval,
+        SubscriptionStatus,
+    };
+
+    let state: CustomerState = serde_json::from_value(lifecycle::individual_state()).unwrap();
+    let written = assert_accepted(&state);
+    let state_schema = schema::<CustomerState>();
+    let properties = state_schema["properties"].as_object().unwrap();
+    for key in written.as_object().unwrap().keys() {
+        assert!(
+            properties.contains_key(key),
+            "`{key}` missing from the state schema"
+        );
+    }
+    // The customer's fields sit at the top level, as Polar writes them.
+    assert!(properties.contains_key("email") && properties.contains_key("granted_benefits"));
+    let team: CustomerState = serde_json::from_value(lifecycle::team_state()).unwrap();
+    assert_accepted(&team);
+
+    let member: Member = serde_json::from_value(lifecycle::member()).unwrap();
+    assert_accepted(&member);
+    let session: CustomerSession = serde_json::from_value(lifecycle::session()).unwrap();
+    assert_accepted(&session);
+
+    for (schema, known) in [
+        (schema::<SubscriptionStatus>(), "trialing"),
+        (schema::<RecurringInterval>(), "month"),
+        (schema::<BenefitType>(), "meter_credit"),
+        (schema::<MemberRole>(), "billing_manager"),
+    ] {
+        assert_eq!(schema["type"], "string", "{schema}");
+        assert!(
+            schema["examples"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(known))
+        );
+        assert!(problems(&schema, &json!("added_later")).is_empty());
+    }
+    // A wrong shape is refused: a list where the state has an object.
+    assert!(!problems(&state_schema, &json!({ "granted_benefits": {} })).is_empty());
+}
