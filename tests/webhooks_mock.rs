@@ -207,6 +207,11 @@ async fn every_subscribed_event_type_is_delivered_in_order_and_decodes() {
     assert!(events.iter().any(
         |event| matches!(event, Event::CustomerCreated { customer, .. } if customer.id() == id)
     ));
+    let states = events
+        .iter()
+        .filter(|event| matches!(event, Event::CustomerStateChanged { state, .. } if state.customer().id() == id))
+        .count();
+    assert_eq!(states, 2);
 }
 
 #[tokio::test]

@@ -6,12 +6,13 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::WebhookError;
-use crate::Customer;
+use crate::{Customer, CustomerState, Member};
 
 /// The event a webhook delivers: Polar's `{"type", "timestamp", "data"}` envelope, decoded.
 ///
-/// The customer events carry the crate's own types; every other event type (Polar has dozens, and
-/// adds more) is [`Event::Other`] with its `data` as JSON, never an error. The enum is
+/// The customer and member events carry the crate's own types ([`Customer`], [`CustomerState`],
+/// [`Member`]); every other event type (Polar has dozens, and adds more) is [`Event::Other`] with
+/// its `data` as JSON, never an error. The enum is
 /// `#[non_exhaustive]`: keep a catch-all arm, since later versions of the crate type more events.
 ///
 /// Payloads are forward compatible like the API's answers: unknown fields are ignored and unknown
@@ -30,6 +31,10 @@ use crate::Customer;
 ///         println!("upsert {}", customer.id())
 ///     }
 ///     Event::CustomerDeleted { customer, .. } => println!("remove {}", customer.id()),
+///     Event::CustomerStateChanged { state, .. } => {
+///         println!("{} active subscriptions", state.active_subscriptions().len())
+///     }
+///     Event::MemberCreated { member, .. } => println!("new member {}", member.email()),
 ///     other => println!("ignoring {}", other.event_type()),
 /// }
 /// assert_eq!(event.event_type(), "customer.deleted");
@@ -61,6 +66,39 @@ pub enum Event {
         timestamp: DateTime<Utc>,
         /// The customer as it was when the event was built.
         customer: Customer,
+    },
+    /// `customer.state_changed`: the customer's subscriptions, benefits or meters changed (also
+    /// sent right after each `customer.created`, `customer.updated` and `customer.deleted`, and
+    /// while a deleted customer's subscriptions are cancelled).
+    CustomerStateChanged {
+        /// When Polar built the event.
+        timestamp: DateTime<Utc>,
+        /// The customer's state when the event was built.
+        state: CustomerState,
+    },
+    /// `member.created`: a member was added to a customer (also the owner Polar creates with a
+    /// customer).
+    MemberCreated {
+        /// When Polar built the event.
+        timestamp: DateTime<Utc>,
+        /// The member as created.
+        member: Member,
+    },
+    /// `member.updated`: a member's name, email or role changed (on an ownership transfer, only
+    /// the promoted member gets one).
+    MemberUpdated {
+        /// When Polar built the event.
+        timestamp: DateTime<Utc>,
+        /// The member after the change.
+        member: Member,
+    },
+    /// `member.deleted`: a member was removed (one per member, before the `customer.deleted` of a
+    /// deleted customer). The payload carries no deletion time.
+    MemberDeleted {
+        /// When Polar built the event.
+        timestamp: DateTime<Utc>,
+        /// The member as it was.
+        member: Member,
     },
     /// Any other event type, including those this crate does not know yet.
     Other {
@@ -116,6 +154,22 @@ impl Event {
                 timestamp,
                 customer: typed(data)?,
             },
+            "customer.state_changed" => Self::CustomerStateChanged {
+                timestamp,
+                state: typed(data)?,
+            },
+            "member.created" => Self::MemberCreated {
+                timestamp,
+                member: typed(data)?,
+            },
+            "member.updated" => Self::MemberUpdated {
+                timestamp,
+                member: typed(data)?,
+            },
+            "member.deleted" => Self::MemberDeleted {
+                timestamp,
+                member: typed(data)?,
+            },
             _ => Self::Other {
                 event_type,
                 timestamp,
@@ -130,6 +184,10 @@ impl Event {
             Self::CustomerCreated { .. } => "customer.created",
             Self::CustomerUpdated { .. } => "customer.updated",
             Self::CustomerDeleted { .. } => "customer.deleted",
+            Self::CustomerStateChanged { .. } => "customer.state_changed",
+            Self::MemberCreated { .. } => "member.created",
+            Self::MemberUpdated { .. } => "member.updated",
+            Self::MemberDeleted { .. } => "member.deleted",
             Self::Other { event_type, .. } => event_type,
         }
     }
@@ -140,18 +198,41 @@ impl Event {
             Self::CustomerCreated { timestamp, .. }
             | Self::CustomerUpdated { timestamp, .. }
             | Self::CustomerDeleted { timestamp, .. }
+            | Self::CustomerStateChanged { timestamp, .. }
+            | Self::MemberCreated { timestamp, .. }
+            | Self::MemberUpdated { timestamp, .. }
+            | Self::MemberDeleted { timestamp, .. }
             | Self::Other { timestamp, .. } => *timestamp,
         }
     }
 
-    /// The customer of a `customer.created`, `customer.updated` or `customer.deleted` event.
+    /// The customer of a `customer.*` event (for `customer.state_changed`, the state's customer).
     pub fn customer(&self) -> Option<&Customer> {
         match self {
             Self::CustomerCreated { customer, .. }
             | Self::CustomerUpdated { customer, .. }
             | Self::CustomerDeleted { customer, .. } => Some(customer),
-            Self::Other { .. } => None,
+            Self::CustomerStateChanged { state, .. } => Some(state.customer()),
+            _ => None,
         }
+    }
+
+    /// The member of a `member.*` event.
+    pub fn member(&self) -> Option<&Member> {
+        match self {
+            Self::MemberCreated { member, .. }
+            | Self::MemberUpdated { member, .. }
+            | Self::MemberDeleted { member, .. } => Some(member),
+            _ => None,
+        }
+    }
+
+    /// The ID of the customer a `customer.*` or `member.*` event is about: the key to order or
+    /// serialize a customer's events by.
+    pub fn customer_id(&self) -> Option<&str> {
+        self.customer()
+            .map(Customer::id)
+            .or_else(|| self.member().map(Member::customer_id))
     }
 }
 
