@@ -2,10 +2,9 @@
 //! (by `webhook-id`), hands `customer.created` to a background worker, and answers at once.
 //!
 //! ```sh
-//! POLAR_WEBHOOK_SECRET=whsec_… cargo run --example webhook_receiver -- [PORT] [SECONDS]
+//! POLAR_WEBHOOK_SECRET=whsec_… cargo run --example webhook_receiver -- [PORT]
 //! ```
-//! It listens on 127.0.0.1:PORT (default 8767) at `/webhooks/polar` and, without SECONDS, serves
-//! until Ctrl-C. Put a tunnel or reverse proxy in front of it to receive Polar's deliveries, or
+//! It listens on 127.0.0.1:PORT (default 8767) at `/webhooks/polar` until Ctrl-C. Put a tunnel or reverse proxy in front of it to receive Polar's deliveries, or
 //! point the mock's webhook delivery at it (see the README's "Webhooks" section).
 //!
 //! The answers follow Polar's contract: 2xx quickly (Polar gives up after 10 s and retries), 401 or
@@ -14,7 +13,6 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -130,20 +128,11 @@ async fn receive(
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secret = std::env::var("POLAR_WEBHOOK_SECRET")
         .map_err(|_| "set POLAR_WEBHOOK_SECRET to the endpoint's secret (whsec_…)")?;
-    let mut args = std::env::args().skip(1);
-    let port = match args.next() {
+    let port = match std::env::args().nth(1) {
         Some(port) => port
             .parse::<u16>()
             .map_err(|e| format!("PORT {port:?}: {e}"))?,
         None => DEFAULT_PORT,
-    };
-    let lifetime = match args.next() {
-        Some(seconds) => Some(Duration::from_secs(
-            seconds
-                .parse()
-                .map_err(|e| format!("SECONDS {seconds:?}: {e}"))?,
-        )),
-        None => None,
     };
 
     let (router, mut customers) = router(WebhookVerifier::new(secret));
@@ -159,19 +148,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("listening on http://{}{PATH}", listener.local_addr()?);
-    let server = axum::serve(listener, router);
-    match lifetime {
-        Some(lifetime) => tokio::select! {
-            served = server => served?,
-            () = tokio::time::sleep(lifetime) => {}
-        },
-        None => {
-            server
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?
-        }
-    }
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
     Ok(())
 }
