@@ -8,7 +8,8 @@ use std::fmt;
 /// does not base64-decode the part after the prefix, as a generic Standard Webhooks library would).
 /// Surrounding whitespace, such as the newline at the end of a secrets file, is trimmed.
 ///
-/// `Debug` never shows the secret, and the type has no `Display`.
+/// `Debug` never shows the secret, and the type has no `Display` (nor `PartialEq`: compare
+/// signatures with [`WebhookVerifier`](super::WebhookVerifier), not secrets).
 ///
 /// ```
 /// use polar_client::webhooks::WebhookSecret;
@@ -16,7 +17,7 @@ use std::fmt;
 /// let secret = WebhookSecret::new("whsec_9qg3Fu2wDmaY2kAw0M0gIjxg5pChVXqzmC6XSKbhMnh\n");
 /// assert_eq!(format!("{secret:?}"), "WebhookSecret(<redacted>)");
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct WebhookSecret(String);
 
 impl WebhookSecret {
