@@ -169,6 +169,28 @@ async fn failures_are_retried_until_a_2xx_each_attempt_signed_for_its_own_timest
 }
 
 #[tokio::test]
+async fn a_retry_is_signed_anew_with_its_own_timestamp() {
+    let mock = MockPolar::start().await.unwrap();
+    let (url, seen) = scripted(vec![500, 204]).await;
+    // The wait before attempt 2 is base·2 × 1–2, so at least 1.2 s: the next whole second.
+    let deliveries = mock
+        .deliver_webhooks(
+            WebhookEndpoint::new(url, SECRET)
+                .event_types(["customer.created"])
+                .retry_base_delay(Duration::from_millis(600)),
+        )
+        .unwrap();
+    create_customer(&mock, "resigned@example.org").await;
+    let attempts = settled(&deliveries, 1).await;
+    assert_eq!(statuses(&attempts), [500, 204]);
+    assert!(attempts[1].signed_at > attempts[0].signed_at);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0]["webhook-id"], seen[1]["webhook-id"]);
+    assert_ne!(seen[0]["webhook-timestamp"], seen[1]["webhook-timestamp"]);
+    assert_ne!(seen[0]["webhook-signature"], seen[1]["webhook-signature"]);
+}
+
+#[tokio::test]
 async fn every_subscribed_event_type_is_delivered_in_order_and_decodes() {
     let mock = MockPolar::start().await.unwrap();
     let bodies = Arc::new(Mutex::new(Vec::new()));
