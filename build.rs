@@ -36,6 +36,33 @@ fn main() {
             "CustomerSession",
             "crate::sessions::CustomerSession",
             std::iter::empty(),
+        )
+        // Request bodies are our builders, which serialize exactly what Polar expects (a cleared
+        // field as `null`, which the generated types cannot send).
+        .with_replacement(
+            "CustomerUpdate",
+            "crate::customers::update::CustomerUpdate",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "CustomerUpdateExternalId",
+            "crate::customers::update::ExternalIdCustomerUpdate",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "MemberCreateFromCustomer",
+            "crate::members::NewMember",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "MemberUpdate",
+            "crate::members::MemberUpdate",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "CustomerSessionCreate",
+            "crate::sessions::NewCustomerSession",
+            std::iter::empty(),
         );
     let tokens = Generator::new(&settings)
         .generate_tokens(&spec)

@@ -1,6 +1,7 @@
 //! Customer operations: validate, send through the generated client, classify, recover a lost create.
 
 pub(crate) mod state;
+pub(crate) mod update;
 
 use chrono::{DateTime, TimeDelta, Utc};
 

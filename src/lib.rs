@@ -54,10 +54,11 @@ pub use retry::RetryPolicy;
 pub use tax_id::{TaxId, TaxIdFormat};
 pub use validate::InputProblem;
 
-// The customer lifecycle's models: state, members, portal sessions.
+// The customer lifecycle's models: updates, state, members, portal sessions.
 pub use customers::state::{
     ActiveMeter, ActiveSubscription, BenefitType, CustomerState, GrantedBenefit, RecurringInterval,
     SubscriptionMeter, SubscriptionStatus,
 };
-pub use members::{Member, MemberRole};
-pub use sessions::CustomerSession;
+pub use customers::update::CustomerUpdate;
+pub use members::{Member, MemberRole, MemberUpdate, NewMember, NewMemberRole};
+pub use sessions::{CustomerSession, NewCustomerSession};

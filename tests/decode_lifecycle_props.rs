@@ -7,30 +7,12 @@ use polar_client::{
 };
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 mod fixtures;
 
+use fixtures::json::any_json;
 use fixtures::lifecycle;
-
-/// Any JSON value, a few levels deep. Floats are short binary fractions: serde_json's
-/// default float parser may be one ULP off on arbitrary doubles, and values are compared here.
-fn any_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<i16>().prop_map(|i| Value::from(f64::from(i) / 8.0)),
-        ".{0,12}".prop_map(Value::from),
-    ];
-    leaf.prop_recursive(3, 24, 4, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(".{0,6}", inner, 0..4)
-                .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
-        ]
-    })
-}
 
 /// Extra top-level fields: names a body does not have yet, any JSON values.
 fn extra_fields() -> impl Strategy<Value = Vec<(String, Value)>> {

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::customer::Customer;
 use crate::metadata::MetadataValue;
-use crate::open_enum::{FromWire, open_enum};
+use crate::open_enum::open_enum;
 
 open_enum! {
     /// The status of a subscription (Polar's `SubscriptionStatus`).
@@ -35,14 +35,7 @@ open_enum! {
     }
     /// A status this version of the crate does not know, exactly as Polar sent it.
     Other
-}
-
-impl FromWire for SubscriptionStatus {
-    const EXPECTING: &'static str = "a subscription status string";
-
-    fn from_wire(code: &str) -> Self {
-        Self::known(code).unwrap_or_else(|| Self::Other(code.to_owned()))
-    }
+    expecting "a subscription status string"
 }
 
 open_enum! {
@@ -63,14 +56,7 @@ open_enum! {
     }
     /// An interval this version of the crate does not know, exactly as Polar sent it.
     Other
-}
-
-impl FromWire for RecurringInterval {
-    const EXPECTING: &'static str = "a recurring interval string";
-
-    fn from_wire(code: &str) -> Self {
-        Self::known(code).unwrap_or_else(|| Self::Other(code.to_owned()))
-    }
+    expecting "a recurring interval string"
 }
 
 open_enum! {
@@ -95,14 +81,7 @@ open_enum! {
     }
     /// A benefit kind this version of the crate does not know, exactly as Polar sent it.
     Other
-}
-
-impl FromWire for BenefitType {
-    const EXPECTING: &'static str = "a benefit type string";
-
-    fn from_wire(code: &str) -> Self {
-        Self::known(code).unwrap_or_else(|| Self::Other(code.to_owned()))
-    }
+    expecting "a benefit type string"
 }
 
 /// A customer with what it is entitled to right now: its active subscriptions, granted benefits

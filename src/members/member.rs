@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::open_enum::{FromWire, open_enum};
+use crate::open_enum::open_enum;
 
 open_enum! {
     /// A member's role within its customer (Polar's `MemberRole`).
@@ -23,14 +23,7 @@ open_enum! {
     }
     /// A role this version of the crate does not know, exactly as Polar sent it.
     Other
-}
-
-impl FromWire for MemberRole {
-    const EXPECTING: &'static str = "a member role string";
-
-    fn from_wire(code: &str) -> Self {
-        Self::known(code).unwrap_or_else(|| Self::Other(code.to_owned()))
-    }
+    expecting "a member role string"
 }
 
 /// A member of a customer: a person with an email and a role (Polar's `Member`).
