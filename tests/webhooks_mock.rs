@@ -406,3 +406,35 @@ async fn unusable_endpoints_are_refused_up_front() {
         assert!(!error.to_string().contains(SECRET));
     }
 }
+
+#[tokio::test]
+async fn ten_failed_deliveries_in_a_row_disable_the_endpoint() {
+    let mock = MockPolar::start().await.unwrap();
+    let mut script = vec![500; 10];
+    script.push(204);
+    let (url, seen) = scripted(script).await;
+    let deliveries = mock
+        .deliver_webhooks(
+            fast(url, SECRET)
+                .event_types(["customer.created"])
+                .max_attempts(1),
+        )
+        .unwrap();
+    for n in 0..11 {
+        create_customer(&mock, &format!("c{n}@example.org")).await;
+    }
+    let attempts = settled(&deliveries, 11).await;
+    assert_eq!(statuses(&attempts), [500; 10]);
+    assert!(deliveries.is_disabled());
+    let skipped = deliveries.skipped();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(seen.lock().unwrap().len(), 10);
+
+    // Enabled again, the skipped event can be redelivered.
+    deliveries.enable();
+    assert!(!deliveries.is_disabled());
+    assert!(deliveries.redeliver(&skipped[0]));
+    let attempts = settled(&deliveries, 12).await;
+    assert_eq!(attempts.last().unwrap().webhook_id, skipped[0]);
+    assert!(attempts.last().unwrap().succeeded());
+}

@@ -90,8 +90,12 @@ pub(crate) async fn run(
             Some(_) = retries.join_next(), if !retries.is_empty() => continue,
             else => break,
         };
-        if dispatcher.attempt(&job, 1).await || dispatcher.endpoint.max_attempts == 1 {
-            dispatcher.shared.settle();
+        if dispatcher.shared.is_disabled() {
+            dispatcher.shared.skip(&job);
+        } else if dispatcher.attempt(&job, 1).await {
+            dispatcher.shared.settle(true);
+        } else if dispatcher.endpoint.max_attempts == 1 {
+            dispatcher.shared.settle(false);
         } else {
             retries.spawn(dispatcher.clone().retry(job));
         }
@@ -107,15 +111,21 @@ impl Dispatcher {
             .is_none_or(|types| types.contains(&event.event_type))
     }
 
-    /// Attempts 2 and later, each after its backoff, until one succeeds or none is left.
+    /// Attempts 2 and later, each after its backoff, until one succeeds or none is left; skipped
+    /// if the endpoint is disabled meanwhile.
     async fn retry(self, job: Job) {
         for number in 2..=self.endpoint.max_attempts {
             tokio::time::sleep(backoff(self.endpoint.retry_base_delay, number - 1)).await;
+            if self.shared.is_disabled() {
+                self.shared.skip(&job);
+                return;
+            }
             if self.attempt(&job, number).await {
-                break;
+                self.shared.settle(true);
+                return;
             }
         }
-        self.shared.settle();
+        self.shared.settle(false);
     }
 
     /// One signed `POST`; records it and returns whether it was delivered.

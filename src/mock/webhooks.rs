@@ -19,6 +19,8 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_MAX_ATTEMPTS: u32 = 10;
 /// Polar waits 2 s·2ⁿ; the mock compresses that to 10 ms·2ⁿ unless told otherwise.
 const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(10);
+/// Polar disables an endpoint whose 10 most recent deliveries all failed for good.
+const DISABLE_AFTER_FAILED_DELIVERIES: usize = 10;
 
 /// Where and how the mock delivers webhooks: the endpoint's URL and secret, the event types it
 /// subscribed to, and Polar's retry rules with the delays compressed for tests.
@@ -153,6 +155,11 @@ struct Log {
     attempts: Vec<DeliveryAttempt>,
     /// Every event sent so far by `webhook-id`, for redelivery.
     sent: HashMap<String, Job>,
+    /// Deliveries that failed for good since the last success.
+    failed_in_a_row: usize,
+    disabled: bool,
+    /// The `webhook-id`s of deliveries dropped because the endpoint was disabled.
+    skipped: Vec<String>,
 }
 
 impl Shared {
@@ -169,8 +176,31 @@ impl Shared {
         self.lock().attempts.push(attempt);
     }
 
-    /// Counts one more delivery as finished (delivered or out of attempts).
-    pub(crate) fn settle(&self) {
+    /// Counts one more delivery as finished, delivered or out of attempts; the tenth failure in a
+    /// row disables the endpoint.
+    pub(crate) fn settle(&self, delivered: bool) {
+        {
+            let mut log = self.lock();
+            if delivered {
+                log.failed_in_a_row = 0;
+            } else {
+                log.failed_in_a_row += 1;
+                if log.failed_in_a_row >= DISABLE_AFTER_FAILED_DELIVERIES {
+                    log.disabled = true;
+                }
+            }
+        }
+        self.settled.send_modify(|settled| *settled += 1);
+    }
+
+    /// Whether the endpoint is disabled (new and pending deliveries are skipped).
+    pub(crate) fn is_disabled(&self) -> bool {
+        self.lock().disabled
+    }
+
+    /// Drops a delivery because the endpoint is disabled; it counts as finished.
+    pub(crate) fn skip(&self, job: &Job) {
+        self.lock().skipped.push(job.webhook_id.clone());
         self.settled.send_modify(|settled| *settled += 1);
     }
 }
@@ -182,6 +212,7 @@ impl MockPolar {
     /// `webhook-timestamp` and `webhook-signature` on each attempt; only a 2xx within the timeout
     /// counts, redirects are not followed, and failures are retried with exponential backoff up to
     /// the endpoint's attempt limit. First attempts go out in event order; retries can overtake.
+    /// After 10 deliveries in a row fail for good, the endpoint is disabled, as Polar does.
     ///
     /// # Errors
     /// An `InvalidInput` I/O error when the URL is not `http(s)://…` or the secret is empty, or
@@ -250,13 +281,33 @@ impl WebhookDeliveries {
         self.shared.lock().attempts.clone()
     }
 
-    /// Waits until `deliveries` deliveries have finished, successfully or out of attempts
-    /// (each event is one delivery, and so is each [`redeliver`](Self::redeliver)).
+    /// Waits until `deliveries` deliveries have finished: delivered, out of attempts, or skipped
+    /// because the endpoint is disabled (each event is one delivery, and so is each
+    /// [`redeliver`](Self::redeliver)).
     /// Bound the wait with `tokio::time::timeout` in a test.
     pub async fn settled(&self, deliveries: usize) {
         let mut settled = self.shared.settled.subscribe();
         // The sender lives in `shared`, which `self` holds: the channel cannot close here.
         let _ = settled.wait_for(|count| *count >= deliveries).await;
+    }
+
+    /// Whether the endpoint is disabled: as Polar does, after 10 deliveries in a row failed for
+    /// good (every attempt used). A disabled endpoint skips new events and pending retries.
+    pub fn is_disabled(&self) -> bool {
+        self.shared.is_disabled()
+    }
+
+    /// The `webhook-id`s of the deliveries skipped because the endpoint was disabled; they can be
+    /// sent with [`redeliver`](Self::redeliver) after [`enable`](Self::enable).
+    pub fn skipped(&self) -> Vec<String> {
+        self.shared.lock().skipped.clone()
+    }
+
+    /// Enables a disabled endpoint again (as in Polar's dashboard) and restarts its failure count.
+    pub fn enable(&self) {
+        let mut log = self.shared.lock();
+        log.disabled = false;
+        log.failed_in_a_row = 0;
     }
 
     /// Sends an event again with the same `webhook-id`, as Polar's dashboard "redeliver" does;
