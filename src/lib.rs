@@ -4,7 +4,6 @@
 #![deny(missing_docs)]
 
 mod address;
-mod call;
 mod classify;
 mod client;
 mod country;
@@ -22,6 +21,7 @@ mod new_customer;
 mod open_enum;
 mod request;
 mod retry;
+mod run;
 mod sessions;
 mod tax_id;
 mod validate;
@@ -42,12 +42,13 @@ pub mod types {
 
 pub use address::Address;
 pub use client::{
-    ACCESS_TOKEN_ENV, DEFAULT_API_VERSION, DEFAULT_TIMEOUT, Polar, PolarBuilder, Server,
+    ACCESS_TOKEN_ENV, DEFAULT_API_VERSION, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Polar,
+    PolarBuilder, Server,
 };
 pub use country::{Country, ParseCountryError};
 pub use customer::{Customer, CustomerKind};
-pub use customers::Customers;
-pub use error::{AuthFailure, Error, FieldError, ForbiddenReason, ValidationKind};
+pub use customers::{CreateOrGet, Customers};
+pub use error::{AuthFailure, Difference, Error, FieldError, ForbiddenReason, ValidationKind};
 pub use metadata::MetadataValue;
 pub use new_customer::{NewCustomer, Owner};
 pub use retry::RetryPolicy;

@@ -54,4 +54,13 @@ pub enum Fault {
     /// Process the request normally, send the headers with the full `Content-Length` but only
     /// part of the body, then close the connection.
     TruncatedBody,
+    /// Process the request normally (a create is stored), then answer with a reverse proxy's
+    /// error page instead, as a gateway does when the application answered too late (e.g. 504).
+    ProxyErrorPageAfterStore {
+        /// The status code, e.g. 504.
+        status: u16,
+    },
+    /// Process the request normally (a create is stored) and answer with its status, but with a
+    /// body that is not JSON.
+    MalformedBody,
 }

@@ -161,6 +161,17 @@ async fn handle(
     match fault {
         Some(Fault::DropAfterStore) => Err(ConnectionDropped),
         Some(Fault::TruncatedBody) => Ok(respond(reply, Some(version), true)),
+        Some(Fault::ProxyErrorPageAfterStore { status }) => {
+            Ok(respond(Reply::proxy_page(status), None, false))
+        }
+        Some(Fault::MalformedBody) => Ok(respond(
+            Reply {
+                body: b"{\"id\": <not json>".to_vec(),
+                ..reply
+            },
+            Some(version),
+            false,
+        )),
         _ => Ok(respond(reply, Some(version), false)),
     }
 }
