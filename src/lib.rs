@@ -30,6 +30,8 @@ mod validate;
 
 #[cfg(feature = "mock")]
 pub mod mock;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 /// The raw request and response models generated from Polar's OpenAPI spec (`openapi.json`).
 ///

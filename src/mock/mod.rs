@@ -60,6 +60,10 @@ mod stamp;
 mod state;
 mod syntax;
 mod update;
+#[cfg(feature = "webhooks")]
+mod webhook_dispatch;
+#[cfg(feature = "webhooks")]
+mod webhooks;
 
 pub use events::MockEvent;
 pub use fault::Fault;
@@ -67,6 +71,8 @@ pub use recorded::RecordedRequest;
 /// The id type of the mock's API (customer ids, organization ids), re-exported so tests need
 /// no direct `uuid` dependency.
 pub use uuid::Uuid;
+#[cfg(feature = "webhooks")]
+pub use webhooks::{AttemptOutcome, DeliveryAttempt, WebhookDeliveries, WebhookEndpoint};
 
 use customer_state::Attachment;
 use state::{Features, Identity, Scopes, State};
