@@ -3,6 +3,8 @@
 
 mod create;
 mod lookup;
+pub(crate) mod state;
+pub(crate) mod update;
 
 pub use create::CreateOrGet;
 

@@ -16,6 +16,7 @@ mod hooks;
 #[cfg(feature = "schemars")]
 mod json_schema;
 mod loose;
+mod members;
 mod metadata;
 mod new_customer;
 mod open_enum;
@@ -23,6 +24,7 @@ mod path;
 mod request;
 mod retry;
 mod run;
+mod sessions;
 mod tax_id;
 mod validate;
 
@@ -54,3 +56,12 @@ pub use new_customer::{NewCustomer, Owner};
 pub use retry::RetryPolicy;
 pub use tax_id::{TaxId, TaxIdFormat};
 pub use validate::InputProblem;
+
+// The customer lifecycle's models: updates, state, members, portal sessions.
+pub use customers::state::{
+    ActiveMeter, ActiveSubscription, BenefitType, CustomerState, GrantedBenefit, RecurringInterval,
+    SubscriptionMeter, SubscriptionStatus,
+};
+pub use customers::update::CustomerUpdate;
+pub use members::{Member, MemberRole, MemberUpdate, NewMember, NewMemberRole};
+pub use sessions::{CustomerSession, NewCustomerSession};

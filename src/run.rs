@@ -257,3 +257,201 @@ fn is_too_large(error: &reqwest::Error) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+// The canned attempts return what generated calls return: progenitor's (large) error type.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderMap;
+
+    use super::*;
+    use crate::client::Polar;
+    use crate::retry::RetryPolicy;
+
+    const CREATE: Operation = Operation {
+        name: "customers:create",
+        replay_safe: true,
+        success_status: 201,
+    };
+
+    fn state(policy: RetryPolicy) -> Polar {
+        Polar::builder()
+            .access_token("polar_oat_test")
+            .base_url("http://127.0.0.1:9")
+            .retry_policy(policy)
+            .build()
+            .unwrap()
+    }
+
+    fn answer(status: u16, headers: &[(&str, &str)]) -> Generated<String> {
+        let mut response = http::Response::builder().status(status);
+        for (name, value) in headers {
+            response = response.header(*name, *value);
+        }
+        let response = reqwest::Response::from(response.body(Vec::<u8>::new()).unwrap());
+        Err(GeneratedError::UnexpectedResponse(response))
+    }
+
+    fn created() -> Generated<String> {
+        Ok(ResponseValue::new(
+            "created".to_owned(),
+            StatusCode::CREATED,
+            HeaderMap::new(),
+        ))
+    }
+
+    /// Runs the loop over canned attempts (the last one repeats), counting the calls.
+    async fn run_over(
+        polar: &Polar,
+        op: Operation,
+        script: &[fn() -> Generated<String>],
+    ) -> (Finished<String>, u32) {
+        let calls = AtomicU32::new(0);
+        let finished = run(polar.state(), op, || {
+            let n = calls.fetch_add(1, Ordering::SeqCst) as usize;
+            let step = script[n.min(script.len() - 1)];
+            async move { step() }
+        })
+        .await;
+        (finished, calls.load(Ordering::SeqCst))
+    }
+
+    fn policy() -> RetryPolicy {
+        RetryPolicy::new().jitter(false)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_limits_wait_and_do_not_use_up_attempts() {
+        let polar = state(policy());
+        let started = Instant::now();
+        let (finished, calls) = run_over(
+            &polar,
+            CREATE,
+            &[
+                || answer(429, &[("retry-after", "2")]),
+                || answer(429, &[("retry-after", "2")]),
+                || answer(503, &[]),
+                || answer(429, &[]),
+                || answer(503, &[]),
+                created,
+            ],
+        )
+        .await;
+        assert_eq!(finished.result.unwrap(), "created");
+        assert_eq!(calls, 6, "two 503s and three 429s before the success");
+        assert!(finished.may_have_landed, "a 503 may have been carried out");
+        // 2 s + 2 s (server waits), 200 ms and 400 ms (backoff after the 503s), 800 ms (the
+        // third 429's own backoff).
+        assert_eq!(started.elapsed(), Duration::from_millis(5_400));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_ambiguous_failure_is_not_replayed_unless_replay_safe() {
+        let polar = state(policy());
+        let unsafe_create = Operation {
+            replay_safe: false,
+            ..CREATE
+        };
+        let (finished, calls) =
+            run_over(&polar, unsafe_create, &[|| answer(503, &[]), created]).await;
+        let err = finished.result.unwrap_err();
+        assert_eq!(calls, 1);
+        assert!(finished.may_have_landed);
+        assert!(
+            matches!(
+                err,
+                Error::Server {
+                    status: 503,
+                    replay_safe: false,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(!err.is_retryable(), "the loop and the error agree");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_bounds_endless_rate_limits() {
+        let polar = state(policy().overall_deadline(Duration::from_secs(5)));
+        let started = Instant::now();
+        let (finished, calls) =
+            run_over(&polar, CREATE, &[|| answer(429, &[("retry-after", "1")])]).await;
+        assert!(matches!(finished.result, Err(Error::RateLimited { .. })));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!((4..=5).contains(&calls), "{calls} calls");
+        assert!(!finished.may_have_landed, "a 429 executes nothing");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hanging_attempt_times_out_within_the_deadline() {
+        let polar = Polar::builder()
+            .access_token("polar_oat_test")
+            .base_url("http://127.0.0.1:9")
+            .timeout(Duration::from_secs(4))
+            .retry_policy(policy().overall_deadline(Duration::from_secs(6)))
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let finished: Finished<String> = run(polar.state(), CREATE, || async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            created()
+        })
+        .await;
+        let err = finished.result.unwrap_err();
+        // 4 s, a 200 ms wait, then what is left of the 6 s deadline.
+        assert!(
+            matches!(err, Error::Timeout { after, may_have_reached_server: true, replay_safe: true } if after == Duration::from_millis(1_800)),
+            "{err:?}"
+        );
+        assert_eq!(started.elapsed(), Duration::from_secs(6));
+        assert!(finished.may_have_landed);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_undecodable_success_is_final_and_may_have_landed() {
+        let polar = state(policy());
+        let (finished, calls) = run_over(
+            &polar,
+            CREATE,
+            &[|| {
+                let source = serde_json::from_str::<String>("{").unwrap_err();
+                Err(GeneratedError::InvalidResponsePayload(
+                    Bytes::from_static(b"{"),
+                    source,
+                ))
+            }],
+        )
+        .await;
+        assert_eq!(calls, 1);
+        assert!(finished.may_have_landed);
+        let err = finished.result.unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidResponse { status: 201, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unlisted_success_status_is_decoded() {
+        let polar = state(policy());
+        let (finished, _) = run_over(
+            &polar,
+            CREATE,
+            &[|| {
+                let response = http::Response::builder()
+                    .status(200)
+                    .body(br#""ok""#.to_vec())
+                    .unwrap();
+                Err(GeneratedError::UnexpectedResponse(reqwest::Response::from(
+                    response,
+                )))
+            }],
+        )
+        .await;
+        assert_eq!(finished.result.unwrap(), "ok");
+    }
+}

@@ -236,9 +236,9 @@ impl Customers<'_> {
     /// Looks up the customer a create names: by `external_id` (or email, when the error says the
     /// email is the duplicate or there is no `external_id`).
     ///
-    /// Polar answers reads from a replica that can lag a write by a moment, so a miss is tried
-    /// again with the retry policy's backoff, up to its attempt count, before it counts as absent.
-    /// A failed lookup counts as not found (logged): the caller keeps the create's error.
+    /// Polar answers reads from a replica that can lag a write by a moment, so a miss (or a failed
+    /// lookup, unless the token or the setup is refused) is tried again with the retry policy's backoff, up to its
+    /// attempt count, before it counts as absent. Then the caller keeps the create's error.
     async fn find_asked(&self, asked: &NewCustomer, error: &Error) -> Option<Customer> {
         let by_email = asked.email.as_deref().filter(|_| {
             asked.external_id.is_none()
@@ -254,17 +254,26 @@ impl Customers<'_> {
                 },
                 (None, None) => return None,
             };
-            match found {
+            let again = match found {
                 Ok(Some(customer)) => return Some(customer),
-                Ok(None) if attempt < policy.attempt_count() => {
-                    tokio::time::sleep(policy.backoff_before(attempt + 1)).await;
-                }
-                Ok(None) => return None,
+                Ok(None) => true,
                 Err(lookup) => {
                     tracing::warn!(error = %lookup, "could not look up the customer a create may have made");
-                    return None;
+                    // A read is harmless to repeat; only an answer about the token or the
+                    // client's setup would come back the same.
+                    !matches!(
+                        lookup,
+                        Error::Unauthorized { .. }
+                            | Error::Forbidden { .. }
+                            | Error::UnsupportedApiVersion { .. }
+                            | Error::InvalidConfig { .. }
+                    )
                 }
+            };
+            if !again || attempt == policy.attempt_count() {
+                return None;
             }
+            tokio::time::sleep(policy.backoff_before(attempt + 1)).await;
         }
         None
     }

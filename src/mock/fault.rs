@@ -7,7 +7,8 @@ use std::time::Duration;
 ///
 /// Each queued fault is consumed by one incoming request after the `Polar-Version` and body-size
 /// checks: any request for [`MockPolar::fail_next`](super::MockPolar::fail_next), or the next one
-/// with a given method and path for [`MockPolar::fail_next_matching`](super::MockPolar::fail_next_matching).
+/// of a method and path prefix for
+/// [`MockPolar::fail_next_matching`](super::MockPolar::fail_next_matching).
 ///
 /// # Examples
 /// ```
@@ -47,7 +48,8 @@ pub enum Fault {
     /// Process the request normally (a create is stored), then close the connection instead of
     /// answering: the lost-201 case.
     DropAfterStore,
-    /// Wait this long, then answer normally.
+    /// Wait this long, then answer normally. As on Polar, the request is still processed (a
+    /// create stored) if the client gives up meanwhile.
     Delay(Duration),
     /// Process the request normally, send the headers with the full `Content-Length` but only
     /// part of the body, then close the connection.
