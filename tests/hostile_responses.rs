@@ -230,7 +230,7 @@ async fn call(operation: Operation, answer: &Answer) -> Option<Error> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, max_shrink_iters: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, max_shrink_iters: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn any_answer_ends_in_a_clean_result(operation in operation(), answer in answer()) {
