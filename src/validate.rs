@@ -1,6 +1,6 @@
 //! Client-side validation of a create request: every deterministic rule checked before anything is sent.
 //!
-//! Rules follow what Polar's server enforces (see `SERVER-BEHAVIOUR.md`), so a request that passes is
+//! Rules follow what Polar's server enforces (read from its source, `polarsource/polar`), so a request that passes is
 //! rejected by the server only for what needs its data (duplicates, DNS of the email domain, tax-id
 //! checksums, organization membership). All problems are collected, never just the first.
 //!
