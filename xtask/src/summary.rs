@@ -23,6 +23,15 @@ pub fn summarize(old: Option<&Value>, new: &Value) -> Vec<String> {
         )];
     };
     let mut lines = Vec::new();
+    let version = |doc: &Value| {
+        doc.pointer("/info/version")
+            .and_then(Value::as_str)
+            .unwrap_or("(none)")
+            .to_string()
+    };
+    if version(old) != version(new) {
+        lines.push(format!("API version {} -> {}", version(old), version(new)));
+    }
     let op_label = |doc: &Value| -> BTreeSet<String> {
         operations(doc)
             .into_iter()
@@ -30,6 +39,12 @@ pub fn summarize(old: Option<&Value>, new: &Value) -> Vec<String> {
             .collect()
     };
     diff_sets("operation", &op_label(old), &op_label(new), &mut lines);
+    let (old_ops, new_ops) = (operations_by_id(old), operations_by_id(new));
+    for (id, new_op) in &new_ops {
+        if let Some(old_op) = old_ops.get(id) {
+            diff_operation(id, (old, old_op), (new, new_op), &mut lines);
+        }
+    }
     let (old_schemas, new_schemas) = (schema_names(old), schema_names(new));
     diff_sets("schema", &old_schemas, &new_schemas, &mut lines);
     for name in old_schemas.intersection(&new_schemas) {
@@ -50,6 +65,86 @@ pub fn summarize(old: Option<&Value>, new: &Value) -> Vec<String> {
         lines.push("no changes".to_string());
     }
     lines
+}
+
+/// Each operation object by `operationId`.
+fn operations_by_id(doc: &Value) -> BTreeMap<String, &Value> {
+    operations(doc)
+        .into_iter()
+        .filter_map(|(path, method, id)| {
+            let pointer = format!("/paths/{}/{method}", escape(&path));
+            Some((id, doc.pointer(&pointer)?))
+        })
+        .collect()
+}
+
+/// Parameters added, removed, newly required or changed; request and success bodies changed.
+fn diff_operation(id: &str, old: (&Value, &Value), new: (&Value, &Value), out: &mut Vec<String>) {
+    let (old_params, new_params) = (parameters(old.0, old.1), parameters(new.0, new.1));
+    let (old_names, new_names): (BTreeSet<String>, BTreeSet<String>) = (
+        old_params.keys().cloned().collect(),
+        new_params.keys().cloned().collect(),
+    );
+    set_changes(id, "parameter", &old_names, &new_names, out);
+    for (name, new_param) in &new_params {
+        let Some(old_param) = old_params.get(name) else {
+            continue;
+        };
+        let label = format!("{id} parameter {name}");
+        let required = |p: &Value| p.get("required") == Some(&Value::Bool(true));
+        match (required(old_param), required(new_param)) {
+            (false, true) => out.push(format!("{label}: now required")),
+            (true, false) => out.push(format!("{label}: now optional")),
+            _ => {}
+        }
+        if let (Some(o), Some(n)) = (old_param.get("schema"), new_param.get("schema")) {
+            diff_schema(&label, o, n, out);
+        }
+    }
+    let body = |op: &Value| {
+        op.pointer("/requestBody/content/application~1json/schema")
+            .cloned()
+    };
+    if let (Some(o), Some(n)) = (body(old.1), body(new.1)) {
+        diff_schema(&format!("{id} request body"), &o, &n, out);
+    }
+    let responses = |op: &Value| -> BTreeMap<String, Value> {
+        op.get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(code, r)| {
+                Some((
+                    code.clone(),
+                    r.pointer("/content/application~1json/schema")?.clone(),
+                ))
+            })
+            .collect()
+    };
+    let old_responses = responses(old.1);
+    for (code, n) in responses(new.1) {
+        if let Some(o) = old_responses.get(&code) {
+            diff_schema(&format!("{id} response {code}"), o, &n, out);
+        }
+    }
+}
+
+/// An operation's parameters (references resolved) by `name (in)`.
+fn parameters(doc: &Value, op: &Value) -> BTreeMap<String, Value> {
+    op.get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            let p = match p.get("$ref").and_then(Value::as_str) {
+                Some(r) => doc.pointer(r.strip_prefix('#')?)?,
+                None => p,
+            };
+            let name = p.get("name")?.as_str()?;
+            let place = p.get("in")?.as_str()?;
+            Some((format!("{name} ({place})"), p.clone()))
+        })
+        .collect()
 }
 
 fn schema_names(doc: &Value) -> BTreeSet<String> {
@@ -309,6 +404,42 @@ mod tests {
             ]
         );
         assert_eq!(summarize(Some(&new), &new), ["no changes"]);
+    }
+
+    #[test]
+    fn version_parameters_and_bodies_of_kept_operations() {
+        let doc = |version: &str, params: Value, body: &str| {
+            json!({"info": {"version": version}, "paths": {"/a": {"post": {
+                "operationId": "a:create", "parameters": params,
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": body}}}},
+                "responses": {"201": {"content": {"application/json": {"schema": {"type": "object"}}}}}
+            }}}, "components": {"schemas": {}, "parameters": {
+                "Page": {"name": "page", "in": "query", "schema": {"type": "integer"}}}}})
+        };
+        let old = doc(
+            "2026-04",
+            json!([{"name": "email", "in": "query", "schema": {"type": "string"}},
+                   {"$ref": "#/components/parameters/Page"}]),
+            "#/components/schemas/In",
+        );
+        let new = doc(
+            "2026-10",
+            json!([{"name": "email", "in": "query", "required": true,
+                    "schema": {"type": "string", "format": "email"}},
+                   {"name": "limit", "in": "query", "schema": {"type": "integer"}}]),
+            "#/components/schemas/In2",
+        );
+        assert_eq!(
+            summarize(Some(&old), &new),
+            [
+                "API version 2026-04 -> 2026-10",
+                "a:create: + parameter limit (query)",
+                "a:create: - parameter page (query)",
+                "a:create parameter email (query): now required",
+                "a:create parameter email (query): type string -> string (email)",
+                "a:create request body: type In -> In2",
+            ]
+        );
     }
 
     #[test]
