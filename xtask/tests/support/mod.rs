@@ -125,7 +125,8 @@ pub fn generate(spec_text: &str) -> String {
         .to_string()
 }
 
-/// Each struct, enum and alias of the generated `types` module, by name, as its token text.
+/// Each struct, enum and alias of the generated `types` module, by name, as its token text without
+/// doc comments (which copy of a shared description typify keeps does not change the type).
 pub fn type_definitions(code: &str) -> BTreeMap<String, String> {
     let file = syn::parse_file(code).unwrap();
     let types = file
@@ -140,13 +141,35 @@ pub fn type_definitions(code: &str) -> BTreeMap<String, String> {
         .1
         .iter()
         .filter_map(|item| {
-            let name = match item {
-                syn::Item::Struct(s) => s.ident.to_string(),
-                syn::Item::Enum(e) => e.ident.to_string(),
-                syn::Item::Type(t) => t.ident.to_string(),
+            let mut item = item.clone();
+            let name = match &mut item {
+                syn::Item::Struct(s) => {
+                    undocument(&mut s.attrs);
+                    s.fields.iter_mut().for_each(|f| undocument(&mut f.attrs));
+                    s.ident.to_string()
+                }
+                syn::Item::Enum(e) => {
+                    undocument(&mut e.attrs);
+                    for variant in &mut e.variants {
+                        undocument(&mut variant.attrs);
+                        variant
+                            .fields
+                            .iter_mut()
+                            .for_each(|f| undocument(&mut f.attrs));
+                    }
+                    e.ident.to_string()
+                }
+                syn::Item::Type(t) => {
+                    undocument(&mut t.attrs);
+                    t.ident.to_string()
+                }
                 _ => return None,
             };
             Some((name, item.to_token_stream().to_string()))
         })
         .collect()
+}
+
+fn undocument(attrs: &mut Vec<syn::Attribute>) {
+    attrs.retain(|a| !a.path().is_ident("doc"));
 }
