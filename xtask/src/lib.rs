@@ -1,5 +1,6 @@
 //! The maintainer tool behind `cargo xtask`: refresh Polar's OpenAPI spec into the vendored
-//! `openapi.json` (3.0.3 subset for progenitor) and check that it is up to date.
+//! `openapi.json` (3.0.3 subset for progenitor), check that it is up to date, and check that every
+//! upstream operation would compile. The maintainer's guide is `xtask/README.md`.
 
 pub mod build_cost;
 pub mod check;
