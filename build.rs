@@ -24,7 +24,46 @@ fn main() {
         .with_inner_type(quote::quote!(crate::client::ClientState))
         // Responses decode into our forward-compatible `Customer` (unknown countries, tax-id
         // formats and customer types stay readable) instead of the generated closed enums.
-        .with_replacement("Customer", "crate::customer::Customer", std::iter::empty());
+        .with_replacement("Customer", "crate::customer::Customer", std::iter::empty())
+        // The lifecycle's responses, likewise (keys are typify's names for the spec's schemas).
+        .with_replacement(
+            "CustomerState",
+            "crate::customers::state::CustomerState",
+            std::iter::empty(),
+        )
+        .with_replacement("Member", "crate::members::Member", std::iter::empty())
+        .with_replacement(
+            "CustomerSession",
+            "crate::sessions::CustomerSession",
+            std::iter::empty(),
+        )
+        // Request bodies are our builders, which serialize exactly what Polar expects (a cleared
+        // field as `null`, which the generated types cannot send).
+        .with_replacement(
+            "CustomerUpdate",
+            "crate::customers::update::CustomerUpdate",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "CustomerUpdateExternalId",
+            "crate::customers::update::ExternalIdCustomerUpdate",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "MemberCreateFromCustomer",
+            "crate::members::NewMember",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "MemberUpdate",
+            "crate::members::MemberUpdate",
+            std::iter::empty(),
+        )
+        .with_replacement(
+            "CustomerSessionCreate",
+            "crate::sessions::NewCustomerSession",
+            std::iter::empty(),
+        );
     let tokens = Generator::new(&settings)
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("progenitor could not generate a client from {SPEC}: {e}"));

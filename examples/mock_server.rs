@@ -3,7 +3,9 @@
 //! ```sh
 //! cargo run --example mock_server -- [PORT] [SECONDS]
 //! ```
-//! PORT defaults to 8766 (0 picks a free port); without SECONDS it serves until Ctrl-C.
+//! PORT defaults to 8766 (0 picks a free port); without SECONDS it serves until Ctrl-C. Set
+//! `MOCK_MEMBER_MODEL=1` to turn on the organization's member model (members and member
+//! sessions).
 
 use polar_client::mock::MockPolar;
 use std::time::Duration;
@@ -29,7 +31,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => None,
     };
 
-    let polar = MockPolar::builder().port(port).start().await?;
+    let member_model = std::env::var_os("MOCK_MEMBER_MODEL").is_some_and(|value| value == "1");
+    let polar = MockPolar::builder()
+        .port(port)
+        .member_model(member_model)
+        .start()
+        .await?;
+
     println!("base_url={}", polar.base_url());
     println!("token={}", polar.organization_token());
     println!("organization_id={}", polar.organization_id());
@@ -42,9 +50,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => tokio::signal::ctrl_c().await?,
     }
     println!(
-        "served {} requests, stored {} customers",
+        "served {} requests, stored {} customers, recorded {} events",
         polar.requests().len(),
-        polar.customers().len()
+        polar.customers().len(),
+        polar.events().len()
     );
     Ok(())
 }

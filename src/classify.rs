@@ -130,12 +130,14 @@ pub(crate) fn classify_response(
             status,
             body_excerpt: excerpt(headers, body),
             request_id,
+            replay_safe: false,
         },
         _ => Error::RequestRejected {
             status,
             detail: message_or_excerpt(),
             error: parsed.error,
             request_id,
+            replay_safe: false,
         },
     }
 }
@@ -176,23 +178,22 @@ fn forbidden_reason(parsed: &ErrorBody, headers: &HeaderMap) -> ForbiddenReason 
 
 /// Turns a failed attempt at the connection level into an [`Error`].
 ///
-/// A connect error never reached the server, whatever `may_have_reached_server` says; a timeout
-/// becomes [`Error::Timeout`] with `per_attempt_timeout` as its limit.
-pub(crate) fn classify_transport(
-    err: reqwest::Error,
-    may_have_reached_server: bool,
-    per_attempt_timeout: Duration,
-) -> Error {
-    let may_have_reached_server = may_have_reached_server && !err.is_connect();
+/// A connect error never reached the server; anything later may have. A timeout of the caller's
+/// own HTTP client becomes [`Error::Timeout`] with `limit`, the attempt's time limit.
+/// Replay-safety is the operation's to add ([`Error::with_replay_safety`]).
+pub(crate) fn classify_transport(err: reqwest::Error, limit: Duration) -> Error {
+    let may_have_reached_server = !err.is_connect();
     if err.is_timeout() {
         Error::Timeout {
-            after: per_attempt_timeout,
+            after: limit,
             may_have_reached_server,
+            replay_safe: false,
         }
     } else {
         Error::Transport {
             may_have_reached_server,
             source: err,
+            replay_safe: false,
         }
     }
 }
@@ -704,7 +705,11 @@ mod tests {
             err.to_string(),
             "Polar refused the request with HTTP 408: (empty body)"
         );
-        assert!(err.is_retryable());
+        assert!(
+            !err.is_retryable(),
+            "not replay-safe until the operation says so"
+        );
+        assert!(err.with_replay_safety(true).is_retryable());
         let err = classify(
             307,
             &headers(&[("location", "https://127.0.0.1/v1/customers/")]),
@@ -723,8 +728,10 @@ mod tests {
         );
         assert_eq!(
             err.to_string(),
-            "Polar failed with server error HTTP 502: 502 Bad Gateway"
+            "Polar failed with server error HTTP 502, so the request may have been carried out: 502 Bad Gateway"
         );
+        assert!(err.may_have_been_processed());
+        let err = err.with_replay_safety(true);
         assert!(err.is_retryable());
 
         let untitled = format!(
@@ -760,7 +767,7 @@ mod tests {
         let err = classify(503, &HeaderMap::new(), "");
         assert_eq!(
             err.to_string(),
-            "Polar failed with server error HTTP 503: (empty body)"
+            "Polar failed with server error HTTP 503, so the request may have been carried out: (empty body)"
         );
     }
 
@@ -864,8 +871,9 @@ mod tests {
         assert_eq!(err.status(), Some(201));
         assert!(
             err.to_string()
-                .contains("the customer may have been created")
+                .contains("the request was probably carried out")
         );
+        assert!(err.may_have_been_processed());
         assert!(std::error::Error::source(&err).is_some());
         assert!(!err.is_retryable());
     }
@@ -875,16 +883,26 @@ mod tests {
         let sent = Error::Timeout {
             after: Duration::from_secs(10),
             may_have_reached_server: true,
+            replay_safe: true,
         };
         assert_eq!(
             sent.to_string(),
-            "Polar did not answer within 10s, so the customer may have been created"
+            "Polar did not answer within 10s, so the request may have been carried out"
         );
         assert!(sent.is_retryable());
+        assert!(sent.may_have_been_processed());
+        let not_replayable = sent.with_replay_safety(false);
+        assert!(!not_replayable.is_retryable(), "re-sending could act twice");
         let unsent = Error::Timeout {
             after: Duration::from_millis(1500),
             may_have_reached_server: false,
+            replay_safe: false,
         };
+        assert!(
+            unsent.is_retryable(),
+            "nothing was sent, so nothing can be doubled"
+        );
+        assert!(!unsent.may_have_been_processed());
         assert!(
             unsent
                 .to_string()
@@ -907,8 +925,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.is_connect());
-        // The caller's flag is overridden: a connect error never reached the server.
-        let err = classify_transport(err, true, Duration::from_secs(10));
+        let err = classify_transport(err, Duration::from_secs(10));
         assert!(
             matches!(
                 err,
@@ -921,7 +938,7 @@ mod tests {
         );
         assert_eq!(
             err.to_string(),
-            "could not connect to Polar; the request was not sent, so nothing was created"
+            "could not connect to Polar; the request was not sent, so nothing was done"
         );
         assert!(std::error::Error::source(&err).is_some());
         assert!(err.is_retryable());
@@ -946,9 +963,9 @@ mod tests {
             .await
             .unwrap_err();
         server.abort();
-        let err = classify_transport(err, true, limit);
+        let err = classify_transport(err, limit);
         assert!(
-            matches!(err, Error::Timeout { after, may_have_reached_server: true } if after == limit),
+            matches!(err, Error::Timeout { after, may_have_reached_server: true, .. } if after == limit),
             "{err:?}"
         );
     }

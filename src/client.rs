@@ -10,13 +10,19 @@ use crate::customers::Customers;
 use crate::error::Error;
 use crate::generated;
 use crate::retry::RetryPolicy;
+use crate::run::{Finished, Operation};
 use crate::validate::TokenKind;
+use progenitor_client::{Error as GeneratedError, ResponseValue};
 
 /// The `Polar-Version` this release of the crate was generated from and pins by default.
 pub const DEFAULT_API_VERSION: &str = "2026-04";
 
 /// The per-attempt timeout used unless [`PolarBuilder::timeout`] says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest response body the client reads unless [`PolarBuilder::max_response_bytes`] says
+/// otherwise: 4 MiB, far above any customer answer (a page of 100 customers is about 100 KiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
 /// The environment variable [`Polar::from_env`] reads the access token from.
 pub const ACCESS_TOKEN_ENV: &str = "POLAR_ACCESS_TOKEN";
@@ -121,6 +127,16 @@ impl Polar {
     pub(crate) fn state(&self) -> &ClientState {
         progenitor_client::ClientInfo::inner(&*self.api)
     }
+
+    /// Runs one generated call through the retry loop with this client's policy.
+    pub(crate) async fn run<T, F, Fut>(&self, op: Operation, send: F) -> Finished<T>
+    where
+        T: serde::de::DeserializeOwned,
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<ResponseValue<T>, GeneratedError<()>>>,
+    {
+        crate::run::run(self.state(), op, send).await
+    }
 }
 
 impl fmt::Debug for Polar {
@@ -152,6 +168,7 @@ pub struct PolarBuilder {
     timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     http: Option<reqwest::Client>,
+    max_response_bytes: Option<usize>,
 }
 
 impl fmt::Debug for PolarBuilder {
@@ -163,6 +180,7 @@ impl fmt::Debug for PolarBuilder {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("http", &self.http.is_some())
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -219,6 +237,15 @@ impl PolarBuilder {
     /// How failed attempts are retried (default [`RetryPolicy::default`]).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
+        self
+    }
+
+    /// The largest response body the client reads (default [`DEFAULT_MAX_RESPONSE_BYTES`]).
+    ///
+    /// Reading stops as soon as more arrives, whatever `Content-Length` says, so a broken or hostile
+    /// server cannot exhaust memory; the call then fails with [`Error::ResponseTooLarge`].
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
         self
     }
 
@@ -287,6 +314,9 @@ impl PolarBuilder {
             timeout,
             retry: self.retry.unwrap_or_default(),
             token_kind: TokenKind::of(token),
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
         };
         Ok(Polar {
             api: Arc::new(generated::Client::new_with_client(base_url, http, state)),
@@ -318,6 +348,7 @@ pub(crate) struct ClientState {
     pub(crate) timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) token_kind: TokenKind,
+    pub(crate) max_response_bytes: usize,
 }
 
 impl ClientState {
@@ -345,6 +376,7 @@ impl fmt::Debug for ClientState {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("token_kind", &self.token_kind)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::open_enum::{FromWire, open_enum};
+use crate::open_enum::open_enum;
 use crate::{Address, MetadataValue, TaxId};
 
 open_enum! {
@@ -19,6 +19,7 @@ open_enum! {
     }
     /// A customer type this version of the crate does not know, exactly as Polar sent it.
     Other
+    expecting "a customer type string"
 }
 
 // The enum comes from `open_enum!`, which cannot mark a `#[default]` variant.
@@ -26,14 +27,6 @@ open_enum! {
 impl Default for CustomerKind {
     fn default() -> Self {
         Self::Individual
-    }
-}
-
-impl FromWire for CustomerKind {
-    const EXPECTING: &'static str = "a customer type string";
-
-    fn from_wire(code: &str) -> Self {
-        Self::known(code).unwrap_or_else(|| Self::Other(code.to_owned()))
     }
 }
 
@@ -89,7 +82,7 @@ pub struct Customer {
     external_id: Option<String>,
     #[serde(default)]
     email: Option<String>,
-    #[serde(default, deserialize_with = "null_as_false")]
+    #[serde(default, deserialize_with = "crate::loose::null_as_default")]
     #[cfg_attr(feature = "schemars", schemars(with = "bool"))]
     email_verified: bool,
     #[serde(rename = "type", default)]
@@ -116,10 +109,6 @@ pub struct Customer {
     avatar_url: Option<String>,
     #[serde(skip)]
     recovered: bool,
-}
-
-fn null_as_false<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    Ok(Option::<bool>::deserialize(deserializer)?.unwrap_or(false))
 }
 
 impl Customer {

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::customer::Customer;
+use crate::retry::Failure;
 use crate::validate::InputProblem;
 
 /// The API versions Polar accepts in the `Polar-Version` header.
@@ -151,12 +153,19 @@ pub enum Error {
         detail: String,
         /// Polar's `x-request-id`, when it sent one.
         request_id: Option<String>,
+        /// Whether sending the same request again can do nothing twice: true for reads,
+        /// updates, deletes, and creates whose body Polar deduplicates on (an email or an
+        /// `external_id`). When false and the request may have been carried out,
+        /// [`Error::is_retryable`] says no.
+        replay_safe: bool,
     },
 
-    /// Polar, or a proxy in front of it, failed with a `5xx` status.
+    /// Polar, or a proxy in front of it, failed with a `5xx` status. The request reached a
+    /// server, so it may have been carried out (a proxy's 504 can follow a stored customer);
+    /// [`Error::may_have_been_processed`] says so.
     #[non_exhaustive]
     #[error(
-        "Polar failed with server error HTTP {status}: {}",
+        "Polar failed with server error HTTP {status}, so the request may have been carried out: {}",
         or_empty(body_excerpt)
     )]
     Server {
@@ -166,6 +175,11 @@ pub enum Error {
         body_excerpt: String,
         /// Polar's `x-request-id`, when it sent one.
         request_id: Option<String>,
+        /// Whether sending the same request again can do nothing twice: true for reads,
+        /// updates, deletes, and creates whose body Polar deduplicates on (an email or an
+        /// `external_id`). When false and the request may have been carried out,
+        /// [`Error::is_retryable`] says no.
+        replay_safe: bool,
     },
 
     /// The connection failed.
@@ -178,6 +192,11 @@ pub enum Error {
         /// The underlying HTTP client error.
         #[source]
         source: reqwest::Error,
+        /// Whether sending the same request again can do nothing twice: true for reads,
+        /// updates, deletes, and creates whose body Polar deduplicates on (an email or an
+        /// `external_id`). When false and the request may have been carried out,
+        /// [`Error::is_retryable`] says no.
+        replay_safe: bool,
     },
 
     /// No answer arrived in time.
@@ -188,12 +207,17 @@ pub enum Error {
         after: Duration,
         /// Whether the request may have been processed, e.g. a customer may have been created.
         may_have_reached_server: bool,
+        /// Whether sending the same request again can do nothing twice: true for reads,
+        /// updates, deletes, and creates whose body Polar deduplicates on (an email or an
+        /// `external_id`). When false and the request may have been carried out,
+        /// [`Error::is_retryable`] says no.
+        replay_safe: bool,
     },
 
     /// Polar reported success but the body could not be decoded; the action probably happened.
     #[non_exhaustive]
     #[error(
-        "Polar answered HTTP {status} but its body could not be decoded, so the customer may have been created"
+        "Polar answered HTTP {status} but its body could not be decoded, so the request was probably carried out"
     )]
     InvalidResponse {
         /// The (successful) HTTP status.
@@ -203,6 +227,33 @@ pub enum Error {
         /// Why decoding failed.
         #[source]
         source: serde_json::Error,
+    },
+
+    /// [`Customers::create_or_get`](crate::Customers::create_or_get) found a customer holding the
+    /// `external_id` (or email) of the one asked for, but it is not that customer.
+    #[non_exhaustive]
+    #[error(
+        "customer {} holds that key but is not the customer asked for: {}",
+        existing.id(),
+        describe_differences(differences)
+    )]
+    Conflict {
+        /// The customer Polar has.
+        existing: Box<Customer>,
+        /// The fields that identify a customer and differ (never empty).
+        differences: Vec<Difference>,
+    },
+
+    /// An answer was larger than the client's response size limit
+    /// ([`PolarBuilder::max_response_bytes`](crate::PolarBuilder::max_response_bytes)); the client
+    /// stopped reading it there. With a success status the request was carried out.
+    #[non_exhaustive]
+    #[error("Polar's answer (HTTP {status}) exceeded the {limit}-byte response size limit")]
+    ResponseTooLarge {
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The limit, in bytes.
+        limit: usize,
     },
 }
 
@@ -217,27 +268,60 @@ impl Error {
             Self::RateLimited { .. } => Some(429),
             Self::RequestRejected { status, .. }
             | Self::Server { status, .. }
-            | Self::InvalidResponse { status, .. } => Some(*status),
+            | Self::InvalidResponse { status, .. }
+            | Self::ResponseTooLarge { status, .. } => Some(*status),
             Self::InvalidInput { .. }
             | Self::InvalidConfig { .. }
             | Self::Transport { .. }
-            | Self::Timeout { .. } => None,
+            | Self::Timeout { .. }
+            | Self::Conflict { .. } => None,
         }
     }
 
-    /// Whether trying again later may succeed: rate limiting, 408, 502/503/504, connection failures
-    /// and timeouts.
+    /// Whether sending the same request again may succeed and cannot do anything twice: rate
+    /// limiting, failures before the request left, and — when the request is safe to replay —
+    /// timeouts, lost connections, 408, 502, 503 and 504.
     ///
-    /// This is a hint for the caller's own retries (the client already retried what it safely
-    /// could). After a failure with `may_have_reached_server`, a create may have succeeded: retry it
-    /// only with an email or `external_id` in the body, so that Polar can spot the duplicate.
+    /// It is read from the same table as the client's own retry loop, so the client already
+    /// retried these as far as its [`RetryPolicy`](crate::RetryPolicy) allows; this is for the
+    /// caller's own, later retries. A create whose body has neither email nor `external_id` is
+    /// never replay-safe: after it may have reached Polar, re-sending could make a second customer.
+    /// To retry a create after an ambiguous failure, use
+    /// [`Customers::create_or_get`](crate::Customers::create_or_get).
     pub fn is_retryable(&self) -> bool {
+        Failure::of(self).may_retry()
+    }
+
+    /// Whether Polar may have carried out the request although the call failed: the connection
+    /// failed or timed out after sending, a server error, or a success whose body could not be
+    /// read. After a create, the customer may exist.
+    pub fn may_have_been_processed(&self) -> bool {
         match self {
-            Self::RateLimited { .. } | Self::Transport { .. } | Self::Timeout { .. } => true,
-            Self::Server { status, .. } => *status != 500,
+            Self::Transport {
+                may_have_reached_server,
+                ..
+            }
+            | Self::Timeout {
+                may_have_reached_server,
+                ..
+            } => *may_have_reached_server,
+            Self::Server { .. } | Self::InvalidResponse { .. } => true,
             Self::RequestRejected { status, .. } => *status == 408,
+            Self::ResponseTooLarge { status, .. } => (200..300).contains(status),
             _ => false,
         }
+    }
+
+    /// Records whether the request that failed could be replayed without acting twice.
+    pub(crate) fn with_replay_safety(mut self, safe: bool) -> Self {
+        match &mut self {
+            Self::Transport { replay_safe, .. }
+            | Self::Timeout { replay_safe, .. }
+            | Self::Server { replay_safe, .. }
+            | Self::RequestRejected { replay_safe, .. } => *replay_safe = safe,
+            _ => {}
+        }
+        self
     }
 
     /// How long Polar asked the client to wait before retrying, for a rate-limited request.
@@ -262,6 +346,20 @@ impl Error {
         self.field_errors()
             .iter()
             .any(|e| e.field() == field && e.is_already_exists())
+    }
+
+    /// Whether an existing customer holds the key of the one asked for but differs from it
+    /// ([`Error::Conflict`]).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict { .. })
+    }
+
+    /// The differing fields of an [`Error::Conflict`]; empty otherwise.
+    pub fn differences(&self) -> &[Difference] {
+        match self {
+            Self::Conflict { differences, .. } => differences,
+            _ => &[],
+        }
     }
 
     /// The problems found in the caller's input, for [`Error::InvalidInput`]; empty otherwise.
@@ -300,6 +398,55 @@ impl Error {
             Self::InvalidResponse { body, .. } => Some(body),
             _ => None,
         }
+    }
+}
+
+/// One field in which an existing customer differs from the customer asked for
+/// ([`Error::Conflict`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    field: &'static str,
+    requested: Option<String>,
+    existing: Option<String>,
+}
+
+impl Difference {
+    pub(crate) fn new(
+        field: &'static str,
+        requested: Option<&str>,
+        existing: Option<&str>,
+    ) -> Self {
+        Self {
+            field,
+            requested: requested.map(str::to_owned),
+            existing: existing.map(str::to_owned),
+        }
+    }
+
+    /// The field: `"external_id"`, `"email"` or `"type"`.
+    pub fn field(&self) -> &str {
+        self.field
+    }
+
+    /// The value asked for (`None`: not set).
+    pub fn requested(&self) -> Option<&str> {
+        self.requested.as_deref()
+    }
+
+    /// The existing customer's value (`None`: not set).
+    pub fn existing(&self) -> Option<&str> {
+        self.existing.as_deref()
+    }
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Debug formatting quotes the values and escapes control characters.
+        write!(
+            f,
+            "{} asked {:?}, existing {:?}",
+            self.field, self.requested, self.existing
+        )
     }
 }
 
@@ -454,6 +601,14 @@ fn describe_field_errors(errors: &[FieldError]) -> String {
         .join("; ")
 }
 
+fn describe_differences(differences: &[Difference]) -> String {
+    differences
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn describe_retry_after(retry_after: Option<Duration>) -> String {
     match retry_after {
         Some(wait) => {
@@ -468,18 +623,18 @@ fn describe_retry_after(retry_after: Option<Duration>) -> String {
 
 fn describe_transport(may_have_reached_server: bool) -> &'static str {
     if may_have_reached_server {
-        "the connection to Polar failed after the request was sent, so the customer may have been created"
+        "the connection to Polar failed after the request was sent, so it may have been carried out"
     } else {
-        "could not connect to Polar; the request was not sent, so nothing was created"
+        "could not connect to Polar; the request was not sent, so nothing was done"
     }
 }
 
 fn describe_timeout(after: Duration, may_have_reached_server: bool) -> String {
     if may_have_reached_server {
-        format!("Polar did not answer within {after:?}, so the customer may have been created")
+        format!("Polar did not answer within {after:?}, so the request may have been carried out")
     } else {
         format!(
-            "could not reach Polar within {after:?}; the request was not sent, so nothing was created"
+            "could not reach Polar within {after:?}; the request was not sent, so nothing was done"
         )
     }
 }
@@ -532,7 +687,7 @@ mod tests {
         let text = describe_transport(true);
         assert_eq!(
             text,
-            "the connection to Polar failed after the request was sent, so the customer may have been created"
+            "the connection to Polar failed after the request was sent, so it may have been carried out"
         );
     }
 

@@ -4,7 +4,6 @@
 #![deny(missing_docs)]
 
 mod address;
-mod call;
 mod classify;
 mod client;
 mod country;
@@ -16,11 +15,14 @@ mod hooks;
 #[cfg(feature = "schemars")]
 mod json_schema;
 mod loose;
+mod members;
 mod metadata;
 mod new_customer;
 mod open_enum;
 mod request;
 mod retry;
+mod run;
+mod sessions;
 mod tax_id;
 mod validate;
 
@@ -38,14 +40,24 @@ pub mod types {
 
 pub use address::Address;
 pub use client::{
-    ACCESS_TOKEN_ENV, DEFAULT_API_VERSION, DEFAULT_TIMEOUT, Polar, PolarBuilder, Server,
+    ACCESS_TOKEN_ENV, DEFAULT_API_VERSION, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Polar,
+    PolarBuilder, Server,
 };
 pub use country::{Country, ParseCountryError};
 pub use customer::{Customer, CustomerKind};
-pub use customers::Customers;
-pub use error::{AuthFailure, Error, FieldError, ForbiddenReason, ValidationKind};
+pub use customers::{CreateOrGet, Customers};
+pub use error::{AuthFailure, Difference, Error, FieldError, ForbiddenReason, ValidationKind};
 pub use metadata::MetadataValue;
 pub use new_customer::{NewCustomer, Owner};
 pub use retry::RetryPolicy;
 pub use tax_id::{TaxId, TaxIdFormat};
 pub use validate::InputProblem;
+
+// The customer lifecycle's models: updates, state, members, portal sessions.
+pub use customers::state::{
+    ActiveMeter, ActiveSubscription, BenefitType, CustomerState, GrantedBenefit, RecurringInterval,
+    SubscriptionMeter, SubscriptionStatus,
+};
+pub use customers::update::CustomerUpdate;
+pub use members::{Member, MemberRole, MemberUpdate, NewMember, NewMemberRole};
+pub use sessions::{CustomerSession, NewCustomerSession};

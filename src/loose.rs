@@ -1,5 +1,5 @@
-//! [`Loose`]: a forgiving reader for the few response fields whose shape Polar may vary, so that an
-//! odd value there costs that field, never the whole customer.
+//! [`Loose`] and [`null_as_default`]: forgiving readers for the response fields whose shape Polar
+//! may vary, so that an odd value there costs that field, never the whole object.
 
 use std::fmt;
 
@@ -87,4 +87,14 @@ impl<'de> Visitor<'de> for LooseVisitor {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Loose::Object)
     }
+}
+
+/// Reads a field that Polar may send as `null` (or leave out, with `#[serde(default)]`): `null`
+/// gives the type's default (`false`, an empty list, …) instead of failing the whole object.
+pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }

@@ -1,6 +1,7 @@
 //! `open_enum!`: one macro for Polar's string enums that grow over time (countries, tax-id formats,
 //! customer types). Each list of codes is written once; the macro derives the enum, its `Other(String)`
-//! catch-all, `code()`, `Display`, and serde support that never rejects an unknown code.
+//! catch-all, `code()`, `Display`, serde support that never rejects an unknown code, and (for enums
+//! whose codes match exactly) the `FromWire` mapping.
 
 use std::marker::PhantomData;
 
@@ -30,8 +31,10 @@ impl<T: FromWire> serde::de::Visitor<'_> for WireVisitor<T> {
 
 /// Declares an open enum: `Variant => "code"` pairs, plus a documented `Other(String)` variant.
 ///
-/// The invoking module must implement [`FromWire`] for the type (usually via `known(code)`), which
-/// decides how unknown or differently-cased codes map.
+/// Ending with `expecting "a … string"` also implements [`FromWire`] the usual way: codes match
+/// exactly, anything else is kept verbatim in `Other`. Without it the invoking module implements
+/// [`FromWire`] itself (usually via `known(code)`), deciding how unknown or differently-cased codes
+/// map.
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
@@ -40,7 +43,18 @@ macro_rules! open_enum {
         }
         $(#[$other_meta:meta])*
         Other
+        $(expecting $expecting:literal)?
     ) => {
+        $(
+            impl $crate::open_enum::FromWire for $name {
+                const EXPECTING: &'static str = $expecting;
+
+                fn from_wire(code: &str) -> Self {
+                    Self::known(code).unwrap_or_else(|| Self::Other(code.to_owned()))
+                }
+            }
+        )?
+
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]

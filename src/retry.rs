@@ -1,10 +1,12 @@
 //! When to try a request again: the caller's retry policy, the pure retry decision and the backoff maths.
 //!
-//! Nothing here performs I/O or sleeps. The network loop reports what happened on one attempt as an
-//! [`AttemptOutcome`], asks [`decide`] what to do, and waits the returned duration itself.
+//! Nothing here performs I/O or sleeps. The loop (`run.rs`) classifies a failed attempt into an
+//! [`Error`], reads its [`Failure`], asks [`decide`] what to do, and waits the returned duration
+//! itself.
 
-use std::fmt;
 use std::time::{Duration, SystemTime};
+
+use crate::error::Error;
 
 /// How the client retries a request that failed in a way worth trying again.
 ///
@@ -68,7 +70,11 @@ impl RetryPolicy {
         Self::default().max_attempts(1)
     }
 
-    /// Total number of attempts, the first one included; `0` is treated as `1`.
+    /// Total number of attempts, the first one included; `0` is treated as `1`, and `1` turns
+    /// retries off.
+    ///
+    /// Rate-limited (`429`) answers do not use up attempts: Polar executes nothing before it
+    /// rate-limits, so they are retried until the [overall deadline](Self::overall_deadline).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
@@ -110,6 +116,16 @@ impl RetryPolicy {
         self
     }
 
+    /// The attempt count, at least 1.
+    pub(crate) fn attempt_count(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The backoff before attempt `attempt` (2 or more), without jitter.
+    pub(crate) fn backoff_before(&self, attempt: u32) -> Duration {
+        self.nominal_backoff(attempt.saturating_sub(1))
+    }
+
     /// The time budget of a whole call, all attempts and waits included.
     pub(crate) fn deadline(&self) -> Duration {
         self.overall_deadline
@@ -140,123 +156,120 @@ fn equal_jitter(nominal: Duration, unit: f64) -> Duration {
     half.saturating_add(extra.min(spread))
 }
 
-/// What happened on one attempt, as the network loop saw it.
+/// What a failed attempt means for trying again, read from its classified [`Error`].
+///
+/// The loop and [`Error::is_retryable`] both read this, so they cannot disagree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum AttemptOutcome {
-    /// The server answered with this status (and `Retry-After`, parsed, when present).
-    Status {
-        status: u16,
-        retry_after: Option<Duration>,
-    },
-    /// The request never left the machine: connect refused, DNS failure.
+pub(crate) enum Failure {
+    /// `429`: Polar rate-limits before it executes anything. Does not use up an attempt.
+    RateLimited { retry_after: Option<Duration> },
+    /// The request never left the machine (connect refused, DNS failure).
     NotSent,
-    /// A timeout, reset or incomplete response after the request may have reached the server.
-    MaybeSent { timed_out: bool },
+    /// The request may have been carried out and a new attempt may fare better: a timeout or a
+    /// connection lost after sending, 408, 502, 503, 504. Replayed only when `replay_safe`.
+    Transient { replay_safe: bool },
+    /// An answer a new attempt would not change, or a failure after which replaying is pointless
+    /// (500, 501, 4xx, a success whose body could not be read).
+    Final,
 }
 
-impl AttemptOutcome {
-    /// Whether the server may have acted on the request: everything but a request that never left
-    /// and a 429 (Polar rate-limits before it executes anything).
-    pub(crate) fn may_have_been_acted_on(&self) -> bool {
-        !matches!(self, Self::NotSent | Self::Status { status: 429, .. })
+impl Failure {
+    /// Classifies an error of one attempt.
+    pub(crate) fn of(error: &Error) -> Self {
+        match *error {
+            Error::RateLimited { retry_after, .. } => Self::RateLimited { retry_after },
+            Error::Transport {
+                may_have_reached_server: false,
+                ..
+            }
+            | Error::Timeout {
+                may_have_reached_server: false,
+                ..
+            } => Self::NotSent,
+            Error::Transport { replay_safe, .. }
+            | Error::Timeout { replay_safe, .. }
+            | Error::Server {
+                status: 502..=504,
+                replay_safe,
+                ..
+            }
+            | Error::RequestRejected {
+                status: 408,
+                replay_safe,
+                ..
+            } => Self::Transient { replay_safe },
+            _ => Self::Final,
+        }
     }
-}
 
-/// Why an attempt ended, for log lines: never a body or a header.
-impl fmt::Display for AttemptOutcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// Whether a new attempt is allowed at all (attempt budget and deadline aside).
+    pub(crate) fn may_retry(self) -> bool {
         match self {
-            Self::Status { status, .. } => write!(f, "HTTP {status}"),
-            Self::NotSent => f.write_str("could not connect"),
-            Self::MaybeSent { timed_out: true } => f.write_str("timed out"),
-            Self::MaybeSent { timed_out: false } => f.write_str("connection failed after sending"),
+            Self::RateLimited { .. } | Self::NotSent => true,
+            Self::Transient { replay_safe } => replay_safe,
+            Self::Final => false,
         }
     }
 }
 
-/// Where the request stands when its latest attempt ended.
-#[derive(Clone, Copy, Debug)]
+/// Where the call stands when its latest attempt failed.
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct AttemptContext {
-    /// The attempt just made, 1-based.
-    pub attempt: u32,
+    /// Attempts made so far that count against [`RetryPolicy::max_attempts`]: every attempt but
+    /// the rate-limited ones.
+    pub attempts: u32,
+    /// Rate-limited answers so far (they grow their own backoff).
+    pub rate_limited: u32,
     /// Time since the first attempt started.
     pub elapsed: Duration,
-    /// Whether replaying the request cannot create a second resource: a GET, or a create body
-    /// carrying an email or an `external_id`.
-    pub replay_safe: bool,
 }
 
-/// What the network loop does next.
+/// What the loop does next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Decision {
-    /// Stop and hand this attempt's outcome to the caller.
+    /// Stop and hand this attempt's error to the caller.
     Done,
     /// Wait this long, then try again.
     RetryAfter(Duration),
 }
 
-/// Whether an outcome may be retried at all, and the wait the server asked for, if any.
-enum Verdict {
-    Final,
-    Retry { server_wait: Option<Duration> },
-}
-
-fn verdict(outcome: &AttemptOutcome, replay_safe: bool) -> Verdict {
-    match *outcome {
-        AttemptOutcome::NotSent => Verdict::Retry { server_wait: None },
-        AttemptOutcome::MaybeSent { .. } if replay_safe => Verdict::Retry { server_wait: None },
-        AttemptOutcome::MaybeSent { .. } => Verdict::Final,
-        // Rate limiting runs before anything executes: always safe to replay.
-        AttemptOutcome::Status {
-            status: 429,
-            retry_after,
-        } => Verdict::Retry {
-            server_wait: retry_after,
-        },
-        // The request may have executed; replay only when it cannot create a duplicate.
-        AttemptOutcome::Status {
-            status: 408 | 502 | 503 | 504,
-            retry_after,
-        } if replay_safe => Verdict::Retry {
-            server_wait: retry_after,
-        },
-        // 500 means the server failed while handling the request: it may have half-done it and
-        // a replay is unlikely to fare better. Everything else is an answer, not a hiccup.
-        AttemptOutcome::Status { .. } => Verdict::Final,
-    }
-}
-
-/// Decides whether to try again after an attempt, and how long to wait first.
+/// Decides whether to try again after a failed attempt, and how long to wait first.
 ///
-/// `jitter_unit` is called at most once, only when a jittered backoff is computed, and must return a
-/// number in `[0, 1)` (`fastrand::f64` in production, a constant in tests). A server-sent
-/// `Retry-After` is honoured exactly when it is within [`RetryPolicy::max_retry_after`]; above it
-/// the attempt is final.
+/// `jitter_unit` is called at most once, only when a jittered backoff is computed, and must return
+/// a number in `[0, 1)` (`fastrand::f64` in production, a constant in tests).
+///
+/// - A policy of one attempt never retries.
+/// - A `429` is retried whatever the attempt count, bounded by the overall deadline, after the
+///   longer of the server's `Retry-After` and the backoff for the rate-limited answers so far; a
+///   `Retry-After` above [`RetryPolicy::max_retry_after`] ends the call at once.
+/// - Every other retryable failure uses up an attempt and waits the exponential backoff.
+/// - No wait is scheduled that would end at or past the deadline.
 pub(crate) fn decide(
     policy: &RetryPolicy,
-    outcome: &AttemptOutcome,
+    failure: Failure,
     ctx: &AttemptContext,
     jitter_unit: impl FnOnce() -> f64,
 ) -> Decision {
-    if ctx.attempt >= policy.max_attempts {
+    if policy.max_attempts <= 1 || !failure.may_retry() {
         return Decision::Done;
     }
-    let wait = match verdict(outcome, ctx.replay_safe) {
-        Verdict::Final => return Decision::Done,
-        Verdict::Retry {
-            server_wait: Some(wait),
-        } if wait > policy.max_retry_after => return Decision::Done,
-        Verdict::Retry {
-            server_wait: Some(wait),
-        } => wait,
-        Verdict::Retry { server_wait: None } => {
-            let nominal = policy.nominal_backoff(ctx.attempt);
-            if policy.jitter {
-                equal_jitter(nominal, jitter_unit())
-            } else {
-                nominal
-            }
+    let backoff = |n: u32| {
+        let nominal = policy.nominal_backoff(n);
+        if policy.jitter {
+            equal_jitter(nominal, jitter_unit())
+        } else {
+            nominal
         }
+    };
+    let wait = match failure {
+        Failure::RateLimited {
+            retry_after: Some(wait),
+        } if wait > policy.max_retry_after => return Decision::Done,
+        Failure::RateLimited { retry_after } => {
+            backoff(ctx.rate_limited).max(retry_after.unwrap_or_default())
+        }
+        _ if ctx.attempts >= policy.max_attempts => return Decision::Done,
+        _ => backoff(ctx.attempts),
     };
     match ctx.elapsed.checked_add(wait) {
         Some(wait_ends) if wait_ends < policy.overall_deadline => Decision::RetryAfter(wait),
@@ -286,25 +299,46 @@ mod tests {
     const MS: fn(u64) -> Duration = Duration::from_millis;
     const SECS: fn(u64) -> Duration = Duration::from_secs;
 
-    fn ctx(attempt: u32, replay_safe: bool) -> AttemptContext {
+    fn ctx(attempts: u32) -> AttemptContext {
         AttemptContext {
-            attempt,
+            attempts,
+            rate_limited: attempts,
             elapsed: Duration::ZERO,
+        }
+    }
+
+    fn transient(replay_safe: bool) -> Failure {
+        Failure::Transient { replay_safe }
+    }
+
+    fn rate_limited(retry_after: Option<Duration>) -> Failure {
+        Failure::RateLimited { retry_after }
+    }
+
+    fn server(status: u16, replay_safe: bool) -> Error {
+        Error::Server {
+            status,
+            body_excerpt: String::new(),
+            request_id: None,
             replay_safe,
         }
     }
 
-    fn status(status: u16) -> AttemptOutcome {
-        AttemptOutcome::Status {
+    fn rejected(status: u16, replay_safe: bool) -> Error {
+        Error::RequestRejected {
             status,
-            retry_after: None,
+            error: None,
+            detail: String::new(),
+            request_id: None,
+            replay_safe,
         }
     }
 
-    fn rate_limited(after: Option<Duration>) -> AttemptOutcome {
-        AttemptOutcome::Status {
-            status: 429,
-            retry_after: after,
+    fn timeout(may_have_reached_server: bool, replay_safe: bool) -> Error {
+        Error::Timeout {
+            after: SECS(1),
+            may_have_reached_server,
+            replay_safe,
         }
     }
 
@@ -329,64 +363,84 @@ mod tests {
     }
 
     #[test]
-    fn every_outcome_row() {
+    fn every_failure_row() {
         use Decision::{Done, RetryAfter};
         let first_backoff = RetryAfter(MS(200));
         #[rustfmt::skip]
-        let rows: &[(&str, AttemptOutcome, bool, Decision)] = &[
-            ("201 created",                    status(201), true,  Done),
-            ("200 ok",                         status(200), false, Done),
-            ("307 redirect",                   status(307), true,  Done),
-            ("400",                            status(400), true,  Done),
-            ("401",                            status(401), true,  Done),
-            ("403",                            status(403), true,  Done),
-            ("404",                            status(404), true,  Done),
-            ("411",                            status(411), true,  Done),
-            ("413",                            status(413), true,  Done),
-            ("422 duplicate",                  status(422), true,  Done),
-            ("500 safe",                       status(500), true,  Done),
-            ("500 unsafe",                     status(500), false, Done),
-            ("501",                            status(501), true,  Done),
-            ("408 safe",                       status(408), true,  first_backoff),
-            ("408 unsafe",                     status(408), false, Done),
-            ("502 safe",                       status(502), true,  first_backoff),
-            ("502 unsafe",                     status(502), false, Done),
-            ("503 safe",                       status(503), true,  first_backoff),
-            ("503 unsafe",                     status(503), false, Done),
-            ("504 safe",                       status(504), true,  first_backoff),
-            ("504 unsafe",                     status(504), false, Done),
-            ("429 no Retry-After, unsafe",     rate_limited(None), false, first_backoff),
-            ("429 Retry-After 1s",             rate_limited(Some(SECS(1))), false, RetryAfter(SECS(1))),
-            ("429 Retry-After 0",              rate_limited(Some(Duration::ZERO)), true, RetryAfter(Duration::ZERO)),
-            ("429 Retry-After at the cap",     rate_limited(Some(SECS(5))), true, RetryAfter(SECS(5))),
-            ("429 Retry-After above the cap",  rate_limited(Some(SECS(60))), true, Done),
-            ("503 Retry-After 2s, safe",       AttemptOutcome::Status { status: 503, retry_after: Some(SECS(2)) }, true, RetryAfter(SECS(2))),
-            ("503 Retry-After 2s, unsafe",     AttemptOutcome::Status { status: 503, retry_after: Some(SECS(2)) }, false, Done),
-            ("not sent, unsafe",               AttemptOutcome::NotSent, false, first_backoff),
-            ("not sent, safe",                 AttemptOutcome::NotSent, true, first_backoff),
-            ("reset after send, safe",         AttemptOutcome::MaybeSent { timed_out: false }, true, first_backoff),
-            ("reset after send, unsafe",       AttemptOutcome::MaybeSent { timed_out: false }, false, Done),
-            ("timeout, safe",                  AttemptOutcome::MaybeSent { timed_out: true }, true, first_backoff),
-            ("timeout, unsafe",                AttemptOutcome::MaybeSent { timed_out: true }, false, Done),
+        let rows: &[(&str, Failure, Decision)] = &[
+            ("final",                          Failure::Final, Done),
+            ("transient, replay-safe",         transient(true), first_backoff),
+            ("transient, not replay-safe",     transient(false), Done),
+            ("not sent",                       Failure::NotSent, first_backoff),
+            ("429 no Retry-After",             rate_limited(None), first_backoff),
+            ("429 Retry-After 1s",             rate_limited(Some(SECS(1))), RetryAfter(SECS(1))),
+            ("429 Retry-After 0",              rate_limited(Some(Duration::ZERO)), first_backoff),
+            ("429 Retry-After at the cap",     rate_limited(Some(SECS(5))), RetryAfter(SECS(5))),
+            ("429 Retry-After above the cap",  rate_limited(Some(SECS(60))), Done),
         ];
-        for (name, outcome, safe, expected) in rows {
-            let got = decide(&exact(), outcome, &ctx(1, *safe), no_jitter_expected);
+        for (name, failure, expected) in rows {
+            let got = decide(&exact(), *failure, &ctx(1), no_jitter_expected);
             assert_eq!(got, *expected, "{name}");
         }
+    }
+
+    #[test]
+    fn every_error_row() {
+        #[rustfmt::skip]
+        let rows: Vec<(Error, Failure)> = vec![
+            (server(500, true), Failure::Final),
+            (server(501, true), Failure::Final),
+            (server(505, true), Failure::Final),
+            (server(502, true), transient(true)),
+            (server(503, false), transient(false)),
+            (server(504, true), transient(true)),
+            (rejected(408, true), transient(true)),
+            (rejected(408, false), transient(false)),
+            (rejected(411, true), Failure::Final),
+            (rejected(307, true), Failure::Final),
+            (timeout(true, true), transient(true)),
+            (timeout(true, false), transient(false)),
+            (timeout(false, false), Failure::NotSent),
+            (Error::RateLimited { retry_after: Some(SECS(1)), request_id: None }, rate_limited(Some(SECS(1)))),
+            (Error::NotFound { message: String::new(), request_id: None }, Failure::Final),
+            (Error::InvalidConfig { message: String::new() }, Failure::Final),
+        ];
+        for (error, expected) in rows {
+            assert_eq!(Failure::of(&error), expected, "{error:?}");
+            assert_eq!(error.is_retryable(), expected.may_retry(), "{error:?}");
+        }
+    }
+
+    #[test]
+    fn rate_limits_do_not_use_up_attempts() {
+        let policy = exact().max_attempts(2);
+        let after = |attempts, rate_limited| AttemptContext {
+            attempts,
+            rate_limited,
+            elapsed: Duration::ZERO,
+        };
+        // Two attempts used up already, ten 429s in a row: still retried.
+        assert_eq!(
+            decide(
+                &policy,
+                rate_limited(Some(SECS(1))),
+                &after(2, 10),
+                no_jitter_expected
+            ),
+            Decision::RetryAfter(SECS(5)),
+            "the rate-limit backoff grows, the server's wait is the floor"
+        );
+        assert_eq!(
+            decide(&policy, Failure::NotSent, &after(2, 10), no_jitter_expected),
+            Decision::Done
+        );
     }
 
     #[test]
     fn backoff_doubles_then_caps() {
         let policy = exact().max_attempts(u32::MAX);
         let waits: Vec<_> = (1..=7)
-            .map(|attempt| {
-                decide(
-                    &policy,
-                    &AttemptOutcome::NotSent,
-                    &ctx(attempt, false),
-                    no_jitter_expected,
-                )
-            })
+            .map(|attempt| decide(&policy, Failure::NotSent, &ctx(attempt), no_jitter_expected))
             .collect();
         let expected: Vec<_> = [200, 400, 800, 1600, 3200, 5000, 5000]
             .into_iter()
@@ -409,12 +463,7 @@ mod tests {
             );
         }
         let policy = exact().max_attempts(u32::MAX);
-        let got = decide(
-            &policy,
-            &AttemptOutcome::NotSent,
-            &ctx(1000, false),
-            no_jitter_expected,
-        );
+        let got = decide(&policy, Failure::NotSent, &ctx(1000), no_jitter_expected);
         assert_eq!(got, Decision::RetryAfter(SECS(5)));
         assert_eq!(
             policy.nominal_backoff(0),
@@ -428,12 +477,9 @@ mod tests {
         let policy = RetryPolicy::new().max_attempts(10);
         for (attempt, nominal) in [(1, MS(200)), (2, MS(400)), (9, SECS(5))] {
             for unit in [0.0, 0.25, 0.5, 0.999_999, 1.0, -3.0, 7.0, f64::NAN] {
-                let Decision::RetryAfter(wait) = decide(
-                    &policy,
-                    &AttemptOutcome::NotSent,
-                    &ctx(attempt, false),
-                    || unit,
-                ) else {
+                let Decision::RetryAfter(wait) =
+                    decide(&policy, Failure::NotSent, &ctx(attempt), || unit)
+                else {
                     panic!("expected a retry at attempt {attempt}");
                 };
                 assert!(
@@ -442,14 +488,7 @@ mod tests {
                 );
             }
         }
-        let at = |unit| {
-            decide(
-                &policy,
-                &AttemptOutcome::NotSent,
-                &ctx(1, false),
-                move || unit,
-            )
-        };
+        let at = |unit| decide(&policy, Failure::NotSent, &ctx(1), move || unit);
         assert_eq!(at(0.0), Decision::RetryAfter(MS(100)));
         assert_eq!(at(0.5), Decision::RetryAfter(MS(150)));
     }
@@ -466,51 +505,23 @@ mod tests {
     }
 
     #[test]
-    fn server_waits_are_not_jittered() {
-        let policy = RetryPolicy::new();
-        let got = decide(
-            &policy,
-            &rate_limited(Some(SECS(2))),
-            &ctx(1, false),
-            no_jitter_expected,
-        );
-        assert_eq!(got, Decision::RetryAfter(SECS(2)));
-    }
-
-    #[test]
     fn attempts_are_bounded() {
         let policy = exact();
-        let at = |attempt| {
-            decide(
-                &policy,
-                &AttemptOutcome::NotSent,
-                &ctx(attempt, true),
-                no_jitter_expected,
-            )
-        };
+        let at = |attempt| decide(&policy, Failure::NotSent, &ctx(attempt), no_jitter_expected);
         assert_eq!(at(2), Decision::RetryAfter(MS(400)));
         assert_eq!(at(3), Decision::Done);
         assert_eq!(at(4), Decision::Done);
 
         let disabled = RetryPolicy::disabled();
         assert_eq!(
-            decide(
-                &disabled,
-                &rate_limited(None),
-                &ctx(1, true),
-                no_jitter_expected
-            ),
-            Decision::Done
+            decide(&disabled, rate_limited(None), &ctx(1), no_jitter_expected),
+            Decision::Done,
+            "a disabled policy sends once, rate-limited or not"
         );
         let zero = exact().max_attempts(0);
         assert_eq!(zero.max_attempts, 1);
         assert_eq!(
-            decide(
-                &zero,
-                &AttemptOutcome::NotSent,
-                &ctx(1, true),
-                no_jitter_expected
-            ),
+            decide(&zero, Failure::NotSent, &ctx(1), no_jitter_expected),
             Decision::Done
         );
     }
@@ -518,20 +529,20 @@ mod tests {
     #[test]
     fn no_wait_ends_at_or_past_the_deadline() {
         let policy = exact().overall_deadline(SECS(10));
-        let at = |elapsed, outcome: AttemptOutcome| {
+        let at = |elapsed, failure: Failure| {
             let ctx = AttemptContext {
-                attempt: 1,
+                attempts: 1,
+                rate_limited: 1,
                 elapsed,
-                replay_safe: true,
             };
-            decide(&policy, &outcome, &ctx, no_jitter_expected)
+            decide(&policy, failure, &ctx, no_jitter_expected)
         };
         assert_eq!(
-            at(MS(9_700), AttemptOutcome::NotSent),
+            at(MS(9_700), Failure::NotSent),
             Decision::RetryAfter(MS(200))
         );
-        assert_eq!(at(MS(9_800), AttemptOutcome::NotSent), Decision::Done);
-        assert_eq!(at(SECS(11), AttemptOutcome::NotSent), Decision::Done);
+        assert_eq!(at(MS(9_800), Failure::NotSent), Decision::Done);
+        assert_eq!(at(SECS(11), Failure::NotSent), Decision::Done);
         assert_eq!(
             at(SECS(6), rate_limited(Some(SECS(3)))),
             Decision::RetryAfter(SECS(3))
@@ -551,8 +562,8 @@ mod tests {
             .overall_deadline(SECS(120));
         let got = decide(
             &policy,
-            &rate_limited(Some(SECS(60))),
-            &ctx(1, false),
+            rate_limited(Some(SECS(60))),
+            &ctx(1),
             no_jitter_expected,
         );
         assert_eq!(got, Decision::RetryAfter(SECS(60)));
@@ -582,34 +593,6 @@ mod tests {
         ];
         for (value, expected) in rows {
             assert_eq!(parse_retry_after(value, now), *expected, "{value:?}");
-        }
-    }
-
-    #[test]
-    fn which_outcomes_the_server_may_have_acted_on() {
-        let rows = [
-            (AttemptOutcome::NotSent, false, "could not connect"),
-            (
-                rate_limited(Some(Duration::from_secs(1))),
-                false,
-                "HTTP 429",
-            ),
-            (status(503), true, "HTTP 503"),
-            (status(201), true, "HTTP 201"),
-            (
-                AttemptOutcome::MaybeSent { timed_out: true },
-                true,
-                "timed out",
-            ),
-            (
-                AttemptOutcome::MaybeSent { timed_out: false },
-                true,
-                "connection failed after sending",
-            ),
-        ];
-        for (outcome, acted_on, text) in rows {
-            assert_eq!(outcome.may_have_been_acted_on(), acted_on, "{outcome:?}");
-            assert_eq!(outcome.to_string(), text);
         }
     }
 }

@@ -42,14 +42,7 @@ open_enum! {
     }
     /// A format this version of the crate does not list, exactly as Polar sent it.
     Other
-}
-
-impl FromWire for TaxIdFormat {
-    const EXPECTING: &'static str = "a tax-id format string";
-
-    fn from_wire(code: &str) -> Self {
-        Self::known(code).unwrap_or_else(|| Self::Other(code.to_owned()))
-    }
+    expecting "a tax-id format string"
 }
 
 /// A customer's tax identifier as Polar returns it: the number and its format.

@@ -1,4 +1,6 @@
-//! Client-side validation of a create request: every deterministic rule checked before anything is sent.
+//! Client-side validation: every deterministic rule checked before anything is sent. [`Checker`]
+//! holds the field checks every request shares (email, name, identifiers, address, locale,
+//! metadata, UUIDs, URLs); [`validate`] applies them to a create request.
 //!
 //! Rules follow what Polar's server enforces (read from its source, `polarsource/polar`), so a request that passes is
 //! rejected by the server only for what needs its data (duplicates, DNS of the email domain, tax-id
@@ -8,7 +10,9 @@
 //! (the server would silently store null, which is never what the caller meant); an empty `name` or
 //! address line is let through, as the server stores it as null.
 
-use crate::{Country, MetadataValue, NewCustomer};
+use std::collections::BTreeMap;
+
+use crate::{Address, Country, MetadataValue, NewCustomer};
 
 /// One problem found in the caller's input before anything was sent.
 ///
@@ -75,6 +79,7 @@ const MAX_EMAIL_LOCAL_CHARS: usize = 64;
 const MAX_METADATA_ENTRIES: usize = 50;
 const MAX_METADATA_KEY_CHARS: usize = 40;
 const MAX_METADATA_STRING_CHARS: usize = 500;
+const MAX_URL_CHARS: usize = 2083;
 
 /// Checks `customer` against every rule that needs neither the network nor Polar's data.
 ///
@@ -85,25 +90,31 @@ pub(crate) fn validate(customer: &NewCustomer, token: TokenKind) -> Result<(), V
     let mut check = Checker::default();
     check.customer(customer);
     check.token_rules(customer, token);
-    if check.problems.is_empty() {
-        Ok(())
-    } else {
-        Err(check.problems)
-    }
+    check.finish()
 }
 
+/// Collects the problems of one request; each check reports under the field path it is given.
 #[derive(Default)]
-struct Checker {
+pub(crate) struct Checker {
     problems: Vec<InputProblem>,
 }
 
 impl Checker {
-    fn report(&mut self, field: &str, message: impl Into<String>) {
+    /// Every problem reported, or `Ok` when there was none.
+    pub(crate) fn finish(self) -> Result<(), Vec<InputProblem>> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(self.problems)
+        }
+    }
+
+    pub(crate) fn report(&mut self, field: &str, message: impl Into<String>) {
         self.problems.push(InputProblem::new(field, message));
     }
 
     /// Reports a NUL character; true when `value` is free of them (so further checks make sense).
-    fn clean(&mut self, field: &str, value: &str) -> bool {
+    pub(crate) fn clean(&mut self, field: &str, value: &str) -> bool {
         let clean = !value.contains('\0');
         if !clean {
             self.report(field, "contains a NUL character, which Polar rejects.");
@@ -111,7 +122,8 @@ impl Checker {
         clean
     }
 
-    fn email(&mut self, field: &str, value: &str) {
+    /// An email address (syntax only; Polar also checks the domain's DNS).
+    pub(crate) fn email(&mut self, field: &str, value: &str) {
         if self.clean(field, value)
             && let Some(message) = email_problem(value)
         {
@@ -119,7 +131,8 @@ impl Checker {
         }
     }
 
-    fn name(&mut self, field: &str, value: &str) {
+    /// A name: at most 256 characters.
+    pub(crate) fn name(&mut self, field: &str, value: &str) {
         if self.clean(field, value) {
             let chars = value.chars().count();
             if chars > MAX_NAME_CHARS {
@@ -132,7 +145,7 @@ impl Checker {
     }
 
     /// An identifier the caller chose to set (`external_id`, `tax_id`): it must say something.
-    fn identifier(&mut self, field: &str, value: &str) {
+    pub(crate) fn identifier(&mut self, field: &str, value: &str) {
         if self.clean(field, value) && value.is_empty() {
             self.report(field, "must not be empty; leave it unset instead.");
         }
@@ -167,26 +180,11 @@ impl Checker {
                 );
             }
         }
-        if let Some(locale) = &customer.locale
-            && self.clean("locale", locale)
-            && !is_locale(locale)
-        {
-            self.report(
-                "locale",
-                format!(
-                    "`{locale}` is not a language tag like `en` or `en-US` \
-                         (2–3 letters, optionally `-` and a 2-letter region or a 3-digit area)."
-                ),
-            );
+        if let Some(locale) = &customer.locale {
+            self.locale("locale", locale);
         }
-        if let Some(id) = &customer.organization_id
-            && self.clean("organization_id", id)
-            && uuid::Uuid::parse_str(id).is_err()
-        {
-            self.report(
-                "organization_id",
-                format!("`{id}` is not a UUID like `1dbfc517-0bbf-4301-9ba8-555ca42b9737`."),
-            );
+        if let Some(id) = &customer.organization_id {
+            self.uuid("organization_id", id);
         }
         match &customer.owner {
             Some(owner) => {
@@ -204,10 +202,75 @@ impl Checker {
             ),
             None => {}
         }
-        self.metadata(customer);
+        self.metadata("metadata", &customer.metadata);
     }
 
-    fn address(&mut self, address: &crate::Address) {
+    /// A BCP 47 language tag as Polar accepts it (`en`, `en-US`, `es-419`).
+    pub(crate) fn locale(&mut self, field: &str, locale: &str) {
+        if self.clean(field, locale) && !is_locale(locale) {
+            self.report(
+                field,
+                format!(
+                    "`{locale}` is not a language tag like `en` or `en-US` \
+                         (2–3 letters, optionally `-` and a 2-letter region or a 3-digit area)."
+                ),
+            );
+        }
+    }
+
+    /// A UUID in any version (`organization_id`, a member's ID).
+    pub(crate) fn uuid(&mut self, field: &str, id: &str) {
+        if self.clean(field, id) && uuid::Uuid::parse_str(id).is_err() {
+            self.report(
+                field,
+                format!("`{id}` is not a UUID like `1dbfc517-0bbf-4301-9ba8-555ca42b9737`."),
+            );
+        }
+    }
+
+    /// A customer's ID: Polar types it as a version-4 UUID and refuses any other version.
+    pub(crate) fn customer_id(&mut self, field: &str, id: &str) {
+        if !self.clean(field, id) {
+            return;
+        }
+        match uuid::Uuid::parse_str(id) {
+            Err(_) => self.report(
+                field,
+                format!("`{id}` is not a customer ID (a UUID like `992fae2a-2a17-4b7a-8d9e-e287cf90131b`)."),
+            ),
+            Ok(parsed) if parsed.get_version_num() != 4 => self.report(
+                field,
+                format!("`{id}` is not a customer ID: Polar's customer IDs are version-4 UUIDs."),
+            ),
+            Ok(_) => {}
+        }
+    }
+
+    /// An absolute `http` or `https` URL with a host, at most 2,083 characters (Polar's `HttpUrl`).
+    pub(crate) fn http_url(&mut self, field: &str, url: &str) {
+        if !self.clean(field, url) {
+            return;
+        }
+        let chars = url.chars().count();
+        if chars > MAX_URL_CHARS {
+            self.report(
+                field,
+                format!("is {chars} characters long; at most {MAX_URL_CHARS} are allowed."),
+            );
+            return;
+        }
+        let web = reqwest::Url::parse(url)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+        if !web {
+            self.report(
+                field,
+                format!("`{url}` is not an absolute http or https URL like `https://example.com/account`."),
+            );
+        }
+    }
+
+    /// A billing address Polar accepts: a country it bills, NUL-free lines, US/CA state codes.
+    pub(crate) fn address(&mut self, address: &Address) {
         let country = &address.country;
         if let Country::Other(code) = country {
             self.report(
@@ -250,16 +313,18 @@ impl Checker {
         }
     }
 
-    fn metadata(&mut self, customer: &NewCustomer) {
-        let entries = customer.metadata.len();
+    /// A metadata map: at most 50 entries, keys of 1 to 40 characters, text values of 1 to 500,
+    /// finite numbers, no NUL anywhere.
+    pub(crate) fn metadata(&mut self, field: &str, metadata: &BTreeMap<String, MetadataValue>) {
+        let entries = metadata.len();
         if entries > MAX_METADATA_ENTRIES {
             self.report(
-                "metadata",
+                field,
                 format!("has {entries} entries; at most {MAX_METADATA_ENTRIES} are allowed."),
             );
         }
-        for (key, value) in &customer.metadata {
-            let field = format!("metadata.{}", key.escape_debug());
+        for (key, value) in metadata {
+            let field = format!("{field}.{}", key.escape_debug());
             let key_chars = key.chars().count();
             if key.contains('\0') {
                 self.report(

@@ -3,11 +3,12 @@
 
 use polar_client::{Country, Customer, CustomerKind};
 use proptest::prelude::*;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 mod fixtures;
 
 use fixtures::CUSTOMER_FIELDS as KNOWN_FIELDS;
+use fixtures::json::any_json;
 
 fn valid() -> Value {
     json!({
@@ -29,27 +30,6 @@ fn valid() -> Value {
         "deleted_at": null,
         "first_user_event_at": null,
         "avatar_url": null
-    })
-}
-
-/// Any JSON value, a few levels deep.
-fn any_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_filter("JSON numbers are finite", |f| f.is_finite())
-            .prop_map(Value::from),
-        ".{0,12}".prop_map(Value::from),
-    ];
-    leaf.prop_recursive(3, 24, 4, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(".{0,6}", inner, 0..4)
-                .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
-        ]
     })
 }
 

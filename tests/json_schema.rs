@@ -18,7 +18,8 @@ fn schema<T: JsonSchema>() -> Value {
 
 /// The problems found validating `value` against `root` (empty when it is accepted). Supports the
 /// keywords schemars emits for our types: `$ref`, `type`, `properties`, `required`,
-/// `additionalProperties`, `prefixItems`/`minItems`/`maxItems`, `anyOf`, `if`/`then`, `const`.
+/// `additionalProperties`, `prefixItems`/`minItems`/`maxItems`, `anyOf`, `if`/`then`, `const`,
+/// and `oneOf`/`not` of the hand-written request schemas.
 fn problems(root: &Value, value: &Value) -> Vec<String> {
     let mut found = Vec::new();
     check(root, root, value, "$", &mut found);
@@ -78,6 +79,20 @@ fn check(root: &Value, schema: &Value, value: &Value, at: &str, found: &mut Vec<
             found.push(format!("{at}: {value} matches none of anyOf"));
         }
     }
+    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
+        let accepted = options
+            .iter()
+            .filter(|option| problems_at(root, option, value, at).is_empty())
+            .count();
+        if accepted != 1 {
+            found.push(format!("{at}: {value} matches {accepted} of oneOf"));
+        }
+    }
+    if let Some(negated) = schema.get("not")
+        && problems_at(root, negated, value, at).is_empty()
+    {
+        found.push(format!("{at}: {value} matches what `not` forbids"));
+    }
     if let (Some(condition), Some(then)) = (schema.get("if"), schema.get("then")) {
         let mut nested = Vec::new();
         check(root, condition, value, at, &mut nested);
@@ -85,6 +100,13 @@ fn check(root: &Value, schema: &Value, value: &Value, at: &str, found: &mut Vec<
             check(root, then, value, at, found);
         }
     }
+}
+
+/// The problems of `value` against a sub-schema, without adding them to the caller's.
+fn problems_at(root: &Value, schema: &Value, value: &Value, at: &str) -> Vec<String> {
+    let mut nested = Vec::new();
+    check(root, schema, value, at, &mut nested);
+    nested
 }
 
 fn check_object(
@@ -296,4 +318,116 @@ fn customer_schema_accepts_what_customers_serialize_to() {
     let seed: Customer = serde_json::from_str(fixtures::DOCUMENTED_201).unwrap();
     let written = assert_accepted(&seed);
     assert_eq!(written["tax_id"], Value::Null);
+}
+
+#[test]
+fn lifecycle_response_schemas_accept_what_the_types_serialize_to() {
+    use fixtures::lifecycle;
+    use polar_client::{
+        BenefitType, CustomerSession, CustomerState, Member, MemberRole, RecurringInterval,
+        SubscriptionStatus,
+    };
+
+    let state: CustomerState = serde_json::from_value(lifecycle::individual_state()).unwrap();
+    let written = assert_accepted(&state);
+    let state_schema = schema::<CustomerState>();
+    let properties = state_schema["properties"].as_object().unwrap();
+    for key in written.as_object().unwrap().keys() {
+        assert!(
+            properties.contains_key(key),
+            "`{key}` missing from the state schema"
+        );
+    }
+    // The customer's fields sit at the top level, as Polar writes them.
+    assert!(properties.contains_key("email") && properties.contains_key("granted_benefits"));
+    let team: CustomerState = serde_json::from_value(lifecycle::team_state()).unwrap();
+    assert_accepted(&team);
+
+    let member: Member = serde_json::from_value(lifecycle::member()).unwrap();
+    assert_accepted(&member);
+    let session: CustomerSession = serde_json::from_value(lifecycle::session()).unwrap();
+    assert_accepted(&session);
+
+    for (schema, known) in [
+        (schema::<SubscriptionStatus>(), "trialing"),
+        (schema::<RecurringInterval>(), "month"),
+        (schema::<BenefitType>(), "meter_credit"),
+        (schema::<MemberRole>(), "billing_manager"),
+    ] {
+        assert_eq!(schema["type"], "string", "{schema}");
+        assert!(
+            schema["examples"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(known))
+        );
+        assert!(problems(&schema, &json!("added_later")).is_empty());
+    }
+    // A wrong shape is refused: a list where the state has an object.
+    assert!(!problems(&state_schema, &json!({ "granted_benefits": {} })).is_empty());
+}
+
+#[test]
+fn lifecycle_request_schemas_are_the_request_bodies() {
+    use polar_client::{
+        CustomerUpdate, MemberRole, MemberUpdate, NewCustomerSession, NewMember, NewMemberRole,
+    };
+
+    let update = schema::<CustomerUpdate>();
+    assert_accepted(&CustomerUpdate::new());
+    let full = CustomerUpdate::new()
+        .email("jane@example.org")
+        .clear_name()
+        .billing_address(Address::new(Country::DE).city("Berlin"))
+        .clear_tax_id()
+        .locale("de")
+        .replace_metadata([("plan", "pro")])
+        .external_id("usr_1")
+        .upgrade_to_team();
+    let written = assert_accepted(&full);
+    assert_eq!(
+        written.as_object().unwrap().len(),
+        update["properties"].as_object().unwrap().len(),
+        "every field is in the schema"
+    );
+    for refused in [
+        json!({ "billing_address": null }),
+        json!({ "email": null }),
+        json!({ "metadata": null }),
+        json!({ "type": "individual" }),
+        json!({ "owner": {} }),
+    ] {
+        assert!(
+            !problems(&update, &refused).is_empty(),
+            "{refused} accepted"
+        );
+    }
+
+    let session = schema::<NewCustomerSession>();
+    assert_accepted(
+        &NewCustomerSession::for_customer("992fae2a-2a17-4b7a-8d9e-e287cf90131b")
+            .member_id("4c5b2f0e-9f5e-4b8e-8a6d-2c1f0e9d8b7a")
+            .return_url("https://example.com/account"),
+    );
+    assert_accepted(&NewCustomerSession::for_external_id("usr_1").external_member_id("m"));
+    for refused in [
+        json!({}),
+        json!({ "customer_id": "c", "external_customer_id": "e" }),
+        json!({ "customer_id": "c", "member_id": "m", "external_member_id": "e" }),
+    ] {
+        assert!(
+            !problems(&session, &refused).is_empty(),
+            "{refused} accepted"
+        );
+    }
+
+    assert_eq!(schema::<NewMember>()["required"], json!(["email"]));
+    assert_accepted(&NewMember::new("a@example.org").role(NewMemberRole::BillingManager));
+    assert_accepted(&MemberUpdate::new().name("Ann").role(MemberRole::Owner));
+    let role = schema::<NewMemberRole>();
+    assert!(problems(&role, &json!("billing_manager")).is_empty());
+    assert!(
+        !problems(&role, &json!("owner")).is_empty(),
+        "owner is not a role a new member can have"
+    );
 }

@@ -70,7 +70,7 @@ async fn each_operation_is_one_span_with_attempts_status_and_request_id() {
         "one span for the whole create, retries included: {logs}"
     );
     for field in [
-        "operation=\"customers_create\"",
+        "operation=\"customers:create\"",
         "attempts=2",
         "status=201",
         "request_id=",

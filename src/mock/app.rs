@@ -1,22 +1,16 @@
-//! The application behind the transport: token validity, routing, JSON parsing, authentication,
-//! schema and business rules, in the order Polar's server applies them.
+//! The application behind the transport: token validity, routing, JSON parsing, authentication
+//! and scopes, then the endpoint's own validation and rules, in the order Polar's server applies
+//! them.
 
-use super::list;
-use super::query::percent_decode;
 use super::reply::{Reply, error_item};
+use super::routes::{self, Endpoint, Routing};
 use super::schema::{self, NewCustomer};
-use super::state::{Identity, State};
+use super::state::{Bearer, Identity, State};
+use super::{customers, list, members, sessions};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper::{HeaderMap, Method};
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-/// The customers collection: create (`POST`) and list (`GET`).
-const CUSTOMERS_PATH: &str = "/v1/customers/";
-/// The collection path without its trailing slash, redirected.
-const CUSTOMERS_PATH_UNSLASHED: &str = "/v1/customers";
-/// The prefix of the lookup by external id.
-const EXTERNAL_PREFIX: &str = "/v1/customers/external/";
 
 /// The parts of a request the application looks at.
 pub(crate) struct Request<'a> {
@@ -27,48 +21,90 @@ pub(crate) struct Request<'a> {
     pub(crate) body: &'a [u8],
 }
 
-/// Which endpoint a request is for.
-enum Route {
-    Create,
-    List,
-    RedirectToSlashed,
-    GetExternal(String),
-    NotFound,
+/// An authenticated request on its way to an endpoint.
+pub(crate) struct Call<'a> {
+    pub(crate) state: &'a State,
+    pub(crate) identity: &'a Identity,
+    pub(crate) method: &'a Method,
+    pub(crate) query: Option<&'a str>,
+    /// The parsed JSON body (`Value::Null` for GET and DELETE).
+    pub(crate) body: &'a Value,
+    /// The server's own origin, `http://host:port`, as the client addressed it.
+    pub(crate) origin: String,
 }
+
+/// The scopes that open customer reads.
+const CUSTOMERS_READ: &[&str] = &["customers:read", "customers:write"];
+/// The scope customer writes need.
+const CUSTOMERS_WRITE: &[&str] = &["customers:write"];
+/// The scopes that open member reads.
+const MEMBERS_READ: &[&str] = &["members:read", "members:write"];
+/// The scope member writes need.
+const MEMBERS_WRITE: &[&str] = &["members:write"];
+/// The scope customer sessions need.
+const SESSIONS_WRITE: &[&str] = &["customer_sessions:write"];
 
 /// Answers a request that passed the version, size and fault stages.
 pub(crate) fn answer(state: &State, request: &Request<'_>) -> Reply {
     let identity = match bearer_token(request.headers) {
-        Some(token) => match state.identity(token) {
-            Some(identity) => Some(identity),
-            None => return Reply::invalid_token(),
+        Some(token) => match state.bearer(token) {
+            Bearer::Known(identity) => Some(identity),
+            Bearer::Session => None,
+            Bearer::Unknown => return Reply::invalid_token(),
         },
         None => None,
     };
-    match route(request.method, request.path) {
-        Route::NotFound => Reply::not_found(),
-        Route::RedirectToSlashed => redirect(request),
-        Route::List => match identity {
-            None => Reply::unauthorized(),
-            Some(identity) => list::answer(state, identity, request.query),
-        },
-        Route::GetExternal(external_id) => match identity {
-            None => Reply::unauthorized(),
-            Some(identity) => match state.find_external(identity, &external_id) {
-                Some(customer) => found(200, &customer),
-                None => Reply::resource_not_found(),
-            },
-        },
-        Route::Create => {
-            let body = match parse_body(request) {
-                Ok(body) => body,
-                Err(reply) => return reply,
-            };
-            let Some(identity) = identity else {
-                return Reply::unauthorized();
-            };
-            create(state, identity, &body)
+    let endpoint = match routes::resolve(request.method, request.path) {
+        Routing::Found(endpoint) => endpoint,
+        Routing::NotFound => return Reply::not_found(),
+        Routing::MethodNotAllowed(methods) => return Reply::method_not_allowed(methods),
+        Routing::Redirect(path) => return redirect(request, &path),
+    };
+    let body = if matches!(*request.method, Method::POST | Method::PATCH) {
+        match parse_body(request) {
+            Ok(body) => body,
+            Err(reply) => return reply,
         }
+    } else {
+        Value::Null
+    };
+    let Some(identity) = identity else {
+        return Reply::unauthorized();
+    };
+    let scopes = required_scopes(request.method, &endpoint);
+    if !identity.has_any(scopes) {
+        return Reply::insufficient_scope(scopes);
+    }
+    let call = Call {
+        state,
+        identity: &identity,
+        method: request.method,
+        query: request.query,
+        body: &body,
+        origin: format!("http://{}", host(request)),
+    };
+    match endpoint {
+        Endpoint::Customers if *request.method == Method::GET => {
+            list::answer(state, &identity, request.query)
+        }
+        Endpoint::Customers => create(state, &identity, &body),
+        Endpoint::Sessions => sessions::create(&call),
+        Endpoint::Customer(customer) => customers::answer(&call, &customer),
+        Endpoint::State(customer) => customers::state(&call, &customer),
+        Endpoint::Members(customer) => members::create(&call, &customer),
+        Endpoint::Member(customer, member) => members::answer(&call, &customer, &member),
+    }
+}
+
+/// The scopes of which the token needs any one for this endpoint and method.
+fn required_scopes(method: &Method, endpoint: &Endpoint) -> &'static [&'static str] {
+    let read = *method == Method::GET;
+    match endpoint {
+        Endpoint::Customers | Endpoint::Customer(_) | Endpoint::State(_) if read => CUSTOMERS_READ,
+        Endpoint::Customers | Endpoint::Customer(_) | Endpoint::State(_) => CUSTOMERS_WRITE,
+        Endpoint::Member(..) if read => MEMBERS_READ,
+        Endpoint::Members(_) | Endpoint::Member(..) => MEMBERS_WRITE,
+        Endpoint::Sessions => SESSIONS_WRITE,
     }
 }
 
@@ -81,45 +117,23 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// Matches a method and path (without query) to an endpoint.
-fn route(method: &Method, path: &str) -> Route {
-    let collection_method = *method == Method::POST || *method == Method::GET;
-    if path == CUSTOMERS_PATH && collection_method {
-        return if *method == Method::POST {
-            Route::Create
-        } else {
-            Route::List
-        };
-    }
-    if path == CUSTOMERS_PATH_UNSLASHED && collection_method {
-        return Route::RedirectToSlashed;
-    }
-    match path.strip_prefix(EXTERNAL_PREFIX) {
-        Some(segment)
-            if *method == Method::GET && !segment.is_empty() && !segment.contains('/') =>
-        {
-            match percent_decode(segment) {
-                Some(external_id) => Route::GetExternal(external_id),
-                None => Route::NotFound,
-            }
-        }
-        _ => Route::NotFound,
-    }
-}
-
-/// `307` to the slashed collection path (query kept), as an absolute URL on the host the client
-/// used.
-fn redirect(request: &Request<'_>) -> Reply {
-    let host = request
+/// The `host:port` the client addressed (127.0.0.1 without a `Host` header).
+fn host<'a>(request: &Request<'a>) -> &'a str {
+    request
         .headers
         .get(HOST)
         .and_then(|host| host.to_str().ok())
-        .unwrap_or("127.0.0.1");
+        .unwrap_or("127.0.0.1")
+}
+
+/// `307` to `path` (the request's path with its trailing slash toggled; query kept), as an
+/// absolute URL on the host the client used.
+fn redirect(request: &Request<'_>, path: &str) -> Reply {
     let query = request
         .query
         .map(|query| format!("?{query}"))
         .unwrap_or_default();
-    Reply::empty(307).with_header("location", format!("http://{host}{CUSTOMERS_PATH}{query}"))
+    Reply::empty(307).with_header("location", format!("http://{}{path}{query}", host(request)))
 }
 
 /// The request body as JSON: a JSON content type is parsed (422 `json_invalid` on failure, an
@@ -166,8 +180,7 @@ fn byte_offset(body: &[u8], line: usize, column: usize) -> usize {
     line_start + column.saturating_sub(1)
 }
 
-/// The create pipeline after authentication: schema, organization rules, permission, then the
-/// store (duplicates, tax id, insert).
+/// The create pipeline after authentication: schema, organization rules, then the store (duplicates, tax id, insert).
 fn create(state: &State, identity: &Identity, body: &Value) -> Reply {
     let new = match schema::validate(body) {
         Ok(new) => new,
@@ -177,17 +190,8 @@ fn create(state: &State, identity: &Identity, body: &Value) -> Reply {
         Ok(organization_id) => organization_id,
         Err(item) => return Reply::business_error(vec![item]),
     };
-    if matches!(
-        identity,
-        Identity::Organization {
-            can_write: false,
-            ..
-        }
-    ) {
-        return Reply::insufficient_scope();
-    }
     match state.create(&new, organization_id) {
-        Ok(customer) => found(201, &customer),
+        Ok(customer) => customer_reply(201, &customer),
         Err(items) => Reply::business_error(items),
     }
 }
@@ -226,7 +230,7 @@ fn organization(identity: &Identity, new: &NewCustomer) -> Result<Uuid, Value> {
             requested
         }
     };
-    if new.kind == schema::CustomerType::Team && new.email.is_none() && new.owner_email.is_none() {
+    if new.kind == schema::CustomerType::Team && new.email.is_none() && new.owner.is_none() {
         return Err(error_item(
             "value_error",
             vec![json!("body"), json!("team")],
@@ -237,7 +241,7 @@ fn organization(identity: &Identity, new: &NewCustomer) -> Result<Uuid, Value> {
     Ok(organization_id)
 }
 
-/// A customer answer (201 on create, 200 on lookup).
-fn found(status: u16, customer: &Value) -> Reply {
+/// A customer answer (201 on create, 200 on lookup and update), not to be cached.
+pub(crate) fn customer_reply(status: u16, customer: &Value) -> Reply {
     Reply::json(status, customer).with_header("cache-control", "private, no-store")
 }

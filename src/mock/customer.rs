@@ -1,22 +1,21 @@
-//! The `Customer` body the server answers a create with (and stores for lookups).
+//! The `Customer` body the server answers a create with (and stores for lookups), and the
+//! pieces of it an update rewrites.
 
 use super::schema::{Address, NewCustomer};
+use super::stamp;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// Renders the 201 body of a freshly created customer.
 pub(crate) fn render(
     customer: &NewCustomer,
+    id: Uuid,
     organization_id: Uuid,
     tax_id: Option<(String, &'static str)>,
 ) -> Value {
-    let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
-    let created_at = chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string();
     json!({
         "id": id,
-        "created_at": created_at,
+        "created_at": stamp::now(),
         "modified_at": null,
         "metadata": customer.metadata,
         "external_id": customer.external_id,
@@ -37,7 +36,7 @@ pub(crate) fn render(
 }
 
 /// The output `Address`: all six keys, nulls included.
-fn address(address: &Address) -> Value {
+pub(crate) fn address(address: &Address) -> Value {
     json!({
         "line1": address.line1,
         "line2": address.line2,
@@ -49,16 +48,23 @@ fn address(address: &Address) -> Value {
 }
 
 /// A Gravatar-style URL derived from the lower-cased email (a stable hash, not Gravatar's MD5).
-fn avatar_url(email: &str) -> String {
-    let normalised = email.trim().to_lowercase();
-    let hash = |seed: u64| {
-        normalised.bytes().fold(seed, |state, byte| {
-            (state ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-        })
-    };
+pub(crate) fn avatar_url(email: &str) -> String {
     format!(
-        "https://www.gravatar.com/avatar/{:016x}{:016x}?d=404",
-        hash(0xcbf2_9ce4_8422_2325),
-        hash(0x6c62_272e_07bb_0142)
+        "https://www.gravatar.com/avatar/{}?d=404",
+        stable_hash(&email.trim().to_lowercase(), 2)
     )
+}
+
+/// A stable hex digest of `text`, 16 hex digits per `words` (FNV-1a with different seeds: the
+/// mock needs stable, distinct values, not Gravatar's MD5 or the SHA-256 Polar anonymizes with).
+pub(crate) fn stable_hash(text: &str, words: u64) -> String {
+    (0..words)
+        .map(|word| {
+            let seed = 0xcbf2_9ce4_8422_2325_u64 ^ word.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let hash = text.bytes().fold(seed, |state, byte| {
+                (state ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+            });
+            format!("{hash:016x}")
+        })
+        .collect()
 }

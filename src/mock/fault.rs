@@ -5,8 +5,10 @@ use std::time::Duration;
 /// A failure to inject instead of (or around) the next answer; queue it with
 /// [`MockPolar::fail_next`](super::MockPolar::fail_next).
 ///
-/// Each queued fault is consumed by one incoming request, on any route, after the
-/// `Polar-Version` and body-size checks.
+/// Each queued fault is consumed by one incoming request after the `Polar-Version` and body-size
+/// checks: any request for [`MockPolar::fail_next`](super::MockPolar::fail_next), or the next one
+/// of a method and path prefix for
+/// [`MockPolar::fail_next_matching`](super::MockPolar::fail_next_matching).
 ///
 /// # Examples
 /// ```
@@ -46,9 +48,19 @@ pub enum Fault {
     /// Process the request normally (a create is stored), then close the connection instead of
     /// answering: the lost-201 case.
     DropAfterStore,
-    /// Wait this long, then answer normally.
+    /// Wait this long, then answer normally. As on Polar, the request is still processed (a
+    /// create stored) if the client gives up meanwhile.
     Delay(Duration),
     /// Process the request normally, send the headers with the full `Content-Length` but only
     /// part of the body, then close the connection.
     TruncatedBody,
+    /// Process the request normally (a create is stored), then answer with a reverse proxy's
+    /// error page instead, as a gateway does when the application answered too late (e.g. 504).
+    ProxyErrorPageAfterStore {
+        /// The status code, e.g. 504.
+        status: u16,
+    },
+    /// Process the request normally (a create is stored) and answer with its status, but with a
+    /// body that is not JSON.
+    MalformedBody,
 }

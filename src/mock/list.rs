@@ -1,9 +1,11 @@
 //! `GET /v1/customers/`: the list endpoint's query parameters (validated like Polar's server),
-//! its filters, sorting and page-based paging, and the `ListResource` answer.
+//! its filters (email, query, active, metadata, organization), sorting and page-based paging,
+//! and the `ListResource` answer. Deleted customers never appear.
 
+use super::customer_state::has_billable_subscription;
 use super::query;
 use super::reply::{Reply, error_item};
-use super::state::{Identity, State};
+use super::state::{Identity, State, Stored};
 use serde_json::{Value, json};
 use std::cmp::Ordering;
 use uuid::Uuid;
@@ -37,6 +39,12 @@ enum SortBy {
 struct ListQuery {
     /// Exact, case-insensitive email filter.
     email: Option<String>,
+    /// Case-insensitive substring of email, name or billing name, or prefix of the external id.
+    query: Option<String>,
+    /// Whether the customer has a trialing, active or past-due subscription.
+    active: Option<bool>,
+    /// `metadata[key]=value` filters: one entry per key (AND), any of its values (OR).
+    metadata: Vec<(String, Vec<String>)>,
     /// Organizations to keep (none: every organization the token sees).
     organizations: Vec<Uuid>,
     /// 1-based page number.
@@ -53,24 +61,13 @@ pub(crate) fn answer(state: &State, identity: &Identity, raw_query: Option<&str>
         Ok(list) => list,
         Err(items) => return Reply::schema_error(items),
     };
-    let email = list.email.as_deref().map(str::to_lowercase);
-    let mut matching: Vec<(usize, Value)> = state
-        .customers_seen_by(identity)
-        .into_iter()
-        .enumerate()
-        .filter(|(_, customer)| {
-            email.as_deref().is_none_or(|wanted| {
-                text(customer, "email").map(str::to_lowercase).as_deref() == Some(wanted)
-            })
-        })
-        .filter(|(_, customer)| {
-            list.organizations.is_empty()
-                || customer["organization_id"]
-                    .as_str()
-                    .and_then(|id| Uuid::parse_str(id).ok())
-                    .is_some_and(|id| list.organizations.contains(&id))
-        })
+    let data = state.lock();
+    let mut matching: Vec<(usize, Value)> = data
+        .visible(identity)
+        .filter(|(_, stored)| list.keeps(stored))
+        .map(|(index, stored)| (index, stored.body.clone()))
         .collect();
+    drop(data);
     matching.sort_by(|a, b| compare(&list.sorting, a, b));
     let total = matching.len() as u64;
     let skip = (list.page - 1).saturating_mul(list.limit);
@@ -87,9 +84,48 @@ pub(crate) fn answer(state: &State, identity: &Identity, raw_query: Option<&str>
     Reply::json(200, &body).with_header("cache-control", "private, no-store")
 }
 
+impl ListQuery {
+    /// Whether a live customer passes every filter.
+    fn keeps(&self, stored: &Stored) -> bool {
+        let customer = &stored.body;
+        let lower = |field: &str| text(customer, field).map(str::to_lowercase);
+        let email_ok = self
+            .email
+            .as_ref()
+            .is_none_or(|wanted| lower("email").as_deref() == Some(wanted.to_lowercase().as_str()));
+        let query_ok = self.query.as_ref().is_none_or(|query| {
+            let query = query.to_lowercase();
+            ["email", "name", "billing_name"]
+                .iter()
+                .any(|field| lower(field).is_some_and(|value| value.contains(&query)))
+                || lower("external_id").is_some_and(|value| value.starts_with(&query))
+        });
+        let active_ok = self
+            .active
+            .is_none_or(|active| has_billable_subscription(stored) == active);
+        let metadata_ok = self.metadata.iter().all(|(key, values)| {
+            customer["metadata"]
+                .get(key)
+                .and_then(metadata_text)
+                .is_some_and(|value| values.contains(&value))
+        });
+        let organization_ok =
+            self.organizations.is_empty() || self.organizations.contains(&stored.organization_id);
+        email_ok && query_ok && active_ok && metadata_ok && organization_ok
+    }
+}
+
+/// A metadata value as the database compares it with a query's text (`true`, `1`, `1.5`).
+fn metadata_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Bool(_) | Value::Number(_) => Some(value.to_string()),
+        _ => None,
+    }
+}
+
 /// Reads the query string; every invalid parameter is reported at once, as pydantic does.
-/// Unknown parameters (and `query`, `active`, `metadata[...]`, which the mock does not model)
-/// are ignored; for a repeated single-valued parameter the last one counts.
+/// Unknown parameters are ignored; for a repeated single-valued parameter the last one counts.
 fn parse(raw_query: Option<&str>) -> Result<ListQuery, Vec<Value>> {
     let Some(pairs) = query::pairs(raw_query) else {
         return Err(vec![error_item(
@@ -101,6 +137,9 @@ fn parse(raw_query: Option<&str>) -> Result<ListQuery, Vec<Value>> {
     };
     let mut list = ListQuery {
         email: None,
+        query: None,
+        active: None,
+        metadata: Vec::new(),
         organizations: Vec::new(),
         page: 1,
         limit: DEFAULT_LIMIT,
@@ -112,6 +151,11 @@ fn parse(raw_query: Option<&str>) -> Result<ListQuery, Vec<Value>> {
     for (name, value) in pairs {
         match name.as_str() {
             "email" => list.email = Some(value),
+            "query" => list.query = Some(value),
+            "active" => match query::boolean(&name, &value) {
+                Ok(active) => list.active = Some(active),
+                Err(item) => errors.push(item),
+            },
             "page" => match positive(&name, &value) {
                 Ok(page) => list.page = page,
                 Err(item) => errors.push(item),
@@ -148,7 +192,17 @@ fn parse(raw_query: Option<&str>) -> Result<ListQuery, Vec<Value>> {
                 }
                 sort_index += 1;
             }
-            _ => {}
+            _ => {
+                if let Some(key) = name
+                    .strip_prefix("metadata[")
+                    .and_then(|rest| rest.strip_suffix(']'))
+                {
+                    match list.metadata.iter_mut().find(|(known, _)| known == key) {
+                        Some((_, values)) => values.push(value),
+                        None => list.metadata.push((key.to_owned(), vec![value])),
+                    }
+                }
+            }
         }
     }
     if !errors.is_empty() {

@@ -1,12 +1,29 @@
-//! A local Polar: an in-process HTTP server on 127.0.0.1 that answers Polar's customer endpoints
-//! the way the real server does, and can inject faults.
+//! A local Polar: an in-process HTTP server on 127.0.0.1 that answers Polar's customer API the
+//! way the real server does, records the webhook events Polar would send, and can inject faults.
 //!
-//! It serves `POST /v1/customers/` (create), `GET /v1/customers/` (list, with the `email`,
-//! `organization_id`, `sorting`, `page` and `limit` parameters) and
-//! `GET /v1/customers/external/{external_id}`, and redirects `/v1/customers` without the slash;
-//! all with Polar's version handling, authentication, validation errors, duplicate detection and
-//! response shapes. It speaks plain JSON and does not use the rest of this crate, so any HTTP
-//! client can be tested against it.
+//! It serves every operation of the crate's vendored spec, with Polar's semantics:
+//! - customers: create (`POST /v1/customers/`), list (`GET /v1/customers/` with `email`, `query`,
+//!   `active`, `metadata[key]=value`, `organization_id`, `sorting`, `page`, `limit`), and by id
+//!   (`/v1/customers/{id}`) or external id (`/v1/customers/external/{external_id}`): get,
+//!   update (`PATCH`, with Polar's per-field rules, all rule errors in one 422) and delete (a
+//!   soft delete that frees the email and external id; `?anonymize=true`);
+//! - customer state (`…/state`): the subscriptions, benefit grants and meters a test attaches
+//!   with [`MockPolar::add_subscription`], [`MockPolar::grant_benefit`] and
+//!   [`MockPolar::add_meter`];
+//! - members (`…/members`, `…/members/{member_id}`), when the organization has the member model
+//!   or seat-based pricing ([`MockPolarBuilder::member_model`]);
+//! - customer portal sessions (`POST /v1/customer-sessions/`), member sessions in member mode.
+//!
+//! Around them: version handling, token validity and scopes, route misses, 405s and the 307s of
+//! the wrong slash form, UUID v4 path validation, `Content-Length` rules, and the four JSON error
+//! shapes. Every change Polar sends a webhook for is recorded as a [`MockEvent`]
+//! ([`MockPolar::events`], [`MockPolar::subscribe_events`]). Like Polar, a request the mock has
+//! accepted is finished and stored even if the client goes away. It speaks plain JSON and does
+//! not use the rest of this crate, so any HTTP client can be tested against it.
+//!
+//! Not modelled: `GET /v1/customers/export`, the member list and the deprecated `/v1/members/`
+//! routes, rate limits (inject [`Fault::RateLimited`]), the read-replica lag and state caching
+//! (reads always see the latest write), email deliverability (DNS) checks.
 //!
 //! # Examples
 //! ```
@@ -24,28 +41,41 @@
 
 mod app;
 mod customer;
+mod customer_state;
+mod customers;
+mod events;
 mod fault;
 mod list;
+mod members;
 mod query;
 mod recorded;
 mod reference;
+mod removal;
 mod reply;
+mod routes;
 mod schema;
 mod server;
+mod sessions;
+mod stamp;
 mod state;
 mod syntax;
+mod update;
 
+pub use events::MockEvent;
 pub use fault::Fault;
 pub use recorded::RecordedRequest;
+/// The id type of the mock's API (customer ids, organization ids), re-exported so tests need
+/// no direct `uuid` dependency.
+pub use uuid::Uuid;
 
-use state::{Identity, State};
+use customer_state::Attachment;
+use state::{Features, Identity, Scopes, State};
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use uuid::Uuid;
 
 /// The organization token a mock knows unless told otherwise.
 const DEFAULT_ORGANIZATION_TOKEN: &str = "polar_oat_mock_organization_token";
@@ -54,8 +84,8 @@ const DEFAULT_ORGANIZATION_ID: Uuid = Uuid::from_u128(0x1dbf_c517_0bbf_4301_9ba8
 
 /// A running mock Polar server; dropping it stops the server and closes its connections.
 ///
-/// It knows one organization token (with `customers:write`) for one organization, plus any
-/// personal or read-only tokens added through [`MockPolar::builder`].
+/// It knows one organization token (with every scope) for one organization, plus any personal,
+/// read-only or customers-only tokens added through [`MockPolar::builder`].
 ///
 /// # Examples
 /// ```
@@ -107,7 +137,8 @@ impl MockPolar {
             organization_token: DEFAULT_ORGANIZATION_TOKEN.to_owned(),
             organization_id: DEFAULT_ORGANIZATION_ID,
             personal_tokens: Vec::new(),
-            read_only_tokens: Vec::new(),
+            scoped_tokens: Vec::new(),
+            features: Features::default(),
             port: 0,
         }
     }
@@ -117,7 +148,7 @@ impl MockPolar {
         format!("http://{}", self.address)
     }
 
-    /// The organization access token the server accepts (with `customers:write`).
+    /// The organization access token the server accepts (with every scope).
     pub fn organization_token(&self) -> &str {
         &self.organization_token
     }
@@ -127,9 +158,58 @@ impl MockPolar {
         self.organization_id
     }
 
-    /// The stored customers, in creation order, exactly as their 201 bodies.
+    /// The stored customers, in creation order, as their current bodies (updates applied;
+    /// soft-deleted ones included, with `deleted_at` set).
     pub fn customers(&self) -> Vec<serde_json::Value> {
         self.state.customers()
+    }
+
+    /// Every event Polar would have sent a webhook for so far (`customer.*`, `member.*`), oldest
+    /// first; see [`MockEvent`] for which operations record which events.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::MockPolar;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let polar = MockPolar::start().await?;
+    /// // ... create a customer through polar.base_url() ...
+    /// for event in polar.events() {
+    ///     println!("{} {}", event.event_type, event.data["id"]);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn events(&self) -> Vec<MockEvent> {
+        self.state.events()
+    }
+
+    /// A receiver of every event recorded from now on, in order (for delivering webhooks as they
+    /// happen). A receiver that falls more than 1,024 events behind gets
+    /// [`RecvError::Lagged`](tokio::sync::broadcast::error::RecvError::Lagged) and skips ahead;
+    /// [`events`](Self::events) always has the whole log. Receivers see the channel close when the
+    /// mock is dropped.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::MockPolar;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let polar = MockPolar::start().await?;
+    /// let mut events = polar.subscribe_events();
+    /// let printer = tokio::spawn(async move {
+    ///     while let Ok(event) = events.recv().await {
+    ///         println!("{}", event.envelope());
+    ///     }
+    /// });
+    /// // ... create, update and delete customers through polar.base_url() ...
+    /// drop(polar); // closes the channel, so the loop ends
+    /// printer.await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn subscribe_events(&self) -> tokio::sync::broadcast::Receiver<MockEvent> {
+        self.state.subscribe_events()
     }
 
     /// Every request received so far, in arrival order (including those that got an error or a
@@ -138,7 +218,8 @@ impl MockPolar {
         self.state.requests()
     }
 
-    /// Queues `fault` for the next `times` requests; faults queued earlier come first.
+    /// Queues `fault` for the next `times` requests, whatever their route; faults queued earlier
+    /// come first.
     ///
     /// # Examples
     /// ```
@@ -151,7 +232,135 @@ impl MockPolar {
     /// # }
     /// ```
     pub fn fail_next(&self, times: usize, fault: Fault) {
-        self.state.queue_faults(times, &fault);
+        self.state.queue_faults(times, &fault, None);
+    }
+
+    /// Queues `fault` for the next `times` requests with this method whose path (without query)
+    /// starts with `path_prefix`; other requests pass untouched. Among the faults that match a
+    /// request, the one queued first applies.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::{Fault, MockPolar};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let polar = MockPolar::start().await?;
+    /// // Lose the answer to the next delete, whatever is looked up meanwhile.
+    /// polar.fail_next_matching(http::Method::DELETE, "/v1/customers/", 1, Fault::DropAfterStore);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn fail_next_matching(
+        &self,
+        method: http::Method,
+        path_prefix: impl Into<String>,
+        times: usize,
+        fault: Fault,
+    ) {
+        self.state
+            .queue_faults(times, &fault, Some((method, path_prefix.into())));
+    }
+
+    /// Drops every fault still queued.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::{Fault, MockPolar};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let polar = MockPolar::start().await?;
+    /// polar.fail_next(3, Fault::DropBeforeStore);
+    /// polar.clear_faults(); // the next requests are answered normally
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn clear_faults(&self) {
+        self.state.clear_faults();
+    }
+
+    /// Attaches a subscription to a live customer and records `customer.state_changed`.
+    /// `fields` (a JSON object) overrides and extends the defaults (an `active` monthly
+    /// subscription of 10.00 USD with fresh ids, `price_id` included as Polar sends it): set
+    /// `status` (`"trialing"`, `"past_due"`, `"canceled"`, or any string), or add fields Polar
+    /// may add. The customer's state lists it among `active_subscriptions` only when `active` or
+    /// `trialing`; the list's `active=true` filter also counts `past_due`.
+    ///
+    /// Returns the stored subscription, or `None` when no live customer has this id.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::MockPolar;
+    /// # use serde_json::json;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let polar = MockPolar::start().await?;
+    /// // Normally the id of a customer created through polar.base_url().
+    /// let customer_id = polar_client::mock::Uuid::from_u128(0x6f1c_2a3e_5b4d_4c3e_9a8b_7c6d_5e4f_3a2b);
+    /// let attached = polar.add_subscription(customer_id, json!({"status": "past_due"}));
+    /// assert!(attached.is_none()); // no such customer
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn add_subscription(
+        &self,
+        customer_id: Uuid,
+        fields: serde_json::Value,
+    ) -> Option<serde_json::Value> {
+        self.state
+            .attach(customer_id, Attachment::Subscription, fields)
+    }
+
+    /// Grants a benefit to a live customer (it appears in `granted_benefits`) and records
+    /// `customer.state_changed`. `fields` overrides and extends the defaults (a `custom` benefit
+    /// with empty `benefit_metadata` and `properties`): any `benefit_type` string and any extra
+    /// field are kept as given, to test forward compatibility.
+    ///
+    /// Returns the stored grant, or `None` when no live customer has this id.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::{MockPolar, Uuid};
+    /// # use serde_json::json;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let polar = MockPolar::start().await?;
+    /// # let customer_id = Uuid::from_u128(0x6f1c_2a3e_5b4d_4c3e_9a8b_7c6d_5e4f_3a2b);
+    /// polar.grant_benefit(customer_id, json!({"benefit_type": "brand_new_kind", "extra": [1, 2]}));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn grant_benefit(
+        &self,
+        customer_id: Uuid,
+        fields: serde_json::Value,
+    ) -> Option<serde_json::Value> {
+        self.state.attach(customer_id, Attachment::Benefit, fields)
+    }
+
+    /// Adds a meter to a live customer (it appears in `active_meters`, oldest first) and records
+    /// `customer.state_changed`. `fields` overrides and extends the defaults (nothing consumed
+    /// or credited).
+    ///
+    /// Returns the stored meter, or `None` when no live customer has this id.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::{MockPolar, Uuid};
+    /// # use serde_json::json;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let polar = MockPolar::start().await?;
+    /// # let customer_id = Uuid::from_u128(0x6f1c_2a3e_5b4d_4c3e_9a8b_7c6d_5e4f_3a2b);
+    /// polar.add_meter(customer_id, json!({"consumed_units": 12.5, "credited_units": 100, "balance": 87.5}));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn add_meter(
+        &self,
+        customer_id: Uuid,
+        fields: serde_json::Value,
+    ) -> Option<serde_json::Value> {
+        self.state.attach(customer_id, Attachment::Meter, fields)
     }
 }
 
@@ -174,8 +383,7 @@ impl Drop for MockPolar {
 ///
 /// # Examples
 /// ```
-/// use polar_client::mock::MockPolar;
-/// use uuid::Uuid;
+/// use polar_client::mock::{MockPolar, Uuid};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
@@ -184,6 +392,8 @@ impl Drop for MockPolar {
 ///     .organization_id(organization)
 ///     .personal_token("polar_pat_me", [organization])
 ///     .token_without_write_scope("polar_oat_read_only")
+///     .token_with_customer_scopes_only("polar_oat_customers")
+///     .member_model(true)
 ///     .start()
 ///     .await?;
 /// assert_eq!(polar.organization_id(), organization);
@@ -194,7 +404,8 @@ pub struct MockPolarBuilder {
     organization_token: String,
     organization_id: Uuid,
     personal_tokens: Vec<(String, Vec<Uuid>)>,
-    read_only_tokens: Vec<String>,
+    scoped_tokens: Vec<(String, Scopes)>,
+    features: Features,
     port: u16,
 }
 
@@ -226,11 +437,42 @@ impl MockPolarBuilder {
         self
     }
 
-    /// Adds an organization token (for the mock's organization) that lacks `customers:write`:
-    /// creates with it get `403 insufficient_scope`; lookups work. May be called more than once.
+    /// Adds an organization token (for the mock's organization) with only `customers:read`:
+    /// customer reads work; creates, updates, deletes, members and sessions get
+    /// `403 insufficient_scope`. May be called more than once.
     #[must_use]
     pub fn token_without_write_scope(mut self, token: impl Into<String>) -> Self {
-        self.read_only_tokens.push(token.into());
+        self.scoped_tokens
+            .push((token.into(), Scopes::CustomersRead));
+        self
+    }
+
+    /// Adds an organization token with only `customers:read` and `customers:write`: every
+    /// customer operation works; the member endpoints (which need `members:*`) and customer
+    /// sessions (`customer_sessions:write`) get `403 insufficient_scope`. May be called more
+    /// than once.
+    #[must_use]
+    pub fn token_with_customer_scopes_only(mut self, token: impl Into<String>) -> Self {
+        self.scoped_tokens
+            .push((token.into(), Scopes::CustomersOnly));
+        self
+    }
+
+    /// Turns on the organization's member model (`member_model_enabled`, off by default): the
+    /// member endpoints open, every new customer gets an owner member (its `owner`, else its own
+    /// email and name), and customer sessions become member sessions (`polar_mst_…`). Off, member
+    /// creation is `403 NotPermitted`.
+    #[must_use]
+    pub fn member_model(mut self, enabled: bool) -> Self {
+        self.features.member_model = enabled;
+        self
+    }
+
+    /// Turns on seat-based pricing (`seat_based_pricing_enabled`, off by default): the member
+    /// endpoints open and new customers get an owner member, but sessions stay customer sessions.
+    #[must_use]
+    pub fn seat_based_pricing(mut self, enabled: bool) -> Self {
+        self.features.seat_based_pricing = enabled;
         self
     }
 
@@ -249,12 +491,12 @@ impl MockPolarBuilder {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
         let address = listener.local_addr()?;
         let mut tokens = HashMap::new();
-        for token in self.read_only_tokens {
+        for (token, scopes) in self.scoped_tokens {
             tokens.insert(
                 token,
                 Identity::Organization {
                     id: self.organization_id,
-                    can_write: false,
+                    scopes,
                 },
             );
         }
@@ -265,10 +507,10 @@ impl MockPolarBuilder {
             self.organization_token.clone(),
             Identity::Organization {
                 id: self.organization_id,
-                can_write: true,
+                scopes: Scopes::All,
             },
         );
-        let state = Arc::new(State::new(tokens));
+        let state = Arc::new(State::new(tokens, self.features));
         let server = tokio::spawn(server::serve(listener, Arc::clone(&state)));
         Ok(MockPolar {
             state,
@@ -285,7 +527,8 @@ impl fmt::Debug for MockPolarBuilder {
         f.debug_struct("MockPolarBuilder")
             .field("organization_id", &self.organization_id)
             .field("personal_tokens", &self.personal_tokens.len())
-            .field("read_only_tokens", &self.read_only_tokens.len())
+            .field("scoped_tokens", &self.scoped_tokens.len())
+            .field("features", &self.features)
             .field("port", &self.port)
             .finish_non_exhaustive()
     }

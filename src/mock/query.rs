@@ -1,5 +1,8 @@
-//! Decoding URLs the way the server reads them: `%XX` escapes in path segments and
-//! `application/x-www-form-urlencoded` query strings.
+//! Decoding URLs the way the server reads them: `%XX` escapes in path segments,
+//! `application/x-www-form-urlencoded` query strings, and query booleans.
+
+use super::reply::error_item;
+use serde_json::{Value, json};
 
 /// Decodes `%XX` escapes; `None` when an escape is malformed or the result is not UTF-8.
 pub(crate) fn percent_decode(segment: &str) -> Option<String> {
@@ -32,6 +35,37 @@ pub(crate) fn pairs(query: Option<&str>) -> Option<Vec<(String, String)>> {
             Some((decode(name)?, decode(value)?))
         })
         .collect()
+}
+
+/// Percent-encodes `text` for a query value (everything but unreserved characters).
+pub(crate) fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| {
+            if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+                char::from(byte).to_string()
+            } else {
+                format!("%{byte:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A query boolean as pydantic reads it (`true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`,
+/// `t`/`f`, `y`/`n`, any case).
+///
+/// # Errors
+/// The `bool_parsing` error item at `["query", name]`.
+pub(crate) fn boolean(name: &str, value: &str) -> Result<bool, Value> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" | "t" | "y" => Ok(true),
+        "false" | "0" | "no" | "off" | "f" | "n" => Ok(false),
+        _ => Err(error_item(
+            "bool_parsing",
+            vec![json!("query"), json!(name)],
+            "Input should be a valid boolean, unable to interpret input",
+            json!(value),
+        )),
+    }
 }
 
 #[cfg(test)]

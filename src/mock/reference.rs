@@ -1,5 +1,8 @@
 //! The reference data the mock checks against: supported countries, US/CA subdivisions, tax-id formats.
 
+use super::reply::error_item;
+use serde_json::{Value, json};
+
 /// ISO 3166-1 alpha-2 codes Polar accepts in a billing address (its `CountryAlpha2Input` enum:
 /// every code except CU, IR, KP, SY and RU).
 pub(crate) const COUNTRIES: [&str; 244] = [
@@ -86,8 +89,10 @@ pub(crate) fn normalise_state(country: &str, state: &str) -> Option<String> {
 }
 
 /// The stored form and format of a tax id for a billing country, or `None` when it is invalid
-/// there (or the country has no tax-id format the mock knows).
-pub(crate) fn tax_id(value: &str, country: &str) -> Option<(String, &'static str)> {
+/// there (or the country has no tax-id format the mock knows). A simplification of Polar's
+/// checks: a US EIN has nine digits, an EU VAT number starts with its country code, other
+/// formats have 5 to 20 letters or digits.
+fn tax_id(value: &str, country: &str) -> Option<(String, &'static str)> {
     let compact: String = value
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -98,6 +103,11 @@ pub(crate) fn tax_id(value: &str, country: &str) -> Option<(String, &'static str
         return nine_digits.then_some((compact, "us_ein"));
     }
     let format = if EU_MEMBERS.contains(&country) {
+        // An EU VAT number starts with its country's code (Greece's is EL).
+        let prefix = if country == "GR" { "EL" } else { country };
+        if !compact.starts_with(prefix) {
+            return None;
+        }
         "eu_vat"
     } else {
         OTHER_TAX_FORMATS
@@ -108,4 +118,32 @@ pub(crate) fn tax_id(value: &str, country: &str) -> Option<(String, &'static str
     (5..=20)
         .contains(&compact.len())
         .then_some((compact, format))
+}
+
+/// Polar's tax-id rule: a tax id needs a billing country and must be valid there. Returns the
+/// stored form and format.
+///
+/// # Errors
+/// The business error item: `missing` at `["body","billing_address"]` without a country,
+/// `invalid` at `["body","tax_id"]` (with `value` as input) when the id is not valid there.
+pub(crate) fn checked_tax_id(
+    value: &str,
+    country: Option<&str>,
+) -> Result<(String, &'static str), Value> {
+    let Some(country) = country else {
+        return Err(error_item(
+            "missing",
+            vec![json!("body"), json!("billing_address")],
+            "Country is required to validate tax ID.",
+            Value::Null,
+        ));
+    };
+    tax_id(value, country).ok_or_else(|| {
+        error_item(
+            "invalid",
+            vec![json!("body"), json!("tax_id")],
+            "Invalid tax ID.",
+            json!(value),
+        )
+    })
 }

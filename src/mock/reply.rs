@@ -52,12 +52,43 @@ impl Reply {
         Self::json(404, &json!({"detail": "Not Found"}))
     }
 
-    /// `404 ResourceNotFound`: a lookup that found nothing.
-    pub(crate) fn resource_not_found() -> Self {
+    /// `404 ResourceNotFound` with a handler's detail (`"Not found"`, `"Customer not found"`,
+    /// `"Member not found"`): a lookup that found nothing.
+    pub(crate) fn resource_not_found(detail: &str) -> Self {
+        Self::json(404, &json!({"error": "ResourceNotFound", "detail": detail}))
+    }
+
+    /// `405 {"detail":"Method Not Allowed"}` with the path's methods in `Allow`.
+    pub(crate) fn method_not_allowed(methods: &[hyper::Method]) -> Self {
+        let allowed: Vec<&str> = methods.iter().map(hyper::Method::as_str).collect();
+        Self::json(405, &json!({"detail": "Method Not Allowed"}))
+            .with_header("allow", allowed.join(", "))
+    }
+
+    /// `403 NotPermitted`: an organization rule forbids the operation.
+    pub(crate) fn not_permitted(detail: &str) -> Self {
+        Self::json(403, &json!({"error": "NotPermitted", "detail": detail}))
+    }
+
+    /// `409 AmbiguousExternalCustomerID`: a personal token sees several customers with the
+    /// external id a member endpoint names.
+    pub(crate) fn ambiguous_external_customer_id() -> Self {
         Self::json(
-            404,
-            &json!({"error": "ResourceNotFound", "detail": "Not found"}),
+            409,
+            &json!({
+                "error": "AmbiguousExternalCustomerID",
+                "detail": "Several customers across your organizations share this external customer ID. Use the customer ID instead.",
+            }),
         )
+    }
+
+    /// `500` as plain text: an error Polar's handlers do not map (e.g. a unique constraint).
+    pub(crate) fn unhandled() -> Self {
+        Self {
+            status: 500,
+            headers: vec![("content-type", "text/plain; charset=utf-8".to_owned())],
+            body: b"Internal Server Error".to_vec(),
+        }
     }
 
     /// `401 Unauthorized`: no usable `Authorization: Bearer` header.
@@ -83,8 +114,8 @@ impl Reply {
         )
     }
 
-    /// `403 insufficient_scope`: a valid token without `customers:write`.
-    pub(crate) fn insufficient_scope() -> Self {
+    /// `403 insufficient_scope`: a valid token without any of the `scopes` the route needs.
+    pub(crate) fn insufficient_scope(scopes: &[&str]) -> Self {
         Self::json(
             403,
             &json!({"error": "insufficient_scope", "error_description": INSUFFICIENT_SCOPE_DESCRIPTION}),
@@ -92,7 +123,8 @@ impl Reply {
         .with_header(
             "www-authenticate",
             format!(
-                "Bearer realm=\"polar\", error=\"insufficient_scope\", error_description=\"{INSUFFICIENT_SCOPE_DESCRIPTION}\", scope=\"customers:write\""
+                "Bearer realm=\"polar\", error=\"insufficient_scope\", error_description=\"{INSUFFICIENT_SCOPE_DESCRIPTION}\", scope=\"{}\"",
+                scopes.join(" ")
             ),
         )
     }

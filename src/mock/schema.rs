@@ -1,5 +1,6 @@
-//! Schema validation of a `CustomerCreate` body, with pydantic-like error items whose `loc`
-//! carries the union tag (`["body","individual","email"]`).
+//! Schema validation of request bodies with pydantic-like error items: the `CustomerCreate` body
+//! (whose `loc` carries the union tag, `["body","individual","email"]`), and the field checks the
+//! update, member and session bodies share.
 
 use super::reference;
 use super::reply::error_item;
@@ -7,8 +8,8 @@ use super::syntax;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-/// Longest accepted `name` (and owner name), in characters.
-const MAX_NAME: usize = 256;
+/// Longest accepted `name` (and owner or member name), in characters.
+pub(crate) const MAX_NAME: usize = 256;
 /// Most metadata keys.
 const MAX_METADATA_KEYS: usize = 50;
 /// Longest metadata key.
@@ -58,7 +59,15 @@ pub(crate) struct NewCustomer {
     pub(crate) locale: Option<String>,
     pub(crate) metadata: Map<String, Value>,
     pub(crate) organization_id: Option<Uuid>,
-    pub(crate) owner_email: Option<String>,
+    pub(crate) owner: Option<Owner>,
+}
+
+/// The `owner` of a create body (used when the organization has members).
+#[derive(Debug, Clone)]
+pub(crate) struct Owner {
+    pub(crate) email: String,
+    pub(crate) name: Option<String>,
+    pub(crate) external_id: Option<String>,
 }
 
 /// Validates a parsed body (or, for a non-JSON request, the raw text as a JSON string).
@@ -66,24 +75,7 @@ pub(crate) struct NewCustomer {
 /// # Errors
 /// The error items of a `RequestValidationError`, all problems at once.
 pub(crate) fn validate(body: &Value) -> Result<NewCustomer, Vec<Value>> {
-    let Value::Object(fields) = body else {
-        let item = if body.is_null() {
-            error_item(
-                "missing",
-                vec![json!("body")],
-                "Field required",
-                Value::Null,
-            )
-        } else {
-            error_item(
-                "model_attributes_type",
-                vec![json!("body")],
-                "Input should be a valid dictionary or object to extract fields from",
-                body.clone(),
-            )
-        };
-        return Err(vec![item]);
-    };
+    let fields = object_body(body)?;
     let kind = match fields.get("type") {
         None => CustomerType::Individual,
         Some(Value::String(tag)) if tag == "individual" => CustomerType::Individual,
@@ -108,10 +100,7 @@ pub(crate) fn validate(body: &Value) -> Result<NewCustomer, Vec<Value>> {
             return Err(vec![item]);
         }
     };
-    let mut check = Checker {
-        prefix: vec![json!("body"), json!(kind.as_str())],
-        errors: Vec::new(),
-    };
+    let mut check = Checker::new(&["body", kind.as_str()]);
     let email = match (kind, fields.get("email")) {
         (CustomerType::Individual, None) => {
             check.fail("missing", &["email"], "Field required", body.clone());
@@ -128,25 +117,92 @@ pub(crate) fn validate(body: &Value) -> Result<NewCustomer, Vec<Value>> {
         billing_address: check.address(fields.get("billing_address")),
         locale: check.locale(fields.get("locale")),
         metadata: check.metadata(fields.get("metadata")),
-        organization_id: check.organization_id(fields.get("organization_id")),
-        owner_email: check.owner(fields.get("owner")),
+        organization_id: check.uuid(&["organization_id"], fields.get("organization_id"), true),
+        owner: check.owner(fields.get("owner")),
     };
-    if check.errors.is_empty() {
-        Ok(customer)
-    } else {
-        Err(check.errors)
+    check.finish(customer)
+}
+
+/// The fields of a JSON object body, or the schema error of a body that is not one (`missing`
+/// for no body, `model_attributes_type` otherwise).
+///
+/// # Errors
+/// That one error item.
+pub(crate) fn object_body(body: &Value) -> Result<&Map<String, Value>, Vec<Value>> {
+    match body {
+        Value::Object(fields) => Ok(fields),
+        Value::Null => Err(vec![error_item(
+            "missing",
+            vec![json!("body")],
+            "Field required",
+            Value::Null,
+        )]),
+        other => Err(vec![error_item(
+            "model_attributes_type",
+            vec![json!("body")],
+            "Input should be a valid dictionary or object to extract fields from",
+            other.clone(),
+        )]),
     }
 }
 
-/// Collects error items under a `["body", tag]` location prefix.
-struct Checker {
+/// A UUID read from `text` (of version 4 if `version4`), as pydantic validates a `UUID4` or
+/// `UUID` field at `loc`.
+///
+/// # Errors
+/// The `uuid_parsing` or `uuid_version` error item.
+pub(crate) fn uuid_at(loc: &[&str], text: &str, version4: bool) -> Result<Uuid, Value> {
+    let loc: Vec<Value> = loc.iter().map(|segment| json!(segment)).collect();
+    match Uuid::parse_str(text) {
+        Ok(id) if !version4 || id.get_version_num() == 4 => Ok(id),
+        Ok(_) => {
+            let mut item = error_item("uuid_version", loc, "UUID version 4 expected", json!(text));
+            item["ctx"] = json!({"expected_version": 4});
+            Err(item)
+        }
+        Err(problem) => {
+            let mut item = error_item(
+                "uuid_parsing",
+                loc,
+                format!("Input should be a valid UUID, {problem}"),
+                json!(text),
+            );
+            item["ctx"] = json!({"error": problem.to_string()});
+            Err(item)
+        }
+    }
+}
+
+/// Collects error items under a location prefix (`["body", …]`, `["path"]`).
+pub(crate) struct Checker {
     prefix: Vec<Value>,
     errors: Vec<Value>,
 }
 
 impl Checker {
+    /// A checker whose locations start with `prefix`, e.g. `["body", "individual"]` or
+    /// `["path"]`.
+    pub(crate) fn new(prefix: &[&str]) -> Self {
+        Self {
+            prefix: prefix.iter().map(|segment| json!(segment)).collect(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// `value` if nothing was recorded, else every recorded item.
+    ///
+    /// # Errors
+    /// The recorded items.
+    pub(crate) fn finish<T>(self, value: T) -> Result<T, Vec<Value>> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.errors)
+        }
+    }
+
     /// Records one error at `prefix + path`.
-    fn fail(
+    pub(crate) fn fail(
         &mut self,
         kind: &str,
         path: &[&str],
@@ -162,7 +218,12 @@ impl Checker {
 
     /// An optional string field: null or absent is `None`, `""` becomes `None`, NUL is refused,
     /// and `max` bounds the length in characters.
-    fn text(&mut self, path: &[&str], value: Option<&Value>, max: Option<usize>) -> Option<String> {
+    pub(crate) fn text(
+        &mut self,
+        path: &[&str],
+        value: Option<&Value>,
+        max: Option<usize>,
+    ) -> Option<String> {
         let text = self.string(path, value)?;
         if text.is_empty() {
             return None;
@@ -224,7 +285,7 @@ impl Checker {
     }
 
     /// A string or null, refusing other types and strings with NUL.
-    fn string(&mut self, path: &[&str], value: Option<&Value>) -> Option<String> {
+    pub(crate) fn string(&mut self, path: &[&str], value: Option<&Value>) -> Option<String> {
         match value? {
             Value::Null => None,
             Value::String(text) if text.contains('\0') => {
@@ -250,7 +311,12 @@ impl Checker {
     }
 
     /// An email field; `nullable` allows null or absent.
-    fn email(&mut self, path: &[&str], value: Option<&Value>, nullable: bool) -> Option<String> {
+    pub(crate) fn email(
+        &mut self,
+        path: &[&str],
+        value: Option<&Value>,
+        nullable: bool,
+    ) -> Option<String> {
         if !nullable && matches!(value, Some(Value::Null)) {
             self.fail(
                 "string_type",
@@ -277,7 +343,7 @@ impl Checker {
     }
 
     /// `locale`: the spec's pattern, then the server's normalisation.
-    fn locale(&mut self, value: Option<&Value>) -> Option<String> {
+    pub(crate) fn locale(&mut self, value: Option<&Value>) -> Option<String> {
         let locale = self.string(&["locale"], value)?;
         if !syntax::matches_locale_pattern(&locale) {
             let item = self.fail(
@@ -303,7 +369,7 @@ impl Checker {
 
     /// `metadata`: at most 50 keys of 1–40 characters; values a string of 1–500 characters,
     /// an integer, a float or a bool.
-    fn metadata(&mut self, value: Option<&Value>) -> Map<String, Value> {
+    pub(crate) fn metadata(&mut self, value: Option<&Value>) -> Map<String, Value> {
         let entries = match value {
             None => return Map::new(),
             Some(Value::Object(entries)) => entries,
@@ -370,7 +436,7 @@ impl Checker {
     }
 
     /// `billing_address`: null, or an object with a supported `country`.
-    fn address(&mut self, value: Option<&Value>) -> Option<Address> {
+    pub(crate) fn address(&mut self, value: Option<&Value>) -> Option<Address> {
         let fields = self.object(&["billing_address"], value, "AddressInput")?;
         let mut line = |name: &str| self.text(&["billing_address", name], fields.get(name), None);
         let (line1, line2, postal_code, city, state) = (
@@ -434,40 +500,54 @@ impl Checker {
         })
     }
 
-    /// `organization_id`: null or a version-4 UUID.
-    fn organization_id(&mut self, value: Option<&Value>) -> Option<Uuid> {
-        let text = self.string(&["organization_id"], value)?;
-        match Uuid::parse_str(&text) {
-            Ok(id) if id.get_version_num() == 4 => Some(id),
-            Ok(_) => {
-                let item = self.fail(
-                    "uuid_version",
-                    &["organization_id"],
-                    "UUID version 4 expected",
-                    json!(text),
-                );
-                item["ctx"] = json!({"expected_version": 4});
-                None
-            }
-            Err(problem) => {
-                let item = self.fail(
-                    "uuid_parsing",
-                    &["organization_id"],
-                    format!("Input should be a valid UUID, {problem}"),
-                    json!(text),
-                );
-                item["ctx"] = json!({"error": problem.to_string()});
-                None
-            }
-        }
+    /// A UUID field (of version 4 if `version4`, as `organization_id` and `customer_id`): null
+    /// or absent is `None`.
+    pub(crate) fn uuid(
+        &mut self,
+        path: &[&str],
+        value: Option<&Value>,
+        version4: bool,
+    ) -> Option<Uuid> {
+        let text = self.string(path, value)?;
+        let mut loc: Vec<&str> = self.prefix.iter().filter_map(Value::as_str).collect();
+        loc.extend(path);
+        uuid_at(&loc, &text, version4)
+            .map_err(|item| self.errors.push(item))
+            .ok()
     }
 
-    /// `owner`: null, or an object with a required email; returns that email.
-    fn owner(&mut self, value: Option<&Value>) -> Option<String> {
+    /// A string field restricted to `allowed` values (pydantic's `enum` error otherwise); null
+    /// or absent is `None`.
+    pub(crate) fn one_of(
+        &mut self,
+        path: &[&str],
+        value: Option<&Value>,
+        allowed: &[&'static str],
+        expected: &str,
+    ) -> Option<&'static str> {
+        let found = match value? {
+            Value::Null => return None,
+            Value::String(text) => allowed.iter().find(|candidate| *candidate == text).copied(),
+            _ => None,
+        };
+        if found.is_none() {
+            let item = self.fail(
+                "enum",
+                path,
+                format!("Input should be {expected}"),
+                value.cloned().unwrap_or(Value::Null),
+            );
+            item["ctx"] = json!({"expected": expected});
+        }
+        found
+    }
+
+    /// `owner`: null, or an object with a required email.
+    fn owner(&mut self, value: Option<&Value>) -> Option<Owner> {
         let fields = self.object(&["owner"], value, "MemberOwnerCreate")?;
-        self.text(&["owner", "name"], fields.get("name"), Some(MAX_NAME));
-        self.text(&["owner", "external_id"], fields.get("external_id"), None);
-        match fields.get("email") {
+        let name = self.text(&["owner", "name"], fields.get("name"), Some(MAX_NAME));
+        let external_id = self.text(&["owner", "external_id"], fields.get("external_id"), None);
+        let email = match fields.get("email") {
             None => {
                 self.fail(
                     "missing",
@@ -478,6 +558,11 @@ impl Checker {
                 None
             }
             value => self.email(&["owner", "email"], value, false),
-        }
+        }?;
+        Some(Owner {
+            email,
+            name,
+            external_id,
+        })
     }
 }

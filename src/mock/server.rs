@@ -48,12 +48,16 @@ pub(crate) async fn serve(listener: TcpListener, state: Arc<State>) {
 }
 
 /// Serves one connection; an aborted connection (fault or client gone) just ends it.
+///
+/// Each request is handled on a task of its own: like Polar, the mock finishes (and stores) a
+/// request it has accepted even if the client goes away meanwhile (e.g. during a `Delay`).
 async fn serve_connection(stream: TcpStream, state: Arc<State>) {
     // Small answers should not wait for Nagle; failing to set it changes nothing visible.
     let _ = stream.set_nodelay(true);
     let service = hyper::service::service_fn(move |request| {
         let state = Arc::clone(&state);
-        async move { handle(&state, request).await }
+        let handling = tokio::spawn(async move { handle(&state, request).await });
+        async move { handling.await.unwrap_or(Err(ConnectionDropped)) }
     });
     // An error here means the client went away or a fault dropped the connection: nothing to do.
     let _ = hyper::server::conn::http1::Builder::new()
@@ -125,7 +129,7 @@ async fn handle(
     if too_large {
         return Ok(respond(Reply::too_large(MAX_BODY), Some(version), false));
     }
-    let fault = state.next_fault();
+    let fault = state.next_fault(&parts.method, parts.uri.path());
     match &fault {
         Some(Fault::RateLimited { retry_after }) => {
             return Ok(respond(
@@ -157,6 +161,17 @@ async fn handle(
     match fault {
         Some(Fault::DropAfterStore) => Err(ConnectionDropped),
         Some(Fault::TruncatedBody) => Ok(respond(reply, Some(version), true)),
+        Some(Fault::ProxyErrorPageAfterStore { status }) => {
+            Ok(respond(Reply::proxy_page(status), None, false))
+        }
+        Some(Fault::MalformedBody) => Ok(respond(
+            Reply {
+                body: b"{\"id\": <not json>".to_vec(),
+                ..reply
+            },
+            Some(version),
+            false,
+        )),
         _ => Ok(respond(reply, Some(version), false)),
     }
 }

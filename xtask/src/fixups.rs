@@ -20,12 +20,13 @@ pub type Fired = BTreeMap<String, Vec<String>>;
 
 /// Applies every fix-up in order and reports where each fired (empty ones are left out).
 pub fn apply_all(doc: &mut Value) -> Fired {
-    let steps: [(&str, FixUp); 9] = [
+    let steps: [(&str, FixUp); 10] = [
         ("drop-patterns", drop_patterns),
         ("unnameable-enum-to-string", unnameable_enums),
         ("drop-deep-object-params", deep_object_params),
         ("drop-error-responses", drop_error_responses),
         ("merge-responses", merge_responses),
+        ("name-inline-request-bodies", name_inline_request_bodies),
         ("nullable-response-fields-optional", relax_nullable_required),
         ("any-of-to-one-of", any_of_to_one_of),
         ("titled-schema-to-component-ref", titled_schemas_to_refs),
@@ -298,16 +299,7 @@ fn merge_group(
     }
     let merged = json!({ "oneOf": distinct });
     let base = synthetic_name(label, &distinct, group.suffix);
-    let name = (1..)
-        .map(|n| {
-            if n == 1 {
-                base.clone()
-            } else {
-                format!("{base}{n}")
-            }
-        })
-        .find(|n| schemas.get(n).is_none_or(|s| *s == merged))
-        .unwrap_or(base);
+    let name = first_free(&base, |n| schemas.get(n).is_none_or(|s| *s == merged));
     schemas.insert(name.clone(), merged);
     let reference = json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}") } } });
     let codes: Vec<String> = with.iter().map(|c| (*c).clone()).collect();
@@ -342,21 +334,75 @@ fn synthetic_name(label: &str, schemas: &[&Value], suffix: &str) -> String {
         .collect();
     match names {
         Some(names) => names.join("Or"),
-        None => {
-            let base: String = label
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .map(|w| {
-                    let mut chars = w.chars();
-                    chars
-                        .next()
-                        .map(|c| c.to_uppercase().chain(chars).collect::<String>())
-                        .unwrap_or_default()
-                })
-                .collect();
-            format!("{base}{suffix}")
-        }
+        None => format!("{}{suffix}", pascal_case(label)),
     }
+}
+
+/// The words of `text` (split at anything not alphanumeric) capitalised and joined:
+/// `customers:get_state` → `CustomersGetState`, `Customer Session Create` → `CustomerSessionCreate`.
+fn pascal_case(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// `base`, or `base2`, `base3`, … : the first that `free` accepts.
+fn first_free(base: &str, free: impl Fn(&str) -> bool) -> String {
+    (1..)
+        .map(|n| match n {
+            1 => base.to_string(),
+            n => format!("{base}{n}"),
+        })
+        .find(|name| free(name))
+        .unwrap_or_else(|| base.to_string())
+}
+
+/// Inline JSON request bodies become components, named after their `title` (else
+/// `<OperationId>Body`), referenced from the operation. typify applies `with_replacement` only to
+/// components, and the client replaces request bodies with its own builders: the union body of
+/// `customer-sessions:create` ("Customer Session Create") must be replaceable like `CustomerUpdate`.
+pub fn name_inline_request_bodies(doc: &mut Value) -> Vec<String> {
+    let mut taken = taken_names(doc);
+    let mut named = Vec::new();
+    let mut fired = Vec::new();
+    for_each_operation(doc, &mut |label, op| {
+        let Some(schema) = op
+            .get_mut("requestBody")
+            .and_then(|body| body.pointer_mut("/content/application~1json/schema"))
+        else {
+            return;
+        };
+        if schema.get("$ref").is_some() {
+            return;
+        }
+        let title = schema
+            .get("title")
+            .and_then(Value::as_str)
+            .map(pascal_case)
+            .filter(|t| !t.is_empty() && !taken.contains(&ident_key(t)));
+        let name = title.unwrap_or_else(|| {
+            let base = format!("{}Body", pascal_case(label));
+            first_free(&base, |n| !taken.contains(&ident_key(n)))
+        });
+        taken.insert(ident_key(&name));
+        let reference = json!({ "$ref": format!("#/components/schemas/{name}") });
+        named.push((name.clone(), std::mem::replace(schema, reference)));
+        fired.push(format!("{label}: request body named {name}"));
+    });
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.extend(named);
+    }
+    fired
 }
 
 /// In schemas used only by responses, a `nullable` field stops being `required`: typify would make
@@ -436,6 +482,21 @@ const RESERVED_NAMES: &[&str] = &[
     "Box",
     "Value",
 ];
+
+/// The identifier keys typify can no longer give a new type: component names and reserved names.
+fn taken_names(doc: &Value) -> BTreeSet<String> {
+    let components = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|s| s.keys());
+    RESERVED_NAMES
+        .iter()
+        .copied()
+        .chain(components.map(String::as_str))
+        .map(ident_key)
+        .collect()
+}
 
 /// Keywords that document a schema without changing the Rust type typify makes of it (`nullable`
 /// becomes an `Option` where the type is used, not a different type).
@@ -517,13 +578,7 @@ pub fn titled_schemas_to_refs(doc: &mut Value) -> Vec<String> {
 /// name, so `CustomerTeam.type` silently got the individual-only enum. Run on the whole upstream
 /// document, the decision for a title does not depend on the operations selected.
 pub fn dedupe_titles(doc: &mut Value) -> Vec<String> {
-    let mut taken: BTreeSet<String> = RESERVED_NAMES.iter().map(|n| ident_key(n)).collect();
-    taken.extend(
-        doc.pointer("/components/schemas")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flat_map(|s| s.keys().map(|k| ident_key(k))),
-    );
+    let taken = taken_names(doc);
     let mut seen: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for_each_schema(doc, &mut |_, site, schema| {
         if let (Site::Inline, Some(title)) = (site, schema.get("title").and_then(Value::as_str)) {
@@ -681,6 +736,56 @@ mod tests {
         assert_eq!(
             doc.pointer("/components/schemas/CUpdateError2"),
             Some(&json!({"oneOf": [{"type": "string"}, {"type": "object"}]}))
+        );
+    }
+
+    #[test]
+    fn inline_request_bodies_become_components_named_by_title_else_operation() {
+        let body = |schema: Value| json!({"content": {"application/json": {"schema": schema}}});
+        let union =
+            json!({"title": "Session Create", "oneOf": [{"type": "object"}, {"type": "string"}]});
+        let mut doc = json!({"paths": {
+            "/s": {"post": {"operationId": "s:create", "requestBody": body(union.clone())}},
+            "/t": {"post": {"operationId": "t:create", "requestBody": body(json!({"title": "Taken", "type": "object"}))}},
+            "/u": {"post": {"operationId": "u:create", "requestBody": body(json!({"$ref": "#/components/schemas/Taken"}))}},
+            "/v": {"post": {"operationId": "v:create", "requestBody": body(json!({"type": "integer"}))}}
+        }, "components": {"schemas": {"Taken": {"type": "boolean"}, "VCreateBody": {"type": "null"}}}});
+        let fired = name_inline_request_bodies(&mut doc);
+        assert_eq!(
+            fired,
+            [
+                "s:create: request body named SessionCreate",
+                "t:create: request body named TCreateBody",
+                "v:create: request body named VCreateBody2",
+            ]
+        );
+        let reference = |op: &str| {
+            doc.pointer(&format!(
+                "/paths/~1{op}/post/requestBody/content/application~1json/schema/$ref"
+            ))
+            .cloned()
+        };
+        assert_eq!(
+            reference("s"),
+            Some(json!("#/components/schemas/SessionCreate"))
+        );
+        assert_eq!(reference("u"), Some(json!("#/components/schemas/Taken")));
+        assert_eq!(
+            doc.pointer("/components/schemas/SessionCreate"),
+            Some(&union)
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/Taken"),
+            Some(&json!({"type": "boolean"})),
+            "an existing component is never overwritten"
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/VCreateBody2"),
+            Some(&json!({"type": "integer"}))
+        );
+        assert!(
+            name_inline_request_bodies(&mut doc).is_empty(),
+            "idempotent"
         );
     }
 

@@ -1,0 +1,451 @@
+//! The one retry loop, around one generated call: send, classify a failure into our [`Error`], let
+//! the policy read that error, wait, send again.
+//!
+//! Every operation runs through [`run`] with its [`Operation`] (name, whether replaying it is
+//! harmless, its success status); nothing travels through ambient state. What the loop learnt that
+//! settling needs — could an attempt have been carried out although the call failed — comes back
+//! in [`Finished`]. Waits use tokio's clock, so the loop is tested with a paused clock.
+
+use std::future::Future;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use progenitor_client::{Error as GeneratedError, ResponseValue};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::{Instrument, field};
+
+use crate::classify::{classify_response, classify_transport, invalid_response};
+use crate::client::ClientState;
+use crate::error::Error;
+use crate::retry::{AttemptContext, Decision, Failure, decide};
+
+/// What the loop needs to know about an operation.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Operation {
+    /// Polar's operation id, e.g. `"customers:create"`, for logs.
+    pub(crate) name: &'static str,
+    /// Whether sending the request again can do nothing twice (reads, updates, deletes, a create
+    /// whose body Polar deduplicates on).
+    pub(crate) replay_safe: bool,
+    /// The status the spec documents for success; the generated code decodes only that one, so a
+    /// body it failed to decode came with it.
+    pub(crate) success_status: u16,
+}
+
+impl Operation {
+    /// A read (`GET`): always safe to replay, success `200`.
+    pub(crate) const fn read(name: &'static str) -> Self {
+        Self {
+            name,
+            replay_safe: true,
+            success_status: 200,
+        }
+    }
+}
+
+/// How a call ended, and what settling it needs to know.
+#[derive(Debug)]
+pub(crate) struct Finished<T> {
+    /// The success value, or the final attempt's error.
+    pub(crate) result: Result<T, Error>,
+    /// Whether any attempt may have been carried out by Polar although it failed (a timeout or a
+    /// connection lost after sending, a 5xx, a success whose body could not be read).
+    pub(crate) may_have_landed: bool,
+}
+
+/// The result type of every generated call: only success bodies are typed, every other answer
+/// arrives raw (the spec pipeline drops the error responses).
+type Generated<T> = Result<ResponseValue<T>, GeneratedError<()>>;
+
+/// Runs `send` (one generated call per attempt) until it succeeds or the policy says stop.
+pub(crate) async fn run<T, F, Fut>(state: &ClientState, op: Operation, mut send: F) -> Finished<T>
+where
+    T: DeserializeOwned,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Generated<T>>,
+{
+    let span = tracing::info_span!(
+        "polar.request",
+        operation = op.name,
+        attempts = field::Empty,
+        status = field::Empty,
+        duration_ms = field::Empty,
+        request_id = field::Empty,
+    );
+    async move {
+        let started = Instant::now();
+        let mut ctx = AttemptContext::default();
+        let mut may_have_landed = false;
+        let mut tries: u32 = 0;
+        let result = loop {
+            tries += 1;
+            let remaining = state.retry.deadline().saturating_sub(started.elapsed());
+            let limit = state.timeout.min(remaining).max(Duration::from_millis(1));
+            let error =
+                match tokio::time::timeout(limit, attempt(state, op, limit, &mut send)).await {
+                    Ok(Ok(value)) => break Ok(value),
+                    Ok(Err(error)) => error,
+                    Err(_elapsed) => Error::Timeout {
+                        after: limit,
+                        may_have_reached_server: true,
+                        replay_safe: false,
+                    },
+                }
+                .with_replay_safety(op.replay_safe);
+            may_have_landed |= error.may_have_been_processed();
+            let failure = Failure::of(&error);
+            match failure {
+                Failure::RateLimited { .. } => ctx.rate_limited += 1,
+                _ => ctx.attempts += 1,
+            }
+            ctx.elapsed = started.elapsed();
+            match decide(&state.retry, failure, &ctx, fastrand::f64) {
+                Decision::Done => break Err(error),
+                Decision::RetryAfter(wait) => {
+                    tracing::warn!(
+                        attempt = tries,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        reason = %error,
+                        "Polar request failed; retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        };
+        let span = tracing::Span::current();
+        span.record("attempts", tries);
+        span.record(
+            "duration_ms",
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        );
+        if let Err(error) = &result {
+            if let Some(status) = error.status() {
+                span.record("status", status);
+            }
+            if let Some(id) = error.request_id() {
+                span.record("request_id", id);
+            }
+        }
+        Finished {
+            result,
+            may_have_landed,
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// One attempt: the generated call, its failure classified.
+async fn attempt<T, F, Fut>(
+    state: &ClientState,
+    op: Operation,
+    limit: Duration,
+    send: &mut F,
+) -> Result<T, Error>
+where
+    T: DeserializeOwned,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Generated<T>>,
+{
+    match send().await {
+        Ok(value) => {
+            let span = tracing::Span::current();
+            span.record("status", value.status().as_u16());
+            if let Some(id) = value
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+            {
+                span.record("request_id", id);
+            }
+            Ok(value.into_inner())
+        }
+        // Boxed: rare paths, kept out of every call's future.
+        Err(error) => Box::pin(classify(state, op, limit, error)).await,
+    }
+}
+
+/// Classifies a failed generated call into our [`Error`], from status, headers and raw bytes; a
+/// success status the spec does not list (200 instead of 201) is decoded all the same.
+async fn classify<T: DeserializeOwned>(
+    state: &ClientState,
+    op: Operation,
+    limit: Duration,
+    error: GeneratedError<()>,
+) -> Result<T, Error> {
+    Err(match error {
+        GeneratedError::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = match read_body(response).await {
+                Ok(body) => body,
+                Err(BodyError::TooLarge(partial)) if !(200..300).contains(&status) => partial,
+                Err(BodyError::TooLarge(_)) => {
+                    return Err(Error::ResponseTooLarge {
+                        status,
+                        limit: state.max_response_bytes,
+                    });
+                }
+                Err(BodyError::Transport(e)) => return Err(classify_transport(e, limit)),
+            };
+            if (200..300).contains(&status) {
+                return serde_json::from_slice::<T>(&body)
+                    .map_err(|e| invalid_response(status, body, e));
+            }
+            classify_response(status, &headers, &body, state.api_version())
+        }
+        GeneratedError::ResponseBodyError(e) if is_too_large(&e) => Error::ResponseTooLarge {
+            status: op.success_status,
+            limit: state.max_response_bytes,
+        },
+        GeneratedError::CommunicationError(e)
+        | GeneratedError::ResponseBodyError(e)
+        | GeneratedError::InvalidUpgrade(e) => classify_transport(e, limit),
+        GeneratedError::InvalidResponsePayload(body, e) => {
+            invalid_response(op.success_status, body, e)
+        }
+        GeneratedError::ErrorResponse(response) => classify_response(
+            response.status().as_u16(),
+            response.headers(),
+            b"",
+            state.api_version(),
+        ),
+        GeneratedError::InvalidRequest(message) | GeneratedError::Custom(message) => {
+            Error::InvalidConfig {
+                message: format!("the request could not be built: {message}"),
+            }
+        }
+    })
+}
+
+/// Why a body could not be read whole.
+enum BodyError {
+    /// Larger than the client's limit; what arrived before it.
+    TooLarge(Bytes),
+    /// The connection failed while reading.
+    Transport(reqwest::Error),
+}
+
+/// Reads a response body, which the request hooks have already capped at the client's limit.
+async fn read_body(mut response: reqwest::Response) -> Result<Bytes, BodyError> {
+    let mut body = BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => return Ok(body.freeze()),
+            Err(e) if is_too_large(&e) => return Err(BodyError::TooLarge(body.freeze())),
+            Err(e) => return Err(BodyError::Transport(e)),
+        }
+    }
+}
+
+/// Whether a body error is the size cap the hooks put on every response.
+fn is_too_large(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if cause.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+#[cfg(test)]
+// The canned attempts return what generated calls return: progenitor's (large) error type.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderMap;
+
+    use super::*;
+    use crate::client::Polar;
+    use crate::retry::RetryPolicy;
+
+    const CREATE: Operation = Operation {
+        name: "customers:create",
+        replay_safe: true,
+        success_status: 201,
+    };
+
+    fn state(policy: RetryPolicy) -> Polar {
+        Polar::builder()
+            .access_token("polar_oat_test")
+            .base_url("http://127.0.0.1:9")
+            .retry_policy(policy)
+            .build()
+            .unwrap()
+    }
+
+    fn answer(status: u16, headers: &[(&str, &str)]) -> Generated<String> {
+        let mut response = http::Response::builder().status(status);
+        for (name, value) in headers {
+            response = response.header(*name, *value);
+        }
+        let response = reqwest::Response::from(response.body(Vec::<u8>::new()).unwrap());
+        Err(GeneratedError::UnexpectedResponse(response))
+    }
+
+    fn created() -> Generated<String> {
+        Ok(ResponseValue::new(
+            "created".to_owned(),
+            StatusCode::CREATED,
+            HeaderMap::new(),
+        ))
+    }
+
+    /// Runs the loop over canned attempts (the last one repeats), counting the calls.
+    async fn run_over(
+        polar: &Polar,
+        op: Operation,
+        script: &[fn() -> Generated<String>],
+    ) -> (Finished<String>, u32) {
+        let calls = AtomicU32::new(0);
+        let finished = run(polar.state(), op, || {
+            let n = calls.fetch_add(1, Ordering::SeqCst) as usize;
+            let step = script[n.min(script.len() - 1)];
+            async move { step() }
+        })
+        .await;
+        (finished, calls.load(Ordering::SeqCst))
+    }
+
+    fn policy() -> RetryPolicy {
+        RetryPolicy::new().jitter(false)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_limits_wait_and_do_not_use_up_attempts() {
+        let polar = state(policy());
+        let started = Instant::now();
+        let (finished, calls) = run_over(
+            &polar,
+            CREATE,
+            &[
+                || answer(429, &[("retry-after", "2")]),
+                || answer(429, &[("retry-after", "2")]),
+                || answer(503, &[]),
+                || answer(429, &[]),
+                || answer(503, &[]),
+                created,
+            ],
+        )
+        .await;
+        assert_eq!(finished.result.unwrap(), "created");
+        assert_eq!(calls, 6, "two 503s and three 429s before the success");
+        assert!(finished.may_have_landed, "a 503 may have been carried out");
+        // 2 s + 2 s (server waits), 200 ms and 400 ms (backoff after the 503s), 800 ms (the
+        // third 429's own backoff).
+        assert_eq!(started.elapsed(), Duration::from_millis(5_400));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_ambiguous_failure_is_not_replayed_unless_replay_safe() {
+        let polar = state(policy());
+        let unsafe_create = Operation {
+            replay_safe: false,
+            ..CREATE
+        };
+        let (finished, calls) =
+            run_over(&polar, unsafe_create, &[|| answer(503, &[]), created]).await;
+        let err = finished.result.unwrap_err();
+        assert_eq!(calls, 1);
+        assert!(finished.may_have_landed);
+        assert!(
+            matches!(
+                err,
+                Error::Server {
+                    status: 503,
+                    replay_safe: false,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(!err.is_retryable(), "the loop and the error agree");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_bounds_endless_rate_limits() {
+        let polar = state(policy().overall_deadline(Duration::from_secs(5)));
+        let started = Instant::now();
+        let (finished, calls) =
+            run_over(&polar, CREATE, &[|| answer(429, &[("retry-after", "1")])]).await;
+        assert!(matches!(finished.result, Err(Error::RateLimited { .. })));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!((4..=5).contains(&calls), "{calls} calls");
+        assert!(!finished.may_have_landed, "a 429 executes nothing");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hanging_attempt_times_out_within_the_deadline() {
+        let polar = Polar::builder()
+            .access_token("polar_oat_test")
+            .base_url("http://127.0.0.1:9")
+            .timeout(Duration::from_secs(4))
+            .retry_policy(policy().overall_deadline(Duration::from_secs(6)))
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let finished: Finished<String> = run(polar.state(), CREATE, || async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            created()
+        })
+        .await;
+        let err = finished.result.unwrap_err();
+        // 4 s, a 200 ms wait, then what is left of the 6 s deadline.
+        assert!(
+            matches!(err, Error::Timeout { after, may_have_reached_server: true, replay_safe: true } if after == Duration::from_millis(1_800)),
+            "{err:?}"
+        );
+        assert_eq!(started.elapsed(), Duration::from_secs(6));
+        assert!(finished.may_have_landed);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_undecodable_success_is_final_and_may_have_landed() {
+        let polar = state(policy());
+        let (finished, calls) = run_over(
+            &polar,
+            CREATE,
+            &[|| {
+                let source = serde_json::from_str::<String>("{").unwrap_err();
+                Err(GeneratedError::InvalidResponsePayload(
+                    Bytes::from_static(b"{"),
+                    source,
+                ))
+            }],
+        )
+        .await;
+        assert_eq!(calls, 1);
+        assert!(finished.may_have_landed);
+        let err = finished.result.unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidResponse { status: 201, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unlisted_success_status_is_decoded() {
+        let polar = state(policy());
+        let (finished, _) = run_over(
+            &polar,
+            CREATE,
+            &[|| {
+                let response = http::Response::builder()
+                    .status(200)
+                    .body(br#""ok""#.to_vec())
+                    .unwrap();
+                Err(GeneratedError::UnexpectedResponse(reqwest::Response::from(
+                    response,
+                )))
+            }],
+        )
+        .await;
+        assert_eq!(finished.result.unwrap(), "ok");
+    }
+}
