@@ -9,7 +9,8 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 use support::{
-    Fixture, generate, read, repo, scratch_root, type_definitions, upstream_path, write_fixture,
+    Fixture, assert_success, generate, read, repo, scratch_root, type_definitions, upstream_path,
+    write_fixture,
 };
 use xtask::{Options, Refresh, check, convert, read_operation_list, refresh, select};
 
@@ -87,11 +88,7 @@ fn check_spec_fails_and_names_the_difference_after_a_hand_edit() {
         .env("XTASK_ROOT", &root)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     std::fs::remove_dir_all(&root).unwrap();
 }
 
@@ -440,11 +437,7 @@ fn the_command_writes_into_the_checkout_it_runs_in() {
         .env_remove("XTASK_ROOT")
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let written: Value = serde_json::from_slice(&read(&root.join("openapi.json"))).unwrap();
     assert_eq!(
         written.pointer("/info/x-polar-client-provenance/source"),

@@ -18,6 +18,15 @@ pub fn upstream_path() -> PathBuf {
     repo().join("spec/upstream-2026-04.json")
 }
 
+/// Fails with the command's stderr unless it succeeded.
+pub fn assert_success(output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 pub fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
