@@ -2,7 +2,7 @@
 //! holds the field checks every request shares (email, name, identifiers, address, locale,
 //! metadata, UUIDs, URLs); [`validate`] applies them to a create request.
 //!
-//! Rules follow what Polar's server enforces (see `SERVER-BEHAVIOUR.md`), so a request that passes is
+//! Rules follow what Polar's server enforces (read from its source, `polarsource/polar`), so a request that passes is
 //! rejected by the server only for what needs its data (duplicates, DNS of the email domain, tax-id
 //! checksums, organization membership). All problems are collected, never just the first.
 //!

@@ -168,7 +168,7 @@ fn full_customer() -> Customer {
     serde_json::from_value(fixtures::individual_201()).unwrap()
 }
 
-/// The customer from Polar's API documentation (seed/create-customer.txt), as a request.
+/// The customer from Polar's API documentation (create customer), as a request.
 fn seed_new_customer() -> NewCustomer {
     NewCustomer::individual("customer@example.com")
         .name("John Doe")

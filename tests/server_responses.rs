@@ -1,4 +1,4 @@
-//! Every response shape of SERVER-BEHAVIOUR.md's table, sent byte for byte, and the error it becomes.
+//! Every response shape Polar's server sends (per its source, `polarsource/polar`), sent byte for byte, and the error it becomes.
 
 use std::time::Duration;
 

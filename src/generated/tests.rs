@@ -24,7 +24,7 @@ enum Customer {
 const CUSTOMER_ID: &str = "992fae2a-2a17-4b7a-8d9e-e287cf90131b";
 const ORGANIZATION_ID: &str = "1dbfc517-0bbf-4301-9ba8-555ca42b9737";
 
-/// The 201 example of seed/create-customer.txt with its placeholders filled in.
+/// The 201 example of Polar's API documentation (create customer) with its placeholders filled in.
 fn seed_example() -> Value {
     json!({
         "id": CUSTOMER_ID,

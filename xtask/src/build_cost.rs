@@ -97,12 +97,14 @@ fn measure_in(root: &Path, scratch: &Path) -> Result<Report, String> {
     })
 }
 
-fn cargo() -> String {
+/// The `cargo` that runs this command (`$CARGO`), else the one on `PATH`.
+pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
-fn timed_build(what: &str, command: &mut Command) -> Result<Measurement, String> {
-    eprintln!("building {what} from clean…");
+/// Runs `command` (a cargo build) and measures its wall time.
+pub(crate) fn timed_build(what: &str, command: &mut Command) -> Result<Measurement, String> {
+    eprintln!("building {what}…");
     let started = Instant::now();
     let status = command
         .status()
@@ -135,23 +137,28 @@ fn write_downstream(root: &Path, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn generated_lines(target: &Path) -> Result<usize, String> {
+/// Lines of the newest `polar_generated.rs` under a target directory's debug build scripts.
+pub(crate) fn generated_lines(target: &Path) -> Result<usize, String> {
     let build = target.join("debug").join("build");
     let entries = std::fs::read_dir(&build).map_err(|e| format!("{}: {e}", build.display()))?;
     let file: Option<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path().join("out").join("polar_generated.rs"))
-        .find(|path| path.is_file());
+        .filter_map(|path| Some((path.metadata().ok()?.modified().ok()?, path)))
+        .max()
+        .map(|(_, path)| path);
     let file = file.ok_or_else(|| format!("no polar_generated.rs under {}", build.display()))?;
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
     Ok(text.lines().count())
 }
 
-fn write(path: &Path, text: &str) -> Result<(), String> {
+/// Writes a text file, the error naming it.
+pub(crate) fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn remove(dir: &Path) -> Result<(), String> {
+/// Removes a directory tree; one that does not exist is fine.
+pub(crate) fn remove(dir: &Path) -> Result<(), String> {
     match std::fs::remove_dir_all(dir) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 
 use crate::walk::for_each_schema;
 
-/// How many times each rule fired, by rule name.
-pub type Counts = BTreeMap<String, usize>;
+/// Where each rule fired (JSON pointers of the rewritten schemas or members), by rule name.
+pub type Places = BTreeMap<String, Vec<String>>;
 
 /// Facts about the whole document that a schema rule may need.
 #[derive(Debug, Default)]
@@ -54,6 +54,7 @@ type Rule = fn(&mut Map<String, Value>, &Ctx) -> bool;
 /// The schema rules, in the order they are applied to each schema node.
 pub const RULES: &[(&str, Rule)] = &[
     ("ref-siblings", ref_siblings),
+    ("type-array", type_array),
     ("type-null", type_null_alone),
     ("null-union", null_union),
     ("const", const_to_enum),
@@ -66,26 +67,29 @@ pub const RULES: &[(&str, Rule)] = &[
     ("enum-names", enum_names),
 ];
 
-/// Down-converts `doc` in place and returns how often each rule fired.
-pub fn downconvert(doc: &mut Value) -> Counts {
-    let mut counts = document_rules(doc);
+/// Down-converts `doc` in place and returns where each rule fired.
+pub fn downconvert(doc: &mut Value) -> Places {
+    let mut places = document_rules(doc);
     let ctx = Ctx::of(doc);
-    for_each_schema(doc, &mut |_, _, schema| {
+    for_each_schema(doc, &mut |path, _, schema| {
         for (name, rule) in RULES {
             if rule(schema, &ctx) {
-                *counts.entry((*name).to_string()).or_default() += 1;
+                places
+                    .entry((*name).to_string())
+                    .or_default()
+                    .push(path.to_string());
             }
         }
     });
-    counts
+    places
 }
 
 /// Version string, `info.summary`, `webhooks` and other 3.1-only top-level members.
-pub fn document_rules(doc: &mut Value) -> Counts {
-    let mut counts = Counts::new();
-    let mut fired = |name: &str| *counts.entry(name.to_string()).or_default() += 1;
+pub fn document_rules(doc: &mut Value) -> Places {
+    let mut places = Places::new();
+    let mut fired = |name: &str| places.insert(name.to_string(), vec![format!("/{name}")]);
     let Some(root) = doc.as_object_mut() else {
-        return counts;
+        return places;
     };
     if root.get("openapi").and_then(Value::as_str) != Some("3.0.3") {
         root.insert("openapi".into(), json!("3.0.3"));
@@ -112,7 +116,7 @@ pub fn document_rules(doc: &mut Value) -> Counts {
     {
         fired("components-path-items");
     }
-    counts
+    places
 }
 
 /// True for `{type: null}` and for its converted form `{enum: [null], nullable: true}`.
@@ -130,6 +134,34 @@ pub fn type_null_alone(s: &mut Map<String, Value>, _: &Ctx) -> bool {
     s.remove("type");
     s.insert("enum".into(), json!([null]));
     s.insert("nullable".into(), json!(true));
+    true
+}
+
+/// `type: [a, b, "null"]` → `type: a` (or a `oneOf` with one branch per type) + `nullable: true`;
+/// `type: ["null"]` → `type: "null"`, which `type-null` then converts.
+pub fn type_array(s: &mut Map<String, Value>, _: &Ctx) -> bool {
+    if !s.get("type").is_some_and(Value::is_array) {
+        return false;
+    }
+    let Some(Value::Array(types)) = s.remove("type") else {
+        return false;
+    };
+    let (nulls, mut named): (Vec<Value>, Vec<Value>) = types.into_iter().partition(|t| t == "null");
+    if !nulls.is_empty() && !named.is_empty() {
+        s.insert("nullable".into(), json!(true));
+    }
+    match named.len() {
+        0 => {
+            s.insert("type".into(), json!("null"));
+        }
+        1 => {
+            s.insert("type".into(), named.remove(0));
+        }
+        _ => {
+            let branches = named.into_iter().map(|t| json!({ "type": t })).collect();
+            s.insert("oneOf".into(), Value::Array(branches));
+        }
+    }
     true
 }
 
@@ -310,6 +342,27 @@ mod tests {
         };
         let fired = rule(&mut map, ctx);
         (fired, Value::Object(map))
+    }
+
+    #[test]
+    fn type_arrays_become_one_type_plus_nullable() {
+        let (fired, out) = apply(
+            type_array,
+            json!({"type": ["string", "null"], "maxLength": 3}),
+        );
+        assert!(fired);
+        assert_eq!(
+            out,
+            json!({"type": "string", "nullable": true, "maxLength": 3})
+        );
+        let (_, out) = apply(type_array, json!({"type": ["string", "integer"]}));
+        assert_eq!(
+            out,
+            json!({"oneOf": [{"type": "string"}, {"type": "integer"}]})
+        );
+        let (_, out) = apply(type_array, json!({"type": ["null"]}));
+        assert_eq!(out, json!({"type": "null"}));
+        assert!(!apply(type_array, json!({"type": "string"})).0);
     }
 
     #[test]
@@ -512,7 +565,11 @@ mod tests {
             doc.pointer("/components/schemas/A/properties/id"),
             Some(&json!({"type": "string", "format": "uuid", "nullable": true, "example": "x"}))
         );
-        assert_eq!(counts.get("null-union"), Some(&1));
-        assert_eq!(counts.get("format-uuid4"), Some(&1));
+        let id = "/components/schemas/A/properties/id".to_string();
+        assert_eq!(counts.get("null-union"), Some(&vec![id.clone()]));
+        assert_eq!(
+            counts.get("format-uuid4"),
+            Some(&vec![format!("{id}/anyOf/0")])
+        );
     }
 }

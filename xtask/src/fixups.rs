@@ -1,5 +1,9 @@
 //! Client fix-ups on a 3.0.3 document: the changes progenitor 0.15 / typify 0.8 need to generate a
-//! correct client (see notes/progenitor-on-polar.md). Each returns where it fired.
+//! correct client that compiles with the crate's own dependencies. Each returns where it fired.
+//!
+//! They run on the whole upstream document, before the listed operations are selected, so every
+//! decision (which title names a type, which field is optional) depends only on Polar's spec and
+//! never on which other operations `xtask/operations.txt` lists.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,7 +20,8 @@ pub type Fired = BTreeMap<String, Vec<String>>;
 
 /// Applies every fix-up in order and reports where each fired (empty ones are left out).
 pub fn apply_all(doc: &mut Value) -> Fired {
-    let steps: [(&str, FixUp); 8] = [
+    let steps: [(&str, FixUp); 10] = [
+        ("drop-patterns", drop_patterns),
         ("unnameable-enum-to-string", unnameable_enums),
         ("drop-deep-object-params", deep_object_params),
         ("drop-error-responses", drop_error_responses),
@@ -24,6 +29,7 @@ pub fn apply_all(doc: &mut Value) -> Fired {
         ("name-inline-request-bodies", name_inline_request_bodies),
         ("nullable-response-fields-optional", relax_nullable_required),
         ("any-of-to-one-of", any_of_to_one_of),
+        ("titled-schema-to-component-ref", titled_schemas_to_refs),
         ("drop-ambiguous-titles", dedupe_titles),
     ];
     steps
@@ -33,18 +39,36 @@ pub fn apply_all(doc: &mut Value) -> Fired {
         .collect()
 }
 
-/// A name reduced the way typify reduces it before making an identifier: alphanumerics only,
-/// case-folded, everything else marked with `x`.
-fn ident_key(raw: &str) -> String {
-    raw.chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                'x'
-            }
-        })
-        .collect()
+/// A name reduced to what decides typify's identifier for it: typify keeps the alphanumerics
+/// (after dropping `'` and turning every other character into a word break) and Pascal-cases them,
+/// so names that agree here may become the same Rust type (`Payment Processor` and
+/// `PaymentProcessor`, `tax_id` and `TaxId`). Case-folding makes the comparison a little coarser
+/// than typify's, which only ever drops a title that did not need dropping.
+pub fn ident_key(raw: &str) -> String {
+    let key: String = raw
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    // typify prefixes `X` when a name does not start like an identifier (`2xx` → `X2xx`).
+    match key.chars().next() {
+        Some(c) if c.is_alphabetic() => key,
+        _ => format!("x{key}"),
+    }
+}
+
+/// `pattern` is recorded in `x-pattern` and dropped: typify turns every pattern into a string
+/// newtype validated through the `regress` crate, which the client does not depend on (the
+/// hand-written layer validates what it sends itself).
+pub fn drop_patterns(doc: &mut Value) -> Vec<String> {
+    let mut fired = Vec::new();
+    for_each_schema(doc, &mut |path, _, schema| {
+        if let Some(pattern) = schema.remove("pattern") {
+            schema.insert("x-pattern".into(), pattern);
+            fired.push(path.to_string());
+        }
+    });
+    fired
 }
 
 /// String enums with a value typify cannot turn into a clean variant name become plain strings,
@@ -474,9 +498,85 @@ fn taken_names(doc: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// Drops inline `title`s that typify would use as a type name for different schemas (or that clash
-/// with a component or reserved name): typify reuses the first type registered under a name, so
-/// `CustomerTeam.type` silently got the individual-only enum.
+/// Keywords that document a schema without changing the Rust type typify makes of it (`nullable`
+/// becomes an `Option` where the type is used, not a different type).
+const ANNOTATIONS: &[&str] = &[
+    "description",
+    "example",
+    "examples",
+    "nullable",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "externalDocs",
+];
+
+/// What decides the Rust type of a titled schema: the schema without its own title, and without
+/// annotations at any depth. Two schemas with the same shape may share the title's type name.
+fn shape(schema: &Map<String, Value>) -> Value {
+    fn strip(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .filter(|(k, _)| !ANNOTATIONS.contains(&k.as_str()) && !k.starts_with("x-"))
+                    .map(|(k, v)| (k.clone(), strip(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut own = schema.clone();
+    own.remove("title");
+    strip(&Value::Object(own))
+}
+
+/// An inline schema titled with a component's name (as typify forms names: `Payment Processor`
+/// names `PaymentProcessor`) and of the same shape becomes a reference to that component. typify
+/// would otherwise define the type twice (the inline copy does not reuse the component's type), and
+/// the type keeps the component's name whichever operations are listed.
+pub fn titled_schemas_to_refs(doc: &mut Value) -> Vec<String> {
+    let components: BTreeMap<String, (String, Value)> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, schema)| {
+            Some((ident_key(name), (name.clone(), shape(schema.as_object()?))))
+        })
+        .collect();
+    let mut fired = Vec::new();
+    for_each_schema(doc, &mut |path, site, schema| {
+        let Some(title) = schema.get("title").and_then(Value::as_str) else {
+            return;
+        };
+        let Some((name, component)) = components.get(&ident_key(title)) else {
+            return;
+        };
+        if site != Site::Inline || shape(schema) != *component {
+            return;
+        }
+        let reference = json!({ "$ref": format!("#/components/schemas/{}", escape(name)) });
+        let kept: Map<String, Value> = ["nullable", "default"]
+            .iter()
+            .filter_map(|key| Some((key.to_string(), schema.get(*key)?.clone())))
+            .collect();
+        schema.clear();
+        if kept.is_empty() {
+            schema.extend(reference.as_object().cloned().unwrap_or_default());
+        } else {
+            schema.insert("allOf".into(), json!([reference]));
+            schema.extend(kept);
+        }
+        fired.push(path.to_string());
+    });
+    fired
+}
+
+/// Drops inline `title`s that typify would use as a type name for schemas of different shapes (or
+/// that clash with a component or reserved name): typify reuses the first type registered under a
+/// name, so `CustomerTeam.type` silently got the individual-only enum. Run on the whole upstream
+/// document, the decision for a title does not depend on the operations selected.
 pub fn dedupe_titles(doc: &mut Value) -> Vec<String> {
     let taken = taken_names(doc);
     let mut seen: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -484,7 +584,7 @@ pub fn dedupe_titles(doc: &mut Value) -> Vec<String> {
         if let (Site::Inline, Some(title)) = (site, schema.get("title").and_then(Value::as_str)) {
             seen.entry(ident_key(title))
                 .or_default()
-                .push(Value::Object(schema.clone()));
+                .push(shape(schema));
         }
     });
     let ambiguous: BTreeSet<String> = seen
@@ -731,6 +831,54 @@ mod tests {
             doc.pointer("/components/schemas/V"),
             Some(&json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}))
         );
+    }
+
+    #[test]
+    fn a_titled_copy_of_a_component_becomes_a_reference_to_it() {
+        let mut doc = doc_with_schemas(json!({
+            "PaymentProcessor": {"type": "string", "enum": ["stripe"], "title": "PaymentProcessor"},
+            "Link": {"properties": {
+                "processor": {"type": "string", "enum": ["stripe"], "title": "Payment Processor",
+                              "description": "Only Stripe."},
+                "maybe": {"type": "string", "enum": ["stripe"], "title": "payment_processor",
+                          "nullable": true},
+                "other": {"type": "string", "enum": ["paypal"], "title": "Payment Processor"}}}
+        }));
+        let fired = titled_schemas_to_refs(&mut doc);
+        assert_eq!(
+            fired,
+            [
+                "/components/schemas/Link/properties/processor",
+                "/components/schemas/Link/properties/maybe"
+            ]
+        );
+        let link = doc.pointer("/components/schemas/Link/properties").unwrap();
+        assert_eq!(
+            link["processor"],
+            json!({"$ref": "#/components/schemas/PaymentProcessor"})
+        );
+        assert_eq!(
+            link["maybe"],
+            json!({"allOf": [{"$ref": "#/components/schemas/PaymentProcessor"}], "nullable": true})
+        );
+        // A different shape under the same name is left for `dedupe_titles`, which drops its title.
+        assert_eq!(link["other"]["title"], "Payment Processor");
+        dedupe_titles(&mut doc);
+        assert!(
+            doc.pointer("/components/schemas/Link/properties/other/title")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn names_are_compared_the_way_typify_forms_identifiers() {
+        assert_eq!(
+            ident_key("Payment Processor"),
+            ident_key("PaymentProcessor")
+        );
+        assert_eq!(ident_key("tax_id"), ident_key("TaxId"));
+        assert_eq!(ident_key("2xx"), "x2xx");
+        assert_ne!(ident_key("Type"), ident_key("Types"));
     }
 
     #[test]

@@ -1,10 +1,8 @@
-//! Deterministic writing of the converted spec and the human summary of what changed.
+//! Deterministic writing of the converted spec, and writing a refresh's files all or nothing.
 
-use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
-
-use crate::select::operations;
 
 /// Pretty JSON with every object's keys sorted and a trailing newline: stable across runs.
 pub fn canonical_string(doc: &Value) -> String {
@@ -30,61 +28,39 @@ pub fn sorted(value: &Value) -> Value {
     }
 }
 
-/// Lines describing operations, schemas and fields added or removed from `old` to `new`.
-pub fn summarize(old: Option<&Value>, new: &Value) -> Vec<String> {
-    let Some(old) = old else {
-        return vec![format!(
-            "new spec: {} operations, {} schemas",
-            operations(new).len(),
-            schema_names(new).len()
-        )];
-    };
-    let mut lines = Vec::new();
-    let op_label = |doc: &Value| -> BTreeSet<String> {
-        operations(doc)
-            .into_iter()
-            .map(|(path, method, id)| format!("{id} ({} {path})", method.to_uppercase()))
-            .collect()
-    };
-    diff_sets("operation", &op_label(old), &op_label(new), &mut lines);
-    let (old_schemas, new_schemas) = (schema_names(old), schema_names(new));
-    diff_sets("schema", &old_schemas, &new_schemas, &mut lines);
-    for name in old_schemas.intersection(&new_schemas) {
-        let fields = |doc: &Value| -> BTreeSet<String> {
-            let pointer = format!(
-                "/components/schemas/{}/properties",
-                crate::walk::escape(name)
-            );
-            doc.pointer(&pointer)
-                .and_then(Value::as_object)
-                .map(|p| p.keys().cloned().collect())
-                .unwrap_or_default()
-        };
-        let mut changes = Vec::new();
-        diff_sets("field", &fields(old), &fields(new), &mut changes);
-        lines.extend(changes.into_iter().map(|c| format!("{name}: {c}")));
+/// Writes every `(path, bytes)` or none: each goes to a temporary sibling first, and only when all
+/// are written are they renamed into place. On error the temporaries are removed and the existing
+/// files are untouched.
+pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
+    let mut written: Vec<(PathBuf, &Path)> = Vec::new();
+    let result = files.iter().try_for_each(|(path, bytes)| {
+        let temporary = temporary_path(path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        std::fs::write(&temporary, bytes)
+            .map_err(|e| format!("cannot write {}: {e}", temporary.display()))?;
+        written.push((temporary, path));
+        Ok(())
+    });
+    if let Err(e) = result {
+        for (temporary, _) in &written {
+            let _ = std::fs::remove_file(temporary);
+        }
+        return Err(e);
     }
-    if lines.is_empty() && old != new {
-        lines.push(
-            "no operation/schema/field added or removed; definitions changed in place".to_string(),
-        );
+    for (temporary, path) in &written {
+        std::fs::rename(temporary, path)
+            .map_err(|e| format!("cannot move {} into place: {e}", path.display()))?;
     }
-    if lines.is_empty() {
-        lines.push("no changes".to_string());
-    }
-    lines
+    Ok(())
 }
 
-fn schema_names(doc: &Value) -> BTreeSet<String> {
-    doc.pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .map(|s| s.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
-fn diff_sets(kind: &str, old: &BTreeSet<String>, new: &BTreeSet<String>, out: &mut Vec<String>) {
-    out.extend(new.difference(old).map(|x| format!("+ {kind} {x}")));
-    out.extend(old.difference(new).map(|x| format!("- {kind} {x}")));
+fn temporary_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".xtask-tmp");
+    path.with_file_name(name)
 }
 
 #[cfg(test)]
@@ -102,22 +78,33 @@ mod tests {
     }
 
     #[test]
-    fn summary_lists_added_and_removed_things() {
-        let old = json!({"paths": {"/a": {"get": {"operationId": "a:get"}}},
-                         "components": {"schemas": {"A": {"properties": {"x": {}, "y": {}}}, "Gone": {}}}});
-        let new = json!({"paths": {"/b": {"post": {"operationId": "b:create"}}},
-                         "components": {"schemas": {"A": {"properties": {"x": {}, "z": {}}}, "New": {}}}});
+    fn write_all_writes_nothing_when_one_file_fails() {
+        let dir = std::env::temp_dir().join(format!("xtask-write-all-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("blocked")).unwrap();
+        std::fs::write(dir.join("kept.json"), "old").unwrap();
+        // `kept.json` is a file, so nothing can be written beneath it: the second write fails.
+        let err = write_all(&[
+            (dir.join("kept.json"), b"new".to_vec()),
+            (dir.join("kept.json/inner.json"), b"x".to_vec()),
+        ]);
+        assert!(err.is_err());
         assert_eq!(
-            summarize(Some(&old), &new),
-            [
-                "+ operation b:create (POST /b)",
-                "- operation a:get (GET /a)",
-                "+ schema New",
-                "- schema Gone",
-                "A: + field z",
-                "A: - field y",
-            ]
+            std::fs::read_to_string(dir.join("kept.json")).unwrap(),
+            "old"
         );
-        assert_eq!(summarize(Some(&new), &new), ["no changes"]);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["blocked", "kept.json"]);
+
+        write_all(&[(dir.join("kept.json"), b"new".to_vec())]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("kept.json")).unwrap(),
+            "new"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

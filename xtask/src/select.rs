@@ -43,21 +43,29 @@ pub fn operations(doc: &Value) -> Vec<(String, String, String)> {
     out
 }
 
-/// Keeps only the operations in `wanted` (error if one is missing), the tags they use, and the
-/// components they reach.
-pub fn select(doc: &mut Value, wanted: &[String]) -> Result<(), String> {
+/// Fails, naming `xtask/operations.txt`, when an operation listed there is not in `doc`.
+pub fn check_listed(doc: &Value, wanted: &[String]) -> Result<(), String> {
     let present: BTreeSet<String> = all_operation_ids(doc).into_iter().collect();
     let missing: Vec<&str> = wanted
         .iter()
         .filter(|w| !present.contains(*w))
         .map(String::as_str)
         .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "operations not found in the upstream spec: {}",
-            missing.join(", ")
-        ));
+    if missing.is_empty() {
+        return Ok(());
     }
+    Err(format!(
+        "xtask/operations.txt lists operations the upstream spec does not have: {}\n\
+         Polar renamed or removed them: find the new operationId in the upstream spec and \
+         update xtask/operations.txt (and the hand-written code that calls them).",
+        missing.join(", ")
+    ))
+}
+
+/// Keeps only the operations in `wanted` (error if one is missing), the tags they use, and the
+/// components they reach.
+pub fn select(doc: &mut Value, wanted: &[String]) -> Result<(), String> {
+    check_listed(doc, wanted)?;
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
             if let Some(item) = item.as_object_mut() {
@@ -128,6 +136,24 @@ pub fn prune_components(doc: &mut Value) {
         }
     }
     components.retain(|_, entries| entries.as_object().is_none_or(|e| !e.is_empty()));
+}
+
+/// Whether a place recorded by a rule on the whole document is still in the selected `doc`: a JSON
+/// pointer under a kept component or operation (other pointers are document-level), or a record
+/// that starts with a kept `operationId`.
+pub fn is_kept(doc: &Value, place: &str) -> bool {
+    let Some(pointer) = place.strip_prefix('/') else {
+        let label = place.split(' ').next().unwrap_or_default();
+        let id = label.strip_suffix(':').unwrap_or(label);
+        return all_operation_ids(doc).iter().any(|op| op == id);
+    };
+    let segments: Vec<&str> = pointer.splitn(4, '/').collect();
+    match segments.as_slice() {
+        ["components" | "paths", section, entry, ..] => doc
+            .pointer(&format!("/{}/{section}/{entry}", segments[0]))
+            .is_some(),
+        _ => true,
+    }
 }
 
 /// Every `$ref` reachable from `start`, following references through `doc`.
@@ -215,8 +241,24 @@ mod tests {
     }
 
     #[test]
-    fn select_reports_missing_operations() {
+    fn select_reports_missing_operations_and_names_the_list_file() {
         let err = select(&mut sample(), &["nope".to_string()]).unwrap_err();
         assert!(err.contains("nope"), "{err}");
+        assert!(err.contains("xtask/operations.txt"), "{err}");
+    }
+
+    #[test]
+    fn places_outside_the_selection_are_not_kept() {
+        let mut doc = sample();
+        select(&mut doc, &["a:get".to_string()]).unwrap();
+        assert!(is_kept(&doc, "/components/schemas/A/properties/b"));
+        assert!(!is_kept(&doc, "/components/schemas/C"));
+        assert!(is_kept(&doc, "/paths/~1a/get/parameters/0/schema"));
+        assert!(!is_kept(&doc, "/paths/~1a/post/responses/200"));
+        assert!(!is_kept(&doc, "/paths/~1b/get"));
+        assert!(is_kept(&doc, "a:get: dropped error response 404"));
+        assert!(is_kept(&doc, "a:get parameter metadata"));
+        assert!(!is_kept(&doc, "a:post: dropped error response 404"));
+        assert!(is_kept(&doc, "/webhooks"));
     }
 }

@@ -15,14 +15,19 @@ pub fn snapshot_rel_path(api_version: &str) -> String {
     format!("spec/upstream-{api_version}.json")
 }
 
-/// Path of the file recording where the snapshot came from, relative to the repository root.
+/// Path of the file recording the snapshot's public origin, relative to the repository root.
 pub fn source_rel_path(api_version: &str) -> String {
     format!("spec/upstream-{api_version}.source")
 }
 
+/// Whether `source` is an `http(s)://` URL.
+pub fn is_url(source: &str) -> bool {
+    source.starts_with("http://") || source.starts_with("https://")
+}
+
 /// Reads `source`: an `http(s)://` URL (fetched with `curl`) or a local file path.
 pub fn load(source: &str) -> Result<Vec<u8>, String> {
-    if source.starts_with("http://") || source.starts_with("https://") {
+    if is_url(source) {
         fetch(source)
     } else {
         std::fs::read(source).map_err(|e| format!("cannot read {source}: {e}"))
@@ -59,27 +64,23 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Writes the snapshot and its source record under `root`; returns the snapshot path.
-pub fn store_snapshot(
+/// The snapshot and the record of its origin, as `(path, bytes)` for [`crate::output::write_all`].
+pub fn snapshot_files(
     root: &Path,
     api_version: &str,
-    source: &str,
+    origin: &str,
     bytes: &[u8],
-) -> Result<PathBuf, String> {
-    let snapshot = root.join(snapshot_rel_path(api_version));
-    if let Some(dir) = snapshot.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    std::fs::write(&snapshot, bytes)
-        .map_err(|e| format!("cannot write {}: {e}", snapshot.display()))?;
-    let record = root.join(source_rel_path(api_version));
-    std::fs::write(&record, format!("{source}\n"))
-        .map_err(|e| format!("cannot write {}: {e}", record.display()))?;
-    Ok(snapshot)
+) -> Vec<(PathBuf, Vec<u8>)> {
+    vec![
+        (root.join(snapshot_rel_path(api_version)), bytes.to_vec()),
+        (
+            root.join(source_rel_path(api_version)),
+            format!("{origin}\n").into_bytes(),
+        ),
+    ]
 }
 
-/// Reads a stored snapshot and the source it came from.
+/// Reads a stored snapshot and its recorded origin.
 pub fn read_snapshot(root: &Path, api_version: &str) -> Result<(Vec<u8>, String), String> {
     let snapshot = root.join(snapshot_rel_path(api_version));
     let bytes = std::fs::read(&snapshot)
@@ -106,7 +107,8 @@ mod tests {
     fn snapshot_round_trips_byte_exact() {
         let dir = std::env::temp_dir().join(format!("xtask-snapshot-{}", std::process::id()));
         let bytes = b"{ \"openapi\" : \"3.1.0\" }\r\n".to_vec();
-        store_snapshot(&dir, "2099-01", "somewhere.json", &bytes).unwrap();
+        crate::output::write_all(&snapshot_files(&dir, "2099-01", "somewhere.json", &bytes))
+            .unwrap();
         assert_eq!(
             read_snapshot(&dir, "2099-01").unwrap(),
             (bytes, "somewhere.json".to_string())
