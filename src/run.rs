@@ -196,7 +196,10 @@ async fn classify<T: DeserializeOwned>(
                 Err(BodyError::Transport(e)) => return Err(classify_transport(e, limit)),
             };
             if (200..300).contains(&status) {
-                return serde_json::from_slice::<T>(&body)
+                // An empty body reads as `null`: what an operation without a body (a delete,
+                // documented as 204) expects.
+                let json: &[u8] = if body.is_empty() { b"null" } else { &body };
+                return serde_json::from_slice::<T>(json)
                     .map_err(|e| invalid_response(status, body, e));
             }
             classify_response(status, &headers, &body, state.api_version())
@@ -453,5 +456,26 @@ mod tests {
         )
         .await;
         assert_eq!(finished.result.unwrap(), "ok");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unlisted_empty_success_is_nothing() {
+        let polar = state(policy());
+        let delete = Operation {
+            name: "customers:delete",
+            replay_safe: true,
+            success_status: 204,
+        };
+        let finished: Finished<()> = run(polar.state(), delete, || async {
+            let response = http::Response::builder()
+                .status(200)
+                .body(Vec::new())
+                .unwrap();
+            Err(GeneratedError::UnexpectedResponse(reqwest::Response::from(
+                response,
+            )))
+        })
+        .await;
+        assert!(finished.result.is_ok(), "{:?}", finished.result);
     }
 }
