@@ -29,6 +29,17 @@ fn client_with(mock: &MockPolar, policy: RetryPolicy) -> Polar {
         .unwrap()
 }
 
+/// A client that waits `timeout` for an answer and never retries.
+fn impatient(mock: &MockPolar, timeout: Duration) -> Polar {
+    Polar::builder()
+        .access_token(mock.organization_token())
+        .base_url(mock.base_url())
+        .timeout(timeout)
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap()
+}
+
 /// Queues `faults`, in order, for the next creates only (lookups are answered normally).
 fn fault_creates(mock: &MockPolar, faults: &[Fault]) {
     for fault in faults {
@@ -197,13 +208,7 @@ async fn after_a_timeout_create_or_get_returns_the_customer() {
     let mock = MockPolar::start().await.unwrap();
     // Polar finishes the create after the client gave up waiting.
     fault_creates(&mock, &[Fault::Delay(Duration::from_millis(600))]);
-    let impatient = Polar::builder()
-        .access_token(mock.organization_token())
-        .base_url(mock.base_url())
-        .timeout(Duration::from_millis(150))
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let impatient = impatient(&mock, Duration::from_millis(150));
     let err = impatient.customers().create(person(1)).await.unwrap_err();
     assert!(
         matches!(
@@ -358,13 +363,7 @@ async fn retryability_agrees_with_the_loop() {
 async fn the_mock_finishes_a_create_whose_client_went_away() {
     let mock = MockPolar::start().await.unwrap();
     fault_creates(&mock, &[Fault::Delay(Duration::from_millis(400))]);
-    let impatient = Polar::builder()
-        .access_token(mock.organization_token())
-        .base_url(mock.base_url())
-        .timeout(Duration::from_millis(100))
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let impatient = impatient(&mock, Duration::from_millis(100));
     let err = impatient.customers().create(person(1)).await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     for _ in 0..50 {

@@ -62,6 +62,17 @@ async fn huge_answer_server(
     (format!("http://{address}"), written)
 }
 
+/// Asserts the server could write little of its body before the client stopped reading.
+async fn assert_stopped_early(written: &AtomicUsize) {
+    // Give the server a moment to notice the client is gone, then read its count.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let written = written.load(Ordering::SeqCst);
+    assert!(
+        written < WRITTEN_AT_MOST,
+        "the client read on: the server wrote {written} of {OFFERED} bytes"
+    );
+}
+
 fn client(base_url: &str) -> Polar {
     Polar::builder()
         .access_token("polar_oat_test")
@@ -93,13 +104,7 @@ async fn a_huge_created_body_stops_at_the_cap() {
         "{err:?}"
     );
     assert!(err.may_have_been_processed(), "a 201 was carried out");
-    // Give the server a moment to notice the client is gone, then read its count.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let written = written.load(Ordering::SeqCst);
-    assert!(
-        written < WRITTEN_AT_MOST,
-        "the client read on: the server wrote {written} of {OFFERED} bytes"
-    );
+    assert_stopped_early(&written).await;
 }
 
 #[tokio::test]
@@ -114,12 +119,7 @@ async fn a_huge_error_page_is_excerpted_from_a_bounded_read() {
     let text = err.to_string();
     assert!(text.len() < 1_000, "{} characters", text.len());
     assert!(format!("{err:?}").len() < 2_000);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let written = written.load(Ordering::SeqCst);
-    assert!(
-        written < WRITTEN_AT_MOST,
-        "the client read on: the server wrote {written} of {OFFERED} bytes"
-    );
+    assert_stopped_early(&written).await;
 }
 
 #[tokio::test]
