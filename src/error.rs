@@ -64,7 +64,7 @@ const SUPPORTED_API_VERSIONS: &str = "2026-04, 2026-10";
 pub enum Error {
     /// The request was not sent: the caller's input breaks rules Polar would reject it for.
     #[non_exhaustive]
-    #[error("invalid customer: {}", join(problems))]
+    #[error("invalid input, nothing was sent: {}", join(problems))]
     InvalidInput {
         /// Every problem found, not just the first.
         problems: Vec<InputProblem>,
@@ -815,7 +815,7 @@ mod tests {
         };
         assert_eq!(
             err.to_string(),
-            "invalid customer: email: is not an email address; name: is longer than 256 characters"
+            "invalid input, nothing was sent: email: is not an email address; name: is longer than 256 characters"
         );
         assert_eq!(err.problems().len(), 2);
         assert_eq!(err.status(), None);
