@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::generated;
 use crate::retry::RetryPolicy;
 use crate::run::{Finished, Operation};
+use crate::sessions::CustomerSessions;
 use crate::validate::TokenKind;
 use progenitor_client::{Error as GeneratedError, ResponseValue};
 
@@ -114,6 +115,11 @@ impl Polar {
     /// Operations on customers.
     pub fn customers(&self) -> Customers<'_> {
         Customers::new(self)
+    }
+
+    /// Customer portal sessions: links that sign a customer into Polar's customer portal.
+    pub fn customer_sessions(&self) -> CustomerSessions<'_> {
+        CustomerSessions::new(self)
     }
 
     /// The base URL requests go to, without a trailing slash.

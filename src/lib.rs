@@ -66,4 +66,4 @@ pub use customers::state::{
 };
 pub use customers::update::CustomerUpdate;
 pub use members::{Member, MemberRole, MemberUpdate, NewMember, NewMemberRole};
-pub use sessions::{CustomerSession, NewCustomerSession};
+pub use sessions::{CustomerSession, CustomerSessions, NewCustomerSession};
