@@ -15,6 +15,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue,
 use crate::customers::Customers;
 use crate::error::Error;
 use crate::generated;
+use crate::members::Members;
 use crate::retry::RetryPolicy;
 use crate::run::{Finished, Operation};
 use crate::sessions::CustomerSessions;
@@ -115,6 +116,11 @@ impl Polar {
     /// Operations on customers.
     pub fn customers(&self) -> Customers<'_> {
         Customers::new(self)
+    }
+
+    /// Operations on the members of customers (when the organization uses members).
+    pub fn members(&self) -> Members<'_> {
+        Members::new(self)
     }
 
     /// Customer portal sessions: links that sign a customer into Polar's customer portal.
