@@ -85,6 +85,8 @@ impl Customers<'_> {
                     .await
             }
         };
-        finished.result.map_err(|e| e.looking_for(|| target.describe()))
+        finished
+            .result
+            .map_err(|e| e.looking_for(|| target.describe()))
     }
 }

@@ -11,7 +11,9 @@
 use std::collections::HashSet;
 
 use futures_util::Stream;
-use progenitor_client::{ClientHooks, ClientInfo, Error as GeneratedError, OperationInfo, ResponseValue};
+use progenitor_client::{
+    ClientHooks, ClientInfo, Error as GeneratedError, OperationInfo, ResponseValue,
+};
 
 use super::Customers;
 use crate::client::Polar;
@@ -77,9 +79,8 @@ impl CustomerSort {
 /// the default newest-first order every customer created during the walk pushes the others down
 /// (they come again, and are skipped). For a complete walk, sort by
 /// [`CustomerSort::CreatedAtAsc`]: customers created meanwhile then land at the end and are
-/// yielded too. A page that brings no customer not already yielded ends the walk (only possible
-/// when at least a page's worth of customers was created meanwhile); start another walk to catch
-/// up.
+/// yielded too. The walk ends at the last page Polar reports (`max_page`, re-read on every page)
+/// or at the first empty page.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -350,9 +351,8 @@ impl Walk<'_> {
             }
             match self.list.page(self.page).await {
                 Ok(page) => {
-                    let fresh = page.items.iter().any(|c| !self.seen.contains(c.id()));
                     let last = u64::try_from(page.pagination.max_page).unwrap_or(0);
-                    self.ended = !fresh || self.page >= last;
+                    self.ended = page.items.is_empty() || self.page >= last;
                     self.page += 1;
                     self.buffered = page.items.into_iter();
                 }
