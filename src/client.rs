@@ -15,8 +15,10 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue,
 use crate::customers::Customers;
 use crate::error::Error;
 use crate::generated;
+use crate::members::Members;
 use crate::retry::RetryPolicy;
 use crate::run::{Finished, Operation};
+use crate::sessions::CustomerSessions;
 use crate::validate::TokenKind;
 use progenitor_client::{Error as GeneratedError, ResponseValue};
 
@@ -114,6 +116,16 @@ impl Polar {
     /// Operations on customers.
     pub fn customers(&self) -> Customers<'_> {
         Customers::new(self)
+    }
+
+    /// Operations on the members of customers (when the organization uses members).
+    pub fn members(&self) -> Members<'_> {
+        Members::new(self)
+    }
+
+    /// Customer portal sessions: links that sign a customer into Polar's customer portal.
+    pub fn customer_sessions(&self) -> CustomerSessions<'_> {
+        CustomerSessions::new(self)
     }
 
     /// The base URL requests go to, without a trailing slash.

@@ -65,5 +65,5 @@ pub use customers::state::{
     SubscriptionMeter, SubscriptionStatus,
 };
 pub use customers::update::CustomerUpdate;
-pub use members::{Member, MemberRole, MemberUpdate, NewMember, NewMemberRole};
-pub use sessions::{CustomerSession, NewCustomerSession};
+pub use members::{Member, MemberRole, MemberUpdate, Members, NewMember, NewMemberRole};
+pub use sessions::{CustomerSession, CustomerSessions, NewCustomerSession};

@@ -1,10 +1,157 @@
-//! Members of a customer: the [`Member`] Polar returns with its [`MemberRole`], and the
-//! [`NewMember`] and [`MemberUpdate`] request bodies.
+//! Members of a customer: the [`Members`] handler, whose operations live one per file below
+//! `members/` (create, get, update, delete), the [`Member`] Polar returns with its
+//! [`MemberRole`], and the [`NewMember`] and [`MemberUpdate`] request bodies.
+//!
+//! Every operation names its customer, and the member, either by Polar's IDs or by the IDs in
+//! your system; the IDs and the body are checked together before anything is sent.
 
+mod create;
+mod delete;
+mod get;
 mod member;
+mod member_update;
 mod new_member;
 mod update;
 
 pub use member::{Member, MemberRole};
+pub use member_update::MemberUpdate;
 pub use new_member::{NewMember, NewMemberRole};
-pub use update::MemberUpdate;
+
+use std::fmt;
+
+use uuid::Uuid;
+
+use crate::client::Polar;
+use crate::error::Error;
+use crate::validate::{Checker, InputProblem};
+
+/// Member operations of one [`Polar`] client, from [`Polar::members`].
+///
+/// They apply when the organization uses members (its member model or seat-based pricing is
+/// on); otherwise Polar refuses them with [`Error::Forbidden`].
+#[derive(Debug, Clone, Copy)]
+pub struct Members<'a> {
+    polar: &'a Polar,
+}
+
+impl<'a> Members<'a> {
+    pub(crate) fn new(polar: &'a Polar) -> Self {
+        Self { polar }
+    }
+}
+
+/// The customer a member operation is about, as the request path names it.
+#[derive(Clone, Copy, Debug)]
+enum CustomerRef<'s> {
+    /// Polar's ID, a version-4 UUID.
+    Id(Uuid),
+    /// The customer's `external_id`.
+    External(&'s str),
+}
+
+impl<'s> CustomerRef<'s> {
+    /// A customer named by Polar's ID, which must be a version-4 UUID.
+    fn by_id(customer_id: &str) -> Result<Self, Vec<InputProblem>> {
+        let mut check = Checker::default();
+        check.customer_id("customer_id", customer_id);
+        check.finish()?;
+        parsed("customer_id", customer_id).map(Self::Id)
+    }
+
+    /// A customer named by your ID for it, which must fit in one path segment.
+    fn by_external_id(external_customer_id: &'s str) -> Result<Self, Vec<InputProblem>> {
+        segment("external_customer_id", external_customer_id).map(Self::External)
+    }
+}
+
+impl fmt::Display for CustomerRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Id(id) => write!(f, "customer {id}"),
+            Self::External(id) => write!(f, "customer with external ID {id:?}"),
+        }
+    }
+}
+
+/// One member, as the request path names it: by Polar's IDs for both the customer and the
+/// member, or by your IDs for both.
+#[derive(Clone, Copy, Debug)]
+enum MemberRef<'s> {
+    /// The customer's ID (a version-4 UUID) and the member's (any UUID).
+    Ids { customer: Uuid, member: Uuid },
+    /// The customer's and the member's `external_id`s.
+    External { customer: &'s str, member: &'s str },
+}
+
+impl<'s> MemberRef<'s> {
+    /// A member named by Polar's IDs; both are checked, all problems at once.
+    fn by_ids(customer_id: &str, member_id: &str) -> Result<Self, Vec<InputProblem>> {
+        let member = {
+            let mut check = Checker::default();
+            check.uuid("member_id", member_id);
+            check.finish().and_then(|()| parsed("member_id", member_id))
+        };
+        match (CustomerRef::by_id(customer_id), member) {
+            (Ok(CustomerRef::Id(customer)), Ok(member)) => Ok(Self::Ids { customer, member }),
+            (customer, member) => Err(problems_of(customer.err(), member.err())),
+        }
+    }
+
+    /// A member named by your IDs for the customer and the member.
+    fn by_external_ids(
+        external_customer_id: &'s str,
+        external_member_id: &'s str,
+    ) -> Result<Self, Vec<InputProblem>> {
+        match (
+            segment("external_customer_id", external_customer_id),
+            segment("external_member_id", external_member_id),
+        ) {
+            (Ok(customer), Ok(member)) => Ok(Self::External { customer, member }),
+            (customer, member) => Err(problems_of(customer.err(), member.err())),
+        }
+    }
+}
+
+impl fmt::Display for MemberRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ids { customer, member } => write!(f, "member {member} of customer {customer}"),
+            Self::External { customer, member } => write!(
+                f,
+                "member with external ID {member:?} of customer with external ID {customer:?}"
+            ),
+        }
+    }
+}
+
+/// The IDs of a request, once they and its body have passed their checks; otherwise every
+/// problem of both, as [`Error::InvalidInput`].
+fn checked<T>(
+    ids: Result<T, Vec<InputProblem>>,
+    body: Result<(), Vec<InputProblem>>,
+) -> Result<T, Error> {
+    match (ids, body) {
+        (Ok(ids), Ok(())) => Ok(ids),
+        (ids, body) => Err(Error::InvalidInput {
+            problems: problems_of(ids.err(), body.err()),
+        }),
+    }
+}
+
+/// The problems of two checks, in order.
+fn problems_of(
+    first: Option<Vec<InputProblem>>,
+    second: Option<Vec<InputProblem>>,
+) -> Vec<InputProblem> {
+    first.into_iter().chain(second).flatten().collect()
+}
+
+/// A UUID that passed its check.
+fn parsed(field: &str, id: &str) -> Result<Uuid, Vec<InputProblem>> {
+    Uuid::parse_str(id).map_err(|e| vec![InputProblem::new(field, e.to_string())])
+}
+
+/// A caller's ID that becomes one path segment ([`crate::path::segment`]).
+fn segment<'s>(field: &str, id: &'s str) -> Result<&'s str, Vec<InputProblem>> {
+    crate::path::segment(field, id).map_err(|e| e.problems().to_vec())
+}

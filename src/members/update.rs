@@ -1,130 +1,114 @@
-//! [`MemberUpdate`]: the changes to make to a member (name, email, role, ownership transfer).
+//! Changing a member (`customers:members:update` and `…:update_external`).
 
-use serde::Serialize;
+use super::{Member, MemberRef, MemberUpdate, Members, checked};
+use crate::error::Error;
+use crate::run::Operation;
 
-use crate::validate::Checker;
-use crate::{InputProblem, MemberRole};
-
-/// The changes to make to an existing member; fields left alone stay as they are.
-///
-/// A member's name can be changed but not removed (Polar ignores an empty name, so
-/// [`validate`](Self::validate) refuses one). Giving a member the [`MemberRole::Owner`] role
-/// **transfers ownership**: the previous owner becomes a billing manager
-/// ([`transfer_ownership`](Self::transfer_ownership) says so in the code). Polar refuses to
-/// demote the only owner, and to change the email of an individual customer's owner (change the
-/// customer's email instead).
-///
-/// Serialized, it is exactly the JSON body Polar expects (unset fields omitted).
-///
-/// ```
-/// use polar_client::{MemberRole, MemberUpdate};
-///
-/// let update = MemberUpdate::new().name("Jane Roe").role(MemberRole::BillingManager);
-/// assert!(update.validate().is_ok());
-/// assert_eq!(
-///     serde_json::to_value(&update)?,
-///     serde_json::json!({ "name": "Jane Roe", "role": "billing_manager" })
-/// );
-/// assert_eq!(
-///     serde_json::to_value(MemberUpdate::new().transfer_ownership())?,
-///     serde_json::json!({ "role": "owner" })
-/// );
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[cfg_attr(
-    feature = "schemars",
-    schemars(description = "Changes to a member (the body of the member update request).")
-)]
-pub struct MemberUpdate {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    role: Option<MemberRole>,
-}
-
-impl MemberUpdate {
-    /// An update that changes nothing yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Changes the member's name (1 to 256 characters; a name cannot be removed).
-    #[must_use]
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Changes the member's email address (unique within the customer; a change of letter case
-    /// alone is applied). Not allowed on an individual customer's owner.
-    #[must_use]
-    pub fn email(mut self, email: impl Into<String>) -> Self {
-        self.email = Some(email.into());
-        self
-    }
-
-    /// Changes the member's role. [`MemberRole::Owner`] transfers ownership to this member (the
-    /// previous owner becomes a billing manager); demoting the only owner is refused by Polar.
-    #[must_use]
-    pub fn role(mut self, role: MemberRole) -> Self {
-        self.role = Some(role);
-        self
-    }
-
-    /// Makes this member the customer's owner; the previous owner becomes a billing manager.
-    /// The same as `.role(MemberRole::Owner)`.
-    #[must_use]
-    pub fn transfer_ownership(self) -> Self {
-        self.role(MemberRole::Owner)
-    }
-
-    /// Checks everything that can be checked without the server, reporting every problem at once
-    /// (the client runs this before sending).
+impl Members<'_> {
+    /// Changes the member with this Polar ID (any UUID) of the customer with this Polar ID (a
+    /// version-4 UUID), and returns it as it is now.
+    ///
+    /// An empty update changes nothing. Giving the member the owner role
+    /// ([`MemberUpdate::transfer_ownership`]) transfers ownership: the previous owner becomes a
+    /// billing manager. Updates are last-write-wins and safe to replay, so the client retries them
+    /// after ambiguous failures.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use polar_client::mock::MockPolar;
+    /// use polar_client::{MemberRole, MemberUpdate, NewCustomer, NewMember, Polar};
+    ///
+    /// let mock = MockPolar::builder().member_model(true).start().await?;
+    /// let polar = Polar::builder()
+    ///     .access_token(mock.organization_token())
+    ///     .base_url(mock.base_url())
+    ///     .build()?;
+    /// let team = polar.customers().create(NewCustomer::team().email("team@acme.test")).await?;
+    /// let bob = polar.members().create(team.id(), NewMember::new("bob@acme.test")).await?;
+    ///
+    /// let bob = polar
+    ///     .members()
+    ///     .update(team.id(), bob.id(), MemberUpdate::new().name("Bob").transfer_ownership())
+    ///     .await?;
+    /// assert_eq!(bob.role(), &MemberRole::Owner);
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
+    /// - [`Error::InvalidInput`] (nothing sent) when an ID is not a UUID of the right kind or the
+    ///   update breaks a rule of [`MemberUpdate::validate`], all problems at once.
+    /// - [`Error::Validation`] for Polar's member rules: demoting the only owner ("Customer must
+    ///   have exactly one owner", field `role`), changing the email of an individual customer's
+    ///   owner (change the customer's email instead) or to another member's email (field `email`).
+    /// - [`Error::NotFound`] (naming both IDs) when the customer has no such member.
+    /// - [`Error::Forbidden`] when the token lacks the `members:write` scope.
+    /// - [`Error::Unauthorized`], [`Error::RateLimited`], and the transport and server errors of
+    ///   any call, after the client's own retries.
+    pub async fn update(
+        &self,
+        customer_id: &str,
+        member_id: &str,
+        update: MemberUpdate,
+    ) -> Result<Member, Error> {
+        let target = checked(MemberRef::by_ids(customer_id, member_id), update.validate())?;
+        self.change(target, &update).await
+    }
+
+    /// Changes the member with this `external_id` of the customer with this `external_id`.
     ///
-    /// One [`InputProblem`] per broken rule: an empty or too long `name`, a malformed `email`, a
-    /// `role` Polar does not know ([`MemberRole::Other`]).
+    /// ```no_run
+    /// # async fn run(polar: polar_client::Polar) -> Result<(), polar_client::Error> {
+    /// use polar_client::MemberUpdate;
     ///
+    /// let update = MemberUpdate::new().email("robert@acme.test");
+    /// polar.members().update_by_external_ids("org_42", "usr_7", update).await?;
+    /// # Ok(()) }
     /// ```
-    /// use polar_client::{MemberRole, MemberUpdate};
     ///
-    /// let problems = MemberUpdate::new()
-    ///     .name("")
-    ///     .role(MemberRole::Other("admin".into()))
-    ///     .validate()
-    ///     .unwrap_err();
-    /// let fields: Vec<&str> = problems.iter().map(|p| p.field()).collect();
-    /// assert_eq!(fields, ["name", "role"]);
-    /// ```
-    pub fn validate(&self) -> Result<(), Vec<InputProblem>> {
-        let mut check = Checker::default();
-        if let Some(name) = &self.name {
-            if name.trim().is_empty() {
-                check.report(
-                    "name",
-                    "must not be empty: a member's name cannot be removed, and Polar ignores an empty one.",
-                );
-            } else {
-                check.name("name", name);
+    /// # Errors
+    /// As [`Members::update`], with [`Error::InvalidInput`] for an external ID that cannot be one
+    /// path segment, [`Error::NotFound`] also when no customer has this external ID, and
+    /// [`Error::RequestRejected`] with status `409` (`AmbiguousExternalCustomerID`) when a personal
+    /// access token sees customers with it in several organizations.
+    pub async fn update_by_external_ids(
+        &self,
+        external_customer_id: &str,
+        external_member_id: &str,
+        update: MemberUpdate,
+    ) -> Result<Member, Error> {
+        let target = checked(
+            MemberRef::by_external_ids(external_customer_id, external_member_id),
+            update.validate(),
+        )?;
+        self.change(target, &update).await
+    }
+
+    async fn change(&self, target: MemberRef<'_>, update: &MemberUpdate) -> Result<Member, Error> {
+        let op = |name| Operation {
+            name,
+            replay_safe: true,
+            success_status: 200,
+        };
+        let api = self.polar.api();
+        let finished = match target {
+            MemberRef::Ids { customer, member } => {
+                self.polar
+                    .run(op("customers:members:update"), || {
+                        api.customers_members_update(&customer, &member, update)
+                    })
+                    .await
             }
-        }
-        if let Some(email) = &self.email {
-            check.email("email", email);
-        }
-        if let Some(MemberRole::Other(code)) = &self.role {
-            check.report(
-                "role",
-                format!(
-                    "`{}` is not a role Polar accepts: use owner, billing_manager or member.",
-                    code.escape_debug()
-                ),
-            );
-        }
-        check.finish()
+            MemberRef::External { customer, member } => {
+                self.polar
+                    .run(op("customers:members:update_external"), || {
+                        api.customers_members_update_external(customer, member, update)
+                    })
+                    .await
+            }
+        };
+        finished
+            .result
+            .map_err(|e| e.looking_for(|| target.to_string()))
     }
 }

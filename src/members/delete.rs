@@ -1,0 +1,90 @@
+//! Removing a member (`customers:members:delete` and `…:delete_external`).
+
+use super::{MemberRef, Members, checked};
+use crate::error::Error;
+use crate::run::Operation;
+
+impl Members<'_> {
+    /// Removes the member with this Polar ID (any UUID) from the customer with this Polar ID (a
+    /// version-4 UUID). Polar revokes the member's seats and benefit grants shortly after.
+    ///
+    /// Safe to retry: when an attempt whose answer was lost may have removed the member and the
+    /// retry finds it gone (`404`), the removal happened, and this returns `Ok(())`.
+    ///
+    /// ```no_run
+    /// # async fn run(polar: polar_client::Polar, customer_id: &str, member_id: &str) -> Result<(), polar_client::Error> {
+    /// polar.members().delete(customer_id, member_id).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// - [`Error::InvalidInput`] (nothing sent) when either ID is not a UUID of the right kind.
+    /// - [`Error::Validation`] when the member is the customer's only owner ("Cannot delete the
+    ///   only owner. Transfer ownership first.").
+    /// - [`Error::NotFound`] (naming both IDs) when the customer has no such member, unless an
+    ///   earlier attempt of this call may have removed it.
+    /// - [`Error::Forbidden`] when the token lacks the `members:write` scope.
+    /// - [`Error::Unauthorized`], [`Error::RateLimited`], and the transport and server errors of
+    ///   any call, after the client's own retries.
+    pub async fn delete(&self, customer_id: &str, member_id: &str) -> Result<(), Error> {
+        self.remove(checked(MemberRef::by_ids(customer_id, member_id), Ok(()))?)
+            .await
+    }
+
+    /// Removes the member with this `external_id` from the customer with this `external_id`.
+    ///
+    /// ```no_run
+    /// # async fn run(polar: polar_client::Polar) -> Result<(), polar_client::Error> {
+    /// polar.members().delete_by_external_ids("org_42", "usr_7").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Members::delete`], with [`Error::InvalidInput`] for an external ID that cannot be one
+    /// path segment, [`Error::NotFound`] also when no customer has this external ID, and
+    /// [`Error::RequestRejected`] with status `409` (`AmbiguousExternalCustomerID`) when a personal
+    /// access token sees customers with it in several organizations.
+    pub async fn delete_by_external_ids(
+        &self,
+        external_customer_id: &str,
+        external_member_id: &str,
+    ) -> Result<(), Error> {
+        let member = MemberRef::by_external_ids(external_customer_id, external_member_id);
+        self.remove(checked(member, Ok(()))?).await
+    }
+
+    /// Sends the delete; a `404` after an attempt that may have landed means it did.
+    async fn remove(&self, target: MemberRef<'_>) -> Result<(), Error> {
+        let op = |name| Operation {
+            name,
+            replay_safe: true,
+            success_status: 204,
+        };
+        let api = self.polar.api();
+        let finished = match target {
+            MemberRef::Ids { customer, member } => {
+                self.polar
+                    .run(op("customers:members:delete"), || {
+                        api.customers_members_delete(&customer, &member)
+                    })
+                    .await
+            }
+            MemberRef::External { customer, member } => {
+                self.polar
+                    .run(op("customers:members:delete_external"), || {
+                        api.customers_members_delete_external(customer, member)
+                    })
+                    .await
+            }
+        };
+        match finished.result {
+            Err(Error::NotFound { .. }) if finished.may_have_landed => {
+                tracing::info!(
+                    "an attempt whose answer was lost had removed the member; the delete succeeded"
+                );
+                Ok(())
+            }
+            result => result.map_err(|e| e.looking_for(|| target.to_string())),
+        }
+    }
+}
