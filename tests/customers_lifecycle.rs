@@ -24,17 +24,26 @@ async fn setup() -> (MockPolar, Polar) {
     (mock, polar)
 }
 
+/// `polar.customers().create(customer)`.
+async fn add(polar: &Polar, customer: NewCustomer) -> Result<Customer, Error> {
+    polar.customers().create(customer).await
+}
+
+/// `polar.customers().update(id, update)`.
+async fn patch(polar: &Polar, id: &str, update: CustomerUpdate) -> Result<Customer, Error> {
+    polar.customers().update(id, update).await
+}
+
 /// Creates an individual customer with this email and external ID.
 async fn create(polar: &Polar, email: &str, external_id: &str) -> Customer {
-    polar
-        .customers()
-        .create(
-            NewCustomer::individual(email)
-                .name("Jane")
-                .external_id(external_id),
-        )
-        .await
-        .unwrap()
+    add(
+        polar,
+        NewCustomer::individual(email)
+            .name("Jane")
+            .external_id(external_id),
+    )
+    .await
+    .unwrap()
 }
 
 /// The requests the mock received with this method, as `path?query`.
@@ -181,9 +190,7 @@ async fn not_found_names_what_was_looked_up() {
 async fn a_patch_carries_its_length_and_goes_to_the_unslashed_path() {
     let (mock, polar) = setup().await;
     let jane = create(&polar, "jane@example.org", "usr_1").await;
-    polar
-        .customers()
-        .update(jane.id(), CustomerUpdate::new())
+    patch(&polar, jane.id(), CustomerUpdate::new())
         .await
         .unwrap();
     polar
@@ -211,9 +218,7 @@ async fn a_patch_carries_its_length_and_goes_to_the_unslashed_path() {
 async fn an_empty_update_changes_nothing() {
     let (_mock, polar) = setup().await;
     let jane = create(&polar, "jane@example.org", "usr_1").await;
-    let same = polar
-        .customers()
-        .update(jane.id(), CustomerUpdate::new())
+    let same = patch(&polar, jane.id(), CustomerUpdate::new())
         .await
         .unwrap();
     assert_eq!(same.name(), Some("Jane"));
@@ -224,62 +229,60 @@ async fn an_empty_update_changes_nothing() {
 #[tokio::test]
 async fn clearing_a_name_and_a_locale() {
     let (_mock, polar) = setup().await;
-    let jane = polar
-        .customers()
-        .create(
-            NewCustomer::individual("jane@example.org")
-                .name("Jane")
-                .locale("de"),
-        )
-        .await
-        .unwrap();
+    let jane = add(
+        &polar,
+        NewCustomer::individual("jane@example.org")
+            .name("Jane")
+            .locale("de"),
+    )
+    .await
+    .unwrap();
     let update = CustomerUpdate::new().clear_name().clear_locale();
-    let cleared = polar.customers().update(jane.id(), update).await.unwrap();
+    let cleared = patch(&polar, jane.id(), update).await.unwrap();
     assert_eq!(cleared.name(), None);
     assert_eq!(cleared.locale(), None);
-    let renamed = polar
-        .customers()
-        .update(jane.id(), CustomerUpdate::new().name("  Jane Doe  "))
-        .await
-        .unwrap();
+    let renamed = patch(
+        &polar,
+        jane.id(),
+        CustomerUpdate::new().name("  Jane Doe  "),
+    )
+    .await
+    .unwrap();
     assert_eq!(renamed.name(), Some("Jane Doe"), "Polar trims names");
 }
 
 #[tokio::test]
 async fn a_billing_address_is_replaced_whole_and_never_sent_as_null() {
     let (mock, polar) = setup().await;
-    let jane = polar
-        .customers()
-        .create(
-            NewCustomer::individual("jane@example.org").billing_address(
-                Address::new(Country::DE)
-                    .city("Berlin")
-                    .postal_code("10115"),
-            ),
-        )
-        .await
-        .unwrap();
+    let jane = add(
+        &polar,
+        NewCustomer::individual("jane@example.org").billing_address(
+            Address::new(Country::DE)
+                .city("Berlin")
+                .postal_code("10115"),
+        ),
+    )
+    .await
+    .unwrap();
     // No update can clear the address (there is no such builder method); other changes leave it.
-    let renamed = polar
-        .customers()
-        .update(
-            jane.id(),
-            CustomerUpdate::new()
-                .name("Jane")
-                .clear_tax_id()
-                .clear_locale(),
-        )
-        .await
-        .unwrap();
+    let renamed = patch(
+        &polar,
+        jane.id(),
+        CustomerUpdate::new()
+            .name("Jane")
+            .clear_tax_id()
+            .clear_locale(),
+    )
+    .await
+    .unwrap();
     assert_eq!(renamed.billing_address(), jane.billing_address());
-    let moved = polar
-        .customers()
-        .update(
-            jane.id(),
-            CustomerUpdate::new().billing_address(Address::new(Country::FR)),
-        )
-        .await
-        .unwrap();
+    let moved = patch(
+        &polar,
+        jane.id(),
+        CustomerUpdate::new().billing_address(Address::new(Country::FR)),
+    )
+    .await
+    .unwrap();
     let address = moved.billing_address().unwrap();
     assert_eq!(address.country, Country::FR);
     assert_eq!(address.city, None, "omitted sub-fields are cleared");
@@ -296,11 +299,7 @@ async fn an_invalid_update_is_refused_with_every_problem_before_sending() {
         .email("not-an-email")
         .locale("english")
         .external_id("");
-    let err = polar
-        .customers()
-        .update("usr_1", update.clone())
-        .await
-        .unwrap_err();
+    let err = patch(&polar, "usr_1", update.clone()).await.unwrap_err();
     assert_eq!(
         problem_fields(&err),
         ["id", "email", "locale", "external_id"]
@@ -338,33 +337,31 @@ async fn an_external_id_is_write_once() {
     assert_eq!(problem_fields(&err), ["external_id"]);
     assert!(sent(&mock, "PATCH").is_empty());
     // By ID, Polar refuses another value (422 mapped) and accepts the current one.
-    let err = polar
-        .customers()
-        .update(jane.id(), CustomerUpdate::new().external_id("usr_2"))
-        .await
-        .unwrap_err();
+    let err = patch(
+        &polar,
+        jane.id(),
+        CustomerUpdate::new().external_id("usr_2"),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(rejected_fields(&err), ["external_id"]);
-    let same = polar
-        .customers()
-        .update(jane.id(), CustomerUpdate::new().external_id("usr_1"))
-        .await
-        .unwrap();
+    let same = patch(
+        &polar,
+        jane.id(),
+        CustomerUpdate::new().external_id("usr_1"),
+    )
+    .await
+    .unwrap();
     assert_eq!(same.external_id(), Some("usr_1"));
     // A customer without one can get one, unless another customer holds it.
-    let bob = polar
-        .customers()
-        .create(NewCustomer::individual("bob@example.org"))
+    let bob = add(&polar, NewCustomer::individual("bob@example.org"))
         .await
         .unwrap();
-    let err = polar
-        .customers()
-        .update(bob.id(), CustomerUpdate::new().external_id("usr_1"))
+    let err = patch(&polar, bob.id(), CustomerUpdate::new().external_id("usr_1"))
         .await
         .unwrap_err();
     assert!(err.is_duplicate_external_id(), "{err:?}");
-    let bob = polar
-        .customers()
-        .update(bob.id(), CustomerUpdate::new().external_id("usr_2"))
+    let bob = patch(&polar, bob.id(), CustomerUpdate::new().external_id("usr_2"))
         .await
         .unwrap();
     assert_eq!(bob.external_id(), Some("usr_2"));
@@ -374,20 +371,21 @@ async fn an_external_id_is_write_once() {
 async fn a_case_only_email_change_is_not_applied_and_a_real_one_unverifies() {
     let (_mock, polar) = setup().await;
     let jane = create(&polar, "jane@example.org", "usr_1").await;
-    let same = polar
-        .customers()
-        .update(jane.id(), CustomerUpdate::new().email("JANE@example.org"))
-        .await
-        .unwrap();
+    let same = patch(
+        &polar,
+        jane.id(),
+        CustomerUpdate::new().email("JANE@example.org"),
+    )
+    .await
+    .unwrap();
     assert_eq!(same.email(), Some("jane@example.org"));
-    let changed = polar
-        .customers()
-        .update(
-            jane.id(),
-            CustomerUpdate::new().email("jane.doe@example.org"),
-        )
-        .await
-        .unwrap();
+    let changed = patch(
+        &polar,
+        jane.id(),
+        CustomerUpdate::new().email("jane.doe@example.org"),
+    )
+    .await
+    .unwrap();
     assert_eq!(changed.email(), Some("jane.doe@example.org"));
     assert!(!changed.email_verified());
 }
@@ -397,41 +395,39 @@ async fn an_email_held_by_another_customer_is_refused() {
     let (_mock, polar) = setup().await;
     create(&polar, "jane@example.org", "usr_1").await;
     let bob = create(&polar, "bob@example.org", "usr_2").await;
-    let err = polar
-        .customers()
-        .update(bob.id(), CustomerUpdate::new().email("Jane@Example.org"))
-        .await
-        .unwrap_err();
+    let err = patch(
+        &polar,
+        bob.id(),
+        CustomerUpdate::new().email("Jane@Example.org"),
+    )
+    .await
+    .unwrap_err();
     assert!(err.is_duplicate_email(), "{err:?}");
 }
 
 #[tokio::test]
 async fn metadata_is_replaced_whole_never_merged() {
     let (_mock, polar) = setup().await;
-    let jane = polar
-        .customers()
-        .create(
-            NewCustomer::individual("jane@example.org")
-                .metadata("plan", "pro")
-                .metadata("seats", 3),
-        )
-        .await
-        .unwrap();
-    let replaced = polar
-        .customers()
-        .update(
-            jane.id(),
-            CustomerUpdate::new().replace_metadata([("beta", true)]),
-        )
-        .await
-        .unwrap();
+    let jane = add(
+        &polar,
+        NewCustomer::individual("jane@example.org")
+            .metadata("plan", "pro")
+            .metadata("seats", 3),
+    )
+    .await
+    .unwrap();
+    let replaced = patch(
+        &polar,
+        jane.id(),
+        CustomerUpdate::new().replace_metadata([("beta", true)]),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         replaced.metadata().iter().collect::<Vec<_>>(),
         [(&"beta".to_owned(), &MetadataValue::Bool(true))]
     );
-    let wiped = polar
-        .customers()
-        .update(jane.id(), CustomerUpdate::new().clear_metadata())
+    let wiped = patch(&polar, jane.id(), CustomerUpdate::new().clear_metadata())
         .await
         .unwrap();
     assert!(wiped.metadata().is_empty());
@@ -441,15 +437,11 @@ async fn metadata_is_replaced_whole_never_merged() {
 async fn an_individual_upgrades_to_a_team_once() {
     let (_mock, polar) = setup().await;
     let jane = create(&polar, "jane@example.org", "usr_1").await;
-    let team = polar
-        .customers()
-        .update(jane.id(), CustomerUpdate::new().upgrade_to_team())
+    let team = patch(&polar, jane.id(), CustomerUpdate::new().upgrade_to_team())
         .await
         .unwrap();
     assert_eq!(team.kind(), &CustomerKind::Team);
-    let again = polar
-        .customers()
-        .update(jane.id(), CustomerUpdate::new().upgrade_to_team())
+    let again = patch(&polar, jane.id(), CustomerUpdate::new().upgrade_to_team())
         .await
         .unwrap();
     assert!(again.is_team(), "harmless on a team");
@@ -458,44 +450,34 @@ async fn an_individual_upgrades_to_a_team_once() {
 #[tokio::test]
 async fn changing_country_revalidates_the_stored_tax_id() {
     let (_mock, polar) = setup().await;
-    let acme = polar
-        .customers()
-        .create(
-            NewCustomer::individual("billing@acme.example")
-                .billing_address(Address::new(Country::US))
-                .tax_id("91-1144442"),
-        )
-        .await
-        .unwrap();
+    let acme = add(
+        &polar,
+        NewCustomer::individual("billing@acme.example")
+            .billing_address(Address::new(Country::US))
+            .tax_id("91-1144442"),
+    )
+    .await
+    .unwrap();
     let to_germany = || CustomerUpdate::new().billing_address(Address::new(Country::DE));
-    let err = polar
-        .customers()
-        .update(acme.id(), to_germany())
-        .await
-        .unwrap_err();
+    let err = patch(&polar, acme.id(), to_germany()).await.unwrap_err();
     assert_eq!(rejected_fields(&err), ["tax_id"]);
-    let moved = polar
-        .customers()
-        .update(acme.id(), to_germany().tax_id("DE123456789"))
+    let moved = patch(&polar, acme.id(), to_germany().tax_id("DE123456789"))
         .await
         .unwrap();
     assert_eq!(moved.tax_id().unwrap().value(), "DE123456789");
-    let cleared = polar
-        .customers()
-        .update(
-            acme.id(),
-            CustomerUpdate::new()
-                .billing_address(Address::new(Country::US))
-                .clear_tax_id(),
-        )
-        .await
-        .unwrap();
+    let cleared = patch(
+        &polar,
+        acme.id(),
+        CustomerUpdate::new()
+            .billing_address(Address::new(Country::US))
+            .clear_tax_id(),
+    )
+    .await
+    .unwrap();
     assert_eq!(cleared.tax_id(), None);
     // A tax ID with no country anywhere cannot be validated.
     let bob = create(&polar, "bob@example.org", "usr_2").await;
-    let err = polar
-        .customers()
-        .update(bob.id(), CustomerUpdate::new().tax_id("911144442"))
+    let err = patch(&polar, bob.id(), CustomerUpdate::new().tax_id("911144442"))
         .await
         .unwrap_err();
     assert_eq!(rejected_fields(&err), ["billing_address"]);
@@ -506,14 +488,13 @@ async fn a_patch_whose_answer_was_lost_is_sent_again() {
     let (mock, polar) = setup().await;
     let jane = create(&polar, "jane@example.org", "usr_1").await;
     mock.fail_next_matching(Method::PATCH, "/v1/customers/", 1, Fault::DropAfterStore);
-    let updated = polar
-        .customers()
-        .update(
-            jane.id(),
-            CustomerUpdate::new().name("Jane Doe").external_id("usr_1"),
-        )
-        .await
-        .unwrap();
+    let updated = patch(
+        &polar,
+        jane.id(),
+        CustomerUpdate::new().name("Jane Doe").external_id("usr_1"),
+    )
+    .await
+    .unwrap();
     assert_eq!(updated.name(), Some("Jane Doe"));
     assert_eq!(sent(&mock, "PATCH").len(), 2, "the lost PATCH was replayed");
     mock.fail_next_matching(
@@ -550,9 +531,7 @@ async fn delete_then_recreate_with_the_same_external_id_and_email() {
             .await
             .unwrap_err(),
         polar.customers().state(old.id()).await.unwrap_err(),
-        polar
-            .customers()
-            .update(old.id(), CustomerUpdate::new())
+        patch(&polar, old.id(), CustomerUpdate::new())
             .await
             .unwrap_err(),
         polar.customers().delete(old.id()).await.unwrap_err(),
@@ -589,27 +568,25 @@ async fn delete_by_external_id() {
 #[tokio::test]
 async fn anonymize_hashes_personal_data_but_keeps_a_business_name() {
     let (mock, polar) = setup().await;
-    let jane = polar
-        .customers()
-        .create(
-            NewCustomer::individual("jane@example.org")
-                .name("Jane")
-                .external_id("usr_1")
-                .billing_address(Address::new(Country::DE).city("Berlin")),
-        )
-        .await
-        .unwrap();
-    let acme = polar
-        .customers()
-        .create(
-            NewCustomer::individual("billing@acme.example")
-                .name("Acme GmbH")
-                .external_id("org_1")
-                .billing_address(Address::new(Country::DE))
-                .tax_id("DE123456789"),
-        )
-        .await
-        .unwrap();
+    let jane = add(
+        &polar,
+        NewCustomer::individual("jane@example.org")
+            .name("Jane")
+            .external_id("usr_1")
+            .billing_address(Address::new(Country::DE).city("Berlin")),
+    )
+    .await
+    .unwrap();
+    let acme = add(
+        &polar,
+        NewCustomer::individual("billing@acme.example")
+            .name("Acme GmbH")
+            .external_id("org_1")
+            .billing_address(Address::new(Country::DE))
+            .tax_id("DE123456789"),
+    )
+    .await
+    .unwrap();
     polar.customers().anonymize(jane.id()).await.unwrap();
     polar
         .customers()
@@ -899,9 +876,7 @@ async fn list_filters_active_and_organization() {
     let mut made = Vec::new();
     for email in [&paying, &trial, &lapsed, &none] {
         made.push(
-            polar
-                .customers()
-                .create(NewCustomer::individual(email.as_str()))
+            add(&polar, NewCustomer::individual(email.as_str()))
                 .await
                 .unwrap(),
         );
@@ -969,9 +944,7 @@ async fn list_sorts_by_typed_criteria() {
         ("c@example.org", "Alice"),
         ("a@example.org", "Bob"),
     ] {
-        polar
-            .customers()
-            .create(NewCustomer::individual(email).name(name))
+        add(&polar, NewCustomer::individual(email).name(name))
             .await
             .unwrap();
     }
@@ -985,30 +958,16 @@ async fn list_sorts_by_typed_criteria() {
                 .collect::<Vec<_>>()
         }
     };
-    assert_eq!(
-        names(CustomerSort::NameAsc).await,
-        ["Alice", "Bob", "Carol"]
-    );
-    assert_eq!(
-        names(CustomerSort::NameDesc).await,
-        ["Carol", "Bob", "Alice"]
-    );
-    assert_eq!(
-        names(CustomerSort::EmailAsc).await,
-        ["Bob", "Carol", "Alice"]
-    );
-    assert_eq!(
-        names(CustomerSort::EmailDesc).await,
-        ["Alice", "Carol", "Bob"]
-    );
-    assert_eq!(
-        names(CustomerSort::CreatedAtAsc).await,
-        ["Carol", "Alice", "Bob"]
-    );
-    assert_eq!(
-        names(CustomerSort::CreatedAtDesc).await,
-        ["Bob", "Alice", "Carol"]
-    );
+    for (sort, expected) in [
+        (CustomerSort::NameAsc, ["Alice", "Bob", "Carol"]),
+        (CustomerSort::NameDesc, ["Carol", "Bob", "Alice"]),
+        (CustomerSort::EmailAsc, ["Bob", "Carol", "Alice"]),
+        (CustomerSort::EmailDesc, ["Alice", "Carol", "Bob"]),
+        (CustomerSort::CreatedAtAsc, ["Carol", "Alice", "Bob"]),
+        (CustomerSort::CreatedAtDesc, ["Bob", "Alice", "Carol"]),
+    ] {
+        assert_eq!(names(sort).await, expected, "{sort:?}");
+    }
     assert!(
         sent(&mock, "GET")
             .iter()
