@@ -2,6 +2,7 @@
 //! public API against `MockPolar` over loopback, one test per behaviour of Polar's server a client
 //! can meet (pipeline rules, PATCH semantics, soft delete, paging, state decoding, lost answers).
 
+mod fixtures;
 mod support;
 
 use std::collections::HashSet;
@@ -1104,4 +1105,74 @@ async fn state_by_external_id() {
     assert_eq!(state.customer().id(), jane.id());
     assert!(state.has_benefit(grant["benefit_id"].as_str().unwrap()));
     assert!(sent(&mock, "GET").last().unwrap().ends_with("/state"));
+}
+
+// ---- a hostile list server --------------------------------------------------------------------
+
+/// A client for a raw server, with this response-size limit.
+fn raw_client(server: &support::raw::RawServer, max_response_bytes: usize) -> Polar {
+    Polar::builder()
+        .access_token(support::SECRET)
+        .base_url(server.base_url())
+        .max_response_bytes(max_response_bytes)
+        .retry_policy(polar_client::RetryPolicy::disabled())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_server_repeating_one_page_yields_it_once_and_stops_at_its_max_page() {
+    let page = json!({
+        "items": [fixtures::individual_201()],
+        "pagination": {"total_count": 3, "max_page": 3},
+    });
+    let body = serde_json::to_vec(&page).unwrap();
+    let server =
+        support::raw::RawServer::start(move |_| support::raw::response(200, &[], &body)).await;
+    let polar = raw_client(&server, polar_client::DEFAULT_MAX_RESPONSE_BYTES);
+    let walked = walk(polar.customers().list()).await;
+    assert_eq!(walked.len(), 1);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3, "pages 1 to max_page, then done");
+    assert!(requests[2].path.contains("page=3"), "{requests:?}");
+}
+
+#[tokio::test]
+async fn an_empty_page_ends_a_walk_whatever_max_page_claims() {
+    let page = json!({"items": [], "pagination": {"total_count": 9, "max_page": i64::MAX}});
+    let body = serde_json::to_vec(&page).unwrap();
+    let server =
+        support::raw::RawServer::start(move |_| support::raw::response(200, &[], &body)).await;
+    let polar = raw_client(&server, polar_client::DEFAULT_MAX_RESPONSE_BYTES);
+    assert!(walk(polar.customers().list()).await.is_empty());
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_list_page_goes_through_the_client_hooks() {
+    // Headers: the hand-built list request carries the token and version like every request.
+    let (mock, polar) = setup().await;
+    walk(polar.customers().list()).await;
+    let request = &mock.requests()[0];
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {}", support::SECRET).as_str())
+    );
+    assert_eq!(request.header("polar-version"), Some(polar.api_version()));
+    assert_eq!(request.header("api-version"), None);
+    // Size cap: a page larger than the client's limit is refused, not read whole.
+    let items: Vec<_> = (0..50).map(|_| fixtures::individual_201()).collect();
+    let page = json!({"items": items, "pagination": {"total_count": 50, "max_page": 1}});
+    let body = serde_json::to_vec(&page).unwrap();
+    let server =
+        support::raw::RawServer::start(move |_| support::raw::response(200, &[], &body)).await;
+    let polar = raw_client(&server, 4096);
+    let items: Vec<_> = polar.customers().list().stream().collect().await;
+    assert!(
+        matches!(
+            items[..],
+            [Err(Error::ResponseTooLarge { limit: 4096, .. })]
+        ),
+        "{items:?}"
+    );
 }
