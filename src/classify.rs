@@ -573,7 +573,7 @@ mod tests {
         assert_eq!(request_id.as_deref(), Some("req_123"));
         assert_eq!(
             err.to_string(),
-            "the access token may not do this: You don't have permission to manage customers"
+            "Polar does not permit this: You don't have permission to manage customers"
         );
     }
 

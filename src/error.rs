@@ -100,7 +100,8 @@ pub enum Error {
         request_id: Option<String>,
     },
 
-    /// Polar answered `403 Forbidden`: the token is valid but may not do this.
+    /// Polar answered `403 Forbidden`: the token is valid, but lacks a scope or Polar does not
+    /// permit the action ([`ForbiddenReason`]).
     #[non_exhaustive]
     #[error("{reason}: {message}")]
     Forbidden {
@@ -662,7 +663,9 @@ pub enum ForbiddenReason {
         /// The scope Polar asked for (e.g. `"customers:write"`), when it named it.
         required_scope: Option<String>,
     },
-    /// The token's user may not perform this action in the organization.
+    /// Polar does not permit the action: the token's user lacks the permission in the
+    /// organization, or the organization or the customer does not allow it (members not
+    /// enabled, a second member for an individual customer); the message says which.
     NotPermitted,
 }
 
@@ -675,7 +678,7 @@ impl fmt::Display for ForbiddenReason {
             Self::InsufficientScope {
                 required_scope: None,
             } => f.write_str("the access token lacks a required scope"),
-            Self::NotPermitted => f.write_str("the access token may not do this"),
+            Self::NotPermitted => f.write_str("Polar does not permit this"),
         }
     }
 }

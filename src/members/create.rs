@@ -1,8 +1,7 @@
 //! Adding a member to a customer (`customers:members:create` and `…:create_external`).
 
-use super::{CustomerRef, Member, Members, NewMember, checked};
+use super::{CustomerRef, Member, Members, NewMember, checked, replayable};
 use crate::error::Error;
-use crate::run::Operation;
 
 impl Members<'_> {
     /// Adds a member to the customer with this Polar ID (a version-4 UUID).
@@ -84,11 +83,7 @@ impl Members<'_> {
 
     /// Sends the create, replayed on ambiguous failures (Polar deduplicates by email).
     async fn add(&self, customer: CustomerRef<'_>, member: &NewMember) -> Result<Member, Error> {
-        let op = |name| Operation {
-            name,
-            replay_safe: true,
-            success_status: 201,
-        };
+        let op = |name| replayable(name, 201);
         let api = self.polar.api();
         let finished = match customer {
             CustomerRef::Id(id) => {

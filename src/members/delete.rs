@@ -1,8 +1,7 @@
 //! Removing a member (`customers:members:delete` and `…:delete_external`).
 
-use super::{MemberRef, Members, checked};
+use super::{MemberRef, Members, checked, replayable};
 use crate::error::Error;
-use crate::run::Operation;
 
 impl Members<'_> {
     /// Removes the member with this Polar ID (any UUID) from the customer with this Polar ID (a
@@ -55,11 +54,7 @@ impl Members<'_> {
 
     /// Sends the delete; a `404` after an attempt that may have landed means it did.
     async fn remove(&self, target: MemberRef<'_>) -> Result<(), Error> {
-        let op = |name| Operation {
-            name,
-            replay_safe: true,
-            success_status: 204,
-        };
+        let op = |name| replayable(name, 204);
         let api = self.polar.api();
         let finished = match target {
             MemberRef::Ids { customer, member } => {
