@@ -154,6 +154,12 @@ impl<'a> Customers<'a> {
 impl<'a> ListCustomers<'a> {
     /// Only the customer with this email, compared without regard to case (an empty email
     /// matches nothing).
+    /// ```
+    /// # let polar = polar_client::Polar::builder().access_token("polar_oat_example").build()?;
+    /// let jane = polar.customers().list().email("Jane@Example.org").stream();
+    /// # drop(jane);
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
     pub fn email(mut self, email: impl Into<String>) -> Self {
         self.email = Some(email.into());
         self
@@ -161,6 +167,12 @@ impl<'a> ListCustomers<'a> {
 
     /// Only customers whose email, name or billing name contains this text (ignoring case), or
     /// whose external ID starts with it.
+    /// ```
+    /// # let polar = polar_client::Polar::builder().access_token("polar_oat_example").build()?;
+    /// let smiths = polar.customers().list().query("smith").stream();
+    /// # drop(smiths);
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
     pub fn query(mut self, text: impl Into<String>) -> Self {
         self.query = Some(text.into());
         self
@@ -168,6 +180,12 @@ impl<'a> ListCustomers<'a> {
 
     /// `true`: only customers with a trialing, active or past-due subscription; `false`: only
     /// those without.
+    /// ```
+    /// # let polar = polar_client::Polar::builder().access_token("polar_oat_example").build()?;
+    /// let paying = polar.customers().list().active(true).stream();
+    /// # drop(paying);
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
     pub fn active(mut self, active: bool) -> Self {
         self.active = Some(active);
         self
@@ -177,6 +195,18 @@ impl<'a> ListCustomers<'a> {
     /// (`true`, `1`, `1.5`, or the string itself), so `"true"` matches a boolean `true` too.
     /// Called with several keys, every key must match; called several times with one key, any
     /// of its values matches.
+    /// ```
+    /// # let polar = polar_client::Polar::builder().access_token("polar_oat_example").build()?;
+    /// let pro_or_team = polar
+    ///     .customers()
+    ///     .list()
+    ///     .metadata("plan", "pro")
+    ///     .metadata("plan", "team")
+    ///     .metadata("beta", true)
+    ///     .stream();
+    /// # drop(pro_or_team);
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
     pub fn metadata(mut self, key: impl Into<String>, value: impl Into<MetadataValue>) -> Self {
         self.metadata.push((key.into(), value.into()));
         self
@@ -184,6 +214,16 @@ impl<'a> ListCustomers<'a> {
 
     /// Only customers of this organization (a UUID); call again to add organizations. Needed
     /// only with a personal access token that can read several organizations.
+    /// ```
+    /// # let polar = polar_client::Polar::builder().access_token("polar_oat_example").build()?;
+    /// let acme = polar
+    ///     .customers()
+    ///     .list()
+    ///     .organization_id("1dbfc517-0bbf-4301-9ba8-555ca42b9737")
+    ///     .stream();
+    /// # drop(acme);
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
     pub fn organization_id(mut self, organization_id: impl Into<String>) -> Self {
         self.organization_ids.push(organization_id.into());
         self
@@ -191,6 +231,19 @@ impl<'a> ListCustomers<'a> {
 
     /// Sorts by this criterion, after those given before it (Polar's default is
     /// [`CustomerSort::CreatedAtDesc`]).
+    /// ```
+    /// # let polar = polar_client::Polar::builder().access_token("polar_oat_example").build()?;
+    /// use polar_client::CustomerSort;
+    ///
+    /// let by_name = polar
+    ///     .customers()
+    ///     .list()
+    ///     .sort_by(CustomerSort::NameAsc)
+    ///     .sort_by(CustomerSort::CreatedAtAsc)
+    ///     .stream();
+    /// # drop(by_name);
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
     pub fn sort_by(mut self, sort: CustomerSort) -> Self {
         self.sorting.push(sort);
         self
@@ -198,6 +251,12 @@ impl<'a> ListCustomers<'a> {
 
     /// How many customers to fetch per request: 1 to 100 (the default, and what a larger size
     /// becomes, as Polar clamps it); 0 is refused when the stream starts.
+    /// ```
+    /// # let polar = polar_client::Polar::builder().access_token("polar_oat_example").build()?;
+    /// let in_pages_of_25 = polar.customers().list().page_size(25).stream();
+    /// # drop(in_pages_of_25);
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
     pub fn page_size(mut self, size: u32) -> Self {
         self.page_size = size.min(MAX_PAGE_SIZE);
         self
