@@ -16,8 +16,11 @@
 
 use std::process::ExitCode;
 
-use polar_client::mock::MockPolar;
-use polar_client::{Address, Country, Customer, NewCustomer, Owner, Polar, Server};
+#[path = "support/connect.rs"]
+mod connect;
+
+use connect::{connect, env};
+use polar_client::{Address, Country, Customer, NewCustomer, Owner, Polar};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -45,28 +48,6 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// A client configured from the environment, or one talking to a freshly started mock.
-async fn connect() -> Result<(Polar, Option<MockPolar>), Box<dyn std::error::Error>> {
-    let Some(token) = env("POLAR_ACCESS_TOKEN") else {
-        let mock = MockPolar::start().await?;
-        println!(
-            "POLAR_ACCESS_TOKEN is not set: using a local mock Polar at {}.",
-            mock.base_url()
-        );
-        let polar = Polar::builder()
-            .access_token(mock.organization_token())
-            .base_url(mock.base_url())
-            .build()?;
-        return Ok((polar, Some(mock)));
-    };
-    let builder = match env("POLAR_SERVER").as_deref() {
-        None | Some("production") => Polar::builder().server(Server::Production),
-        Some("sandbox") => Polar::builder().server(Server::Sandbox),
-        Some(url) => Polar::builder().base_url(url),
-    };
-    Ok((builder.access_token(token).build()?, None))
 }
 
 /// The customer of Polar's "Create Customer" documentation page.
@@ -101,11 +82,4 @@ fn print_customer(customer: &Customer, polar: &Polar) {
     if customer.was_recovered() {
         println!("  (found by external id after a retried request: created exactly once)");
     }
-}
-
-/// An environment variable, treating unset, empty and non-Unicode alike.
-fn env(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.trim().is_empty())
 }

@@ -49,7 +49,7 @@ pub use client::{
 };
 pub use country::{Country, ParseCountryError};
 pub use customer::{Customer, CustomerKind};
-pub use customers::{CreateOrGet, Customers};
+pub use customers::{CreateOrGet, CustomerSort, Customers, ListCustomers};
 pub use error::{
     AuthFailure, Difference, Error, FieldError, ForbiddenReason, RawBody, ValidationKind,
 };

@@ -250,7 +250,7 @@ impl CustomerUpdate {
     }
 
     /// Reports every problem of this update into `check`.
-    fn check(&self, check: &mut Checker) {
+    pub(crate) fn check(&self, check: &mut Checker) {
         if let Some(email) = &self.email {
             check.email("email", email);
         }
@@ -282,13 +282,6 @@ impl CustomerUpdate {
     /// Every problem [`CustomerUpdate::validate`] finds, plus one for `external_id` and one for
     /// `type` when [`external_id`](Self::external_id) or [`upgrade_to_team`](Self::upgrade_to_team)
     /// was used: Polar's by-external-ID PATCH would silently ignore them.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "called by the by-external-ID update operation, which is wired separately"
-        )
-    )]
     pub(crate) fn by_external_id(&self) -> Result<ExternalIdCustomerUpdate, Vec<InputProblem>> {
         let mut check = Checker::default();
         self.check(&mut check);

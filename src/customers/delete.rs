@@ -1,0 +1,167 @@
+//! Deleting a customer, optionally anonymizing it, by Polar's ID or by external ID
+//! (`customers:delete`, `customers:delete_external`): replay-safe, and a `404` after an attempt
+//! that may have landed is the delete having succeeded.
+
+use super::{Customers, Target};
+use crate::error::Error;
+use crate::run::Operation;
+
+/// What a delete does besides the soft delete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Erase {
+    /// Keep the customer's personal data on the deleted record.
+    Nothing,
+    /// Also hash or clear the personal data (`anonymize=true`).
+    PersonalData,
+}
+
+impl Customers<'_> {
+    /// Deletes the customer with this Polar ID.
+    ///
+    /// Polar soft-deletes: the customer disappears from reads and lists, its members are deleted,
+    /// its billable subscriptions are cancelled **immediately** and its benefits revoked (shortly
+    /// after the call returns). Its email and external ID are freed: a new customer may take them.
+    /// There is no undelete.
+    ///
+    /// Safe to retry: when an attempt's answer is lost (timeout, dropped connection, 5xx) the
+    /// request is sent again, and a `404` after such an attempt means the lost attempt deleted
+    /// the customer, so the call returns `Ok(())`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let polar = polar_client::Polar::builder()
+    /// #     .access_token(mock.organization_token())
+    /// #     .base_url(mock.base_url())
+    /// #     .build()?;
+    /// use polar_client::{Error, NewCustomer};
+    ///
+    /// let customer = polar.customers().create(NewCustomer::individual("jane@example.org")).await?;
+    /// polar.customers().delete(customer.id()).await?;
+    /// let err = polar.customers().get(customer.id()).await.unwrap_err();
+    /// assert!(matches!(err, Error::NotFound { .. }));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (nothing sent) when `id` is not a version-4 UUID;
+    /// [`Error::NotFound`] naming the ID when no live customer has it (and no attempt of this call
+    /// may have deleted it); otherwise as [`Customers::create`].
+    pub async fn delete(&self, id: &str) -> Result<(), Error> {
+        self.remove(Target::id(id)?, Erase::Nothing).await
+    }
+
+    /// Deletes the customer with this external ID; see [`Customers::delete`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let polar = polar_client::Polar::builder()
+    /// #     .access_token(mock.organization_token())
+    /// #     .base_url(mock.base_url())
+    /// #     .build()?;
+    /// use polar_client::NewCustomer;
+    ///
+    /// let jane = || NewCustomer::individual("jane@example.org").external_id("usr_7");
+    /// polar.customers().create(jane()).await?;
+    /// polar.customers().delete_by_external_id("usr_7").await?;
+    /// // The external ID and the email are free again.
+    /// polar.customers().create(jane()).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (nothing sent) for an external ID that cannot be one path segment
+    /// (empty, `.`/`..`, containing `/`, `\` or a control character); otherwise as
+    /// [`Customers::delete`].
+    pub async fn delete_by_external_id(&self, external_id: &str) -> Result<(), Error> {
+        self.remove(Target::external(external_id)?, Erase::Nothing)
+            .await
+    }
+
+    /// Deletes the customer with this Polar ID and anonymizes its personal data (a data-deletion
+    /// request): everything [`Customers::delete`] does, and the email becomes a hash
+    /// `@anonymized.polar.sh`, the name is hashed unless the customer has a tax ID (businesses
+    /// keep theirs), the billing address is cleared. The tax ID and the external ID (kept in the
+    /// deleted record's metadata) stay. Retried as [`Customers::delete`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let polar = polar_client::Polar::builder()
+    /// #     .access_token(mock.organization_token())
+    /// #     .base_url(mock.base_url())
+    /// #     .build()?;
+    /// use polar_client::NewCustomer;
+    ///
+    /// let customer = polar.customers().create(NewCustomer::individual("jane@example.org")).await?;
+    /// polar.customers().anonymize(customer.id()).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Customers::delete`].
+    pub async fn anonymize(&self, id: &str) -> Result<(), Error> {
+        self.remove(Target::id(id)?, Erase::PersonalData).await
+    }
+
+    /// Deletes and anonymizes the customer with this external ID; see [`Customers::anonymize`].
+    ///
+    /// ```no_run
+    /// # async fn run(polar: polar_client::Polar) -> Result<(), polar_client::Error> {
+    /// polar.customers().anonymize_by_external_id("usr_7").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Customers::delete_by_external_id`].
+    pub async fn anonymize_by_external_id(&self, external_id: &str) -> Result<(), Error> {
+        self.remove(Target::external(external_id)?, Erase::PersonalData)
+            .await
+    }
+
+    /// The DELETE through the retry loop, settled: a `404` after an attempt that may have landed
+    /// is that attempt's success.
+    async fn remove(&self, target: Target<'_>, erase: Erase) -> Result<(), Error> {
+        let anonymize = Some(erase == Erase::PersonalData);
+        let api = self.polar.api();
+        let finished = match target {
+            Target::Id(id) => {
+                self.polar
+                    .run(delete_op("customers:delete"), || {
+                        api.customers_delete(&id, anonymize)
+                    })
+                    .await
+            }
+            Target::External(external_id) => {
+                self.polar
+                    .run(delete_op("customers:delete_external"), || {
+                        api.customers_delete_external(external_id, anonymize)
+                    })
+                    .await
+            }
+        };
+        match finished.result {
+            Err(Error::NotFound { .. }) if finished.may_have_landed => {
+                tracing::info!(
+                    customer = %target.describe(),
+                    "an attempt whose answer was lost had deleted the customer"
+                );
+                Ok(())
+            }
+            result => result.map_err(|e| e.looking_for(|| target.describe())),
+        }
+    }
+}
+
+/// A DELETE: replay-safe (a repeat deletes nothing more), success `204`.
+const fn delete_op(name: &'static str) -> Operation {
+    Operation {
+        name,
+        replay_safe: true,
+        success_status: 204,
+    }
+}

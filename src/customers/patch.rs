@@ -1,0 +1,128 @@
+//! Updating a customer by Polar's ID or by external ID (`customers:update`,
+//! `customers:update_external`): every problem of the input reported at once before sending; a
+//! PATCH sets fields to given values, so replaying it is harmless.
+
+use super::{Customers, Target, checked_id};
+use crate::customer::Customer;
+use crate::customers::update::CustomerUpdate;
+use crate::error::Error;
+use crate::run::Operation;
+
+/// A PATCH: replaying it sets the same values again, success `200`.
+const fn patch_op(name: &'static str) -> Operation {
+    Operation {
+        name,
+        replay_safe: true,
+        success_status: 200,
+    }
+}
+
+impl Customers<'_> {
+    /// Applies `update` to the customer with this Polar ID and returns the customer as it is now.
+    ///
+    /// The ID and the update are checked first and every problem is reported at once; nothing is
+    /// sent when there is one. Polar's rules the builder cannot express are Polar's to enforce
+    /// (an email held by another customer, an `external_id` on a customer that has another one,
+    /// a tax ID that does not fit the billing country): they come back as [`Error::Validation`]
+    /// listing every field. Updates are last-write-wins; a PATCH that may have been lost is sent
+    /// again (it sets the same values).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let polar = polar_client::Polar::builder()
+    /// #     .access_token(mock.organization_token())
+    /// #     .base_url(mock.base_url())
+    /// #     .build()?;
+    /// use polar_client::{CustomerUpdate, NewCustomer};
+    ///
+    /// let customer = polar.customers().create(NewCustomer::individual("jane@example.org").name("Jane")).await?;
+    /// let update = CustomerUpdate::new().clear_name().replace_metadata([("plan", "pro")]);
+    /// let updated = polar.customers().update(customer.id(), update).await?;
+    /// assert_eq!(updated.name(), None);
+    /// assert_eq!(updated.metadata()["plan"].as_str(), Some("pro"));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (nothing sent) with every problem of `id` and `update`;
+    /// [`Error::NotFound`] naming the ID when no live customer has it; [`Error::Validation`] for
+    /// what Polar refuses (see above); otherwise as [`Customers::create`].
+    pub async fn update(&self, id: &str, update: CustomerUpdate) -> Result<Customer, Error> {
+        let id = checked_id(id, |check| update.check(check))?;
+        let api = self.polar.api();
+        self.polar
+            .run(patch_op("customers:update"), || {
+                api.customers_update(&id, &update)
+            })
+            .await
+            .result
+            .map_err(|e| e.looking_for(|| Target::Id(id).describe()))
+    }
+
+    /// Applies `update` to the customer with this external ID; see [`Customers::update`].
+    ///
+    /// Polar's by-external-ID update cannot change the external ID or the type (it would drop
+    /// them silently), so an update using [`CustomerUpdate::external_id`] or
+    /// [`CustomerUpdate::upgrade_to_team`] is refused here, with the other problems, before
+    /// anything is sent: update by Polar ID for those.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let polar = polar_client::Polar::builder()
+    /// #     .access_token(mock.organization_token())
+    /// #     .base_url(mock.base_url())
+    /// #     .build()?;
+    /// use polar_client::{CustomerUpdate, Error, NewCustomer};
+    ///
+    /// polar.customers().create(NewCustomer::individual("jane@example.org").external_id("usr_7")).await?;
+    /// let updated = polar
+    ///     .customers()
+    ///     .update_by_external_id("usr_7", CustomerUpdate::new().name("Jane Doe"))
+    ///     .await?;
+    /// assert_eq!(updated.name(), Some("Jane Doe"));
+    ///
+    /// let err = polar
+    ///     .customers()
+    ///     .update_by_external_id("usr_7", CustomerUpdate::new().upgrade_to_team())
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(err.problems()[0].field(), "type");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (nothing sent) with every problem of `external_id` (as for
+    /// [`Customers::get_by_external_id`]) and of `update`; otherwise as [`Customers::update`].
+    pub async fn update_by_external_id(
+        &self,
+        external_id: &str,
+        update: CustomerUpdate,
+    ) -> Result<Customer, Error> {
+        let (external_id, body) = match (
+            crate::path::segment("external_id", external_id),
+            update.by_external_id(),
+        ) {
+            (Ok(external_id), Ok(body)) => (external_id, body),
+            (segment, body) => {
+                let mut problems = segment
+                    .err()
+                    .map(|e| e.problems().to_vec())
+                    .unwrap_or_default();
+                problems.extend(body.err().unwrap_or_default());
+                return Err(Error::InvalidInput { problems });
+            }
+        };
+        let api = self.polar.api();
+        self.polar
+            .run(patch_op("customers:update_external"), || {
+                api.customers_update_external(external_id, &body)
+            })
+            .await
+            .result
+            .map_err(|e| e.looking_for(|| Target::External(external_id).describe()))
+    }
+}
