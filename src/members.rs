@@ -23,7 +23,6 @@ use uuid::Uuid;
 
 use crate::client::Polar;
 use crate::error::Error;
-use crate::run::Operation;
 use crate::validate::{Checker, InputProblem};
 
 /// Member operations of one [`Polar`] client, from [`Polar::members`].
@@ -38,16 +37,6 @@ pub struct Members<'a> {
 impl<'a> Members<'a> {
     pub(crate) fn new(polar: &'a Polar) -> Self {
         Self { polar }
-    }
-}
-
-/// A member operation that writes: replayed on ambiguous failures like a read, since Polar
-/// deduplicates member creates by email and updates and deletes can be repeated.
-const fn replayable(name: &'static str, success_status: u16) -> Operation {
-    Operation {
-        name,
-        replay_safe: true,
-        success_status,
     }
 }
 

@@ -39,10 +39,15 @@ pub(crate) struct Operation {
 impl Operation {
     /// A read (`GET`): always safe to replay, success `200`.
     pub(crate) const fn read(name: &'static str) -> Self {
+        Self::replayable(name, 200)
+    }
+
+    /// A write that is safe to replay (a `PATCH`, a `DELETE`, a create Polar deduplicates).
+    pub(crate) const fn replayable(name: &'static str, success_status: u16) -> Self {
         Self {
             name,
             replay_safe: true,
-            success_status: 200,
+            success_status,
         }
     }
 }
@@ -55,6 +60,22 @@ pub(crate) struct Finished<T> {
     /// Whether any attempt may have been carried out by Polar although it failed (a timeout or a
     /// connection lost after sending, a 5xx, a success whose body could not be read).
     pub(crate) may_have_landed: bool,
+}
+
+impl Finished<()> {
+    /// Settles a delete: a `404` after an attempt that may have been carried out is that attempt
+    /// having deleted the resource, so the call succeeded. Any other `404` names `what`.
+    pub(crate) fn into_deleted(self, what: impl FnOnce() -> String) -> Result<(), Error> {
+        match self.result {
+            Err(Error::NotFound { .. }) if self.may_have_landed => {
+                tracing::info!(
+                    "an attempt whose answer was lost had deleted it; the delete succeeded"
+                );
+                Ok(())
+            }
+            result => result.map_err(|e| e.looking_for(what)),
+        }
+    }
 }
 
 /// The result type of every generated call: only success bodies are typed, every other answer

@@ -131,37 +131,20 @@ impl Customers<'_> {
         let finished = match target {
             Target::Id(id) => {
                 self.polar
-                    .run(delete_op("customers:delete"), || {
+                    .run(Operation::replayable("customers:delete", 204), || {
                         api.customers_delete(&id, anonymize)
                     })
                     .await
             }
             Target::External(external_id) => {
                 self.polar
-                    .run(delete_op("customers:delete_external"), || {
-                        api.customers_delete_external(external_id, anonymize)
-                    })
+                    .run(
+                        Operation::replayable("customers:delete_external", 204),
+                        || api.customers_delete_external(external_id, anonymize),
+                    )
                     .await
             }
         };
-        match finished.result {
-            Err(Error::NotFound { .. }) if finished.may_have_landed => {
-                tracing::info!(
-                    customer = %target.describe(),
-                    "an attempt whose answer was lost had deleted the customer"
-                );
-                Ok(())
-            }
-            result => result.map_err(|e| e.looking_for(|| target.describe())),
-        }
-    }
-}
-
-/// A DELETE: replay-safe (a repeat deletes nothing more), success `204`.
-const fn delete_op(name: &'static str) -> Operation {
-    Operation {
-        name,
-        replay_safe: true,
-        success_status: 204,
+        finished.into_deleted(|| target.describe())
     }
 }

@@ -8,15 +8,6 @@ use crate::customers::update::CustomerUpdate;
 use crate::error::Error;
 use crate::run::Operation;
 
-/// A PATCH: replaying it sets the same values again, success `200`.
-const fn patch_op(name: &'static str) -> Operation {
-    Operation {
-        name,
-        replay_safe: true,
-        success_status: 200,
-    }
-}
-
 impl Customers<'_> {
     /// Applies `update` to the customer with this Polar ID and returns the customer as it is now.
     ///
@@ -53,7 +44,7 @@ impl Customers<'_> {
         let id = checked_id(id, |check| update.check(check))?;
         let api = self.polar.api();
         self.polar
-            .run(patch_op("customers:update"), || {
+            .run(Operation::replayable("customers:update", 200), || {
                 api.customers_update(&id, &update)
             })
             .await
@@ -118,9 +109,10 @@ impl Customers<'_> {
         };
         let api = self.polar.api();
         self.polar
-            .run(patch_op("customers:update_external"), || {
-                api.customers_update_external(external_id, &body)
-            })
+            .run(
+                Operation::replayable("customers:update_external", 200),
+                || api.customers_update_external(external_id, &body),
+            )
             .await
             .result
             .map_err(|e| e.looking_for(|| Target::External(external_id).describe()))

@@ -1,7 +1,8 @@
 //! Adding a member to a customer (`customers:members:create` and `…:create_external`).
 
-use super::{CustomerRef, Member, Members, NewMember, checked, replayable};
+use super::{CustomerRef, Member, Members, NewMember, checked};
 use crate::error::Error;
+use crate::run::Operation;
 
 impl Members<'_> {
     /// Adds a member to the customer with this Polar ID (a version-4 UUID).
@@ -83,7 +84,7 @@ impl Members<'_> {
 
     /// Sends the create, replayed on ambiguous failures (Polar deduplicates by email).
     async fn add(&self, customer: CustomerRef<'_>, member: &NewMember) -> Result<Member, Error> {
-        let op = |name| replayable(name, 201);
+        let op = |name| Operation::replayable(name, 201);
         let api = self.polar.api();
         let finished = match customer {
             CustomerRef::Id(id) => {

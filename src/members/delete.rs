@@ -1,7 +1,8 @@
 //! Removing a member (`customers:members:delete` and `…:delete_external`).
 
-use super::{MemberRef, Members, checked, replayable};
+use super::{MemberRef, Members, checked};
 use crate::error::Error;
+use crate::run::Operation;
 
 impl Members<'_> {
     /// Removes the member with this Polar ID (any UUID) from the customer with this Polar ID (a
@@ -54,7 +55,7 @@ impl Members<'_> {
 
     /// Sends the delete; a `404` after an attempt that may have landed means it did.
     async fn remove(&self, target: MemberRef<'_>) -> Result<(), Error> {
-        let op = |name| replayable(name, 204);
+        let op = |name| Operation::replayable(name, 204);
         let api = self.polar.api();
         let finished = match target {
             MemberRef::Ids { customer, member } => {
@@ -72,14 +73,6 @@ impl Members<'_> {
                     .await
             }
         };
-        match finished.result {
-            Err(Error::NotFound { .. }) if finished.may_have_landed => {
-                tracing::info!(
-                    "an attempt whose answer was lost had removed the member; the delete succeeded"
-                );
-                Ok(())
-            }
-            result => result.map_err(|e| e.looking_for(|| target.to_string())),
-        }
+        finished.into_deleted(|| target.to_string())
     }
 }

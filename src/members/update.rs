@@ -1,7 +1,8 @@
 //! Changing a member (`customers:members:update` and `…:update_external`).
 
-use super::{Member, MemberRef, MemberUpdate, Members, checked, replayable};
+use super::{Member, MemberRef, MemberUpdate, Members, checked};
 use crate::error::Error;
+use crate::run::Operation;
 
 impl Members<'_> {
     /// Changes the member with this Polar ID (any UUID) of the customer with this Polar ID (a
@@ -84,7 +85,7 @@ impl Members<'_> {
     }
 
     async fn change(&self, target: MemberRef<'_>, update: &MemberUpdate) -> Result<Member, Error> {
-        let op = |name| replayable(name, 200);
+        let op = |name| Operation::replayable(name, 200);
         let api = self.polar.api();
         let finished = match target {
             MemberRef::Ids { customer, member } => {

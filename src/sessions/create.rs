@@ -52,11 +52,7 @@ impl CustomerSessions<'_> {
         session
             .validate()
             .map_err(|problems| Error::InvalidInput { problems })?;
-        let op = Operation {
-            name: "customer-sessions:create",
-            replay_safe: true,
-            success_status: 201,
-        };
+        let op = Operation::replayable("customer-sessions:create", 201);
         let api = self.polar.api();
         self.polar
             .run(op, || api.customer_sessions_create(&session))
