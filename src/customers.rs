@@ -1,5 +1,5 @@
 //! [`Customers`]: the handler for Polar's customer operations, one file per operation below
-//! `customers/` (each adds its methods to the handler), and the [`Target`] they address.
+//! `customers/` (each adds its methods to the handler).
 
 mod create;
 mod delete;
@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::client::Polar;
 use crate::error::Error;
+use crate::ids::CustomerRef;
 use crate::validate::{Checker, InputProblem};
 
 /// Customer operations of one [`Polar`] client, from [`Polar::customers`].
@@ -32,40 +33,21 @@ impl<'a> Customers<'a> {
     }
 }
 
-/// The customer an operation addresses, checked before anything is sent: by Polar's ID (a
-/// version-4 UUID, sent in its canonical form) or by the caller's external ID (one path segment).
-#[derive(Clone, Copy, Debug)]
-enum Target<'a> {
-    /// Polar's customer ID.
-    Id(Uuid),
-    /// The caller's ID for the customer, checked by [`crate::path::segment`].
-    External(&'a str),
+/// The customer with this Polar ID (field `id`).
+///
+/// # Errors
+/// [`Error::InvalidInput`] when `id` is not a version-4 UUID.
+fn by_id(id: &str) -> Result<CustomerRef<'static>, Error> {
+    CustomerRef::by_id("id", id).map_err(|problems| Error::InvalidInput { problems })
 }
 
-impl<'a> Target<'a> {
-    /// The customer with this Polar ID.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] when `id` is not a version-4 UUID.
-    fn id(id: &str) -> Result<Self, Error> {
-        checked_id(id, |_| {}).map(Target::Id)
-    }
-
-    /// The customer with this external ID.
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] when `external_id` cannot be one path segment.
-    fn external(external_id: &'a str) -> Result<Self, Error> {
-        crate::path::segment("external_id", external_id).map(Target::External)
-    }
-
-    /// What a `404` for this target was about, for [`Error::looking_for`].
-    fn describe(self) -> String {
-        match self {
-            Self::Id(id) => format!("customer with ID {id}"),
-            Self::External(external_id) => format!("customer with external ID {external_id:?}"),
-        }
-    }
+/// The customer with this external ID (field `external_id`).
+///
+/// # Errors
+/// [`Error::InvalidInput`] when `external_id` cannot be one path segment.
+fn by_external_id(external_id: &str) -> Result<CustomerRef<'_>, Error> {
+    CustomerRef::by_external_id("external_id", external_id)
+        .map_err(|problems| Error::InvalidInput { problems })
 }
 
 /// Checks a Polar customer ID (field `id`) together with whatever else `more` checks, reporting

@@ -13,6 +13,7 @@ mod error;
 mod excerpt;
 mod generated;
 mod hooks;
+mod ids;
 #[cfg(feature = "schemars")]
 mod json_schema;
 mod loose;

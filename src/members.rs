@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::client::Polar;
 use crate::error::Error;
+use crate::ids::{CustomerRef, parsed, segment};
 use crate::validate::{Checker, InputProblem};
 
 /// Member operations of one [`Polar`] client, from [`Polar::members`].
@@ -37,39 +38,6 @@ pub struct Members<'a> {
 impl<'a> Members<'a> {
     pub(crate) fn new(polar: &'a Polar) -> Self {
         Self { polar }
-    }
-}
-
-/// The customer a member operation is about, as the request path names it.
-#[derive(Clone, Copy, Debug)]
-enum CustomerRef<'s> {
-    /// Polar's ID, a version-4 UUID.
-    Id(Uuid),
-    /// The customer's `external_id`.
-    External(&'s str),
-}
-
-impl<'s> CustomerRef<'s> {
-    /// A customer named by Polar's ID, which must be a version-4 UUID.
-    fn by_id(customer_id: &str) -> Result<Self, Vec<InputProblem>> {
-        let mut check = Checker::default();
-        check.customer_id("customer_id", customer_id);
-        check.finish()?;
-        parsed("customer_id", customer_id).map(Self::Id)
-    }
-
-    /// A customer named by your ID for it, which must fit in one path segment.
-    fn by_external_id(external_customer_id: &'s str) -> Result<Self, Vec<InputProblem>> {
-        segment("external_customer_id", external_customer_id).map(Self::External)
-    }
-}
-
-impl fmt::Display for CustomerRef<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Id(id) => write!(f, "customer {id}"),
-            Self::External(id) => write!(f, "customer with external ID {id:?}"),
-        }
     }
 }
 
@@ -91,7 +59,7 @@ impl<'s> MemberRef<'s> {
             check.uuid("member_id", member_id);
             check.finish().and_then(|()| parsed("member_id", member_id))
         };
-        match (CustomerRef::by_id(customer_id), member) {
+        match (CustomerRef::by_id("customer_id", customer_id), member) {
             (Ok(CustomerRef::Id(customer)), Ok(member)) => Ok(Self::Ids { customer, member }),
             (customer, member) => Err(problems_of(customer.err(), member.err())),
         }
@@ -144,14 +112,4 @@ fn problems_of(
     second: Option<Vec<InputProblem>>,
 ) -> Vec<InputProblem> {
     first.into_iter().chain(second).flatten().collect()
-}
-
-/// A UUID that passed its check.
-fn parsed(field: &str, id: &str) -> Result<Uuid, Vec<InputProblem>> {
-    Uuid::parse_str(id).map_err(|e| vec![InputProblem::new(field, e.to_string())])
-}
-
-/// A caller's ID that becomes one path segment ([`crate::path::segment`]).
-fn segment<'s>(field: &str, id: &'s str) -> Result<&'s str, Vec<InputProblem>> {
-    crate::path::segment(field, id).map_err(|e| e.problems().to_vec())
 }

@@ -2,8 +2,9 @@
 //! (`customers:delete`, `customers:delete_external`): replay-safe, and a `404` after an attempt
 //! that may have landed is the delete having succeeded.
 
-use super::{Customers, Target};
+use super::{Customers, by_external_id, by_id};
 use crate::error::Error;
+use crate::ids::CustomerRef;
 use crate::run::Operation;
 
 /// What a delete does besides the soft delete.
@@ -49,7 +50,7 @@ impl Customers<'_> {
     /// [`Error::NotFound`] naming the ID when no live customer has it (and no attempt of this call
     /// may have deleted it); otherwise as [`Customers::create`].
     pub async fn delete(&self, id: &str) -> Result<(), Error> {
-        self.remove(Target::id(id)?, Erase::Nothing).await
+        self.remove(by_id(id)?, Erase::Nothing).await
     }
 
     /// Deletes the customer with this external ID; see [`Customers::delete`].
@@ -77,7 +78,7 @@ impl Customers<'_> {
     /// (empty, `.`/`..`, containing `/`, `\` or a control character); otherwise as
     /// [`Customers::delete`].
     pub async fn delete_by_external_id(&self, external_id: &str) -> Result<(), Error> {
-        self.remove(Target::external(external_id)?, Erase::Nothing)
+        self.remove(by_external_id(external_id)?, Erase::Nothing)
             .await
     }
 
@@ -105,7 +106,7 @@ impl Customers<'_> {
     /// # Errors
     /// As [`Customers::delete`].
     pub async fn anonymize(&self, id: &str) -> Result<(), Error> {
-        self.remove(Target::id(id)?, Erase::PersonalData).await
+        self.remove(by_id(id)?, Erase::PersonalData).await
     }
 
     /// Deletes and anonymizes the customer with this external ID; see [`Customers::anonymize`].
@@ -119,24 +120,24 @@ impl Customers<'_> {
     /// # Errors
     /// As [`Customers::delete_by_external_id`].
     pub async fn anonymize_by_external_id(&self, external_id: &str) -> Result<(), Error> {
-        self.remove(Target::external(external_id)?, Erase::PersonalData)
+        self.remove(by_external_id(external_id)?, Erase::PersonalData)
             .await
     }
 
     /// The DELETE through the retry loop, settled: a `404` after an attempt that may have landed
     /// is that attempt's success.
-    async fn remove(&self, target: Target<'_>, erase: Erase) -> Result<(), Error> {
+    async fn remove(&self, target: CustomerRef<'_>, erase: Erase) -> Result<(), Error> {
         let anonymize = Some(erase == Erase::PersonalData);
         let api = self.polar.api();
         let finished = match target {
-            Target::Id(id) => {
+            CustomerRef::Id(id) => {
                 self.polar
                     .run(Operation::replayable("customers:delete", 204), || {
                         api.customers_delete(&id, anonymize)
                     })
                     .await
             }
-            Target::External(external_id) => {
+            CustomerRef::External(external_id) => {
                 self.polar
                     .run(
                         Operation::replayable("customers:delete_external", 204),
@@ -145,6 +146,6 @@ impl Customers<'_> {
                     .await
             }
         };
-        finished.into_deleted(|| target.describe())
+        finished.into_deleted(|| target.to_string())
     }
 }

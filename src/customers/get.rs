@@ -1,8 +1,9 @@
 //! Fetching a customer by Polar's ID (`customers:get`).
 
-use super::{Customers, Target, checked_id};
+use super::{Customers, checked_id};
 use crate::customer::Customer;
 use crate::error::Error;
+use crate::ids::CustomerRef;
 use crate::run::Operation;
 
 impl Customers<'_> {
@@ -45,6 +46,6 @@ impl Customers<'_> {
             .run(Operation::read("customers:get"), || api.customers_get(&id))
             .await
             .result
-            .map_err(|e| e.looking_for(|| Target::Id(id).describe()))
+            .map_err(|e| e.looking_for(|| CustomerRef::Id(id).to_string()))
     }
 }

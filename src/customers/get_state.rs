@@ -1,9 +1,10 @@
 //! A customer's state — subscriptions, benefits, meters — by Polar's ID or by external ID
 //! (`customers:get_state`, `customers:get_state_external`).
 
-use super::{Customers, Target};
+use super::{Customers, by_external_id, by_id};
 use crate::customers::state::CustomerState;
 use crate::error::Error;
+use crate::ids::CustomerRef;
 use crate::run::Operation;
 
 impl Customers<'_> {
@@ -36,7 +37,7 @@ impl Customers<'_> {
     /// [`Error::NotFound`] naming the ID when no live customer has it; otherwise as
     /// [`Customers::create`].
     pub async fn state(&self, id: &str) -> Result<CustomerState, Error> {
-        self.state_of(Target::id(id)?).await
+        self.state_of(by_id(id)?).await
     }
 
     /// What the customer with this external ID (your system's ID for it) is entitled to right
@@ -63,21 +64,21 @@ impl Customers<'_> {
     /// (empty, `.`/`..`, containing `/`, `\` or a control character); [`Error::NotFound`] naming
     /// it when no live customer has it; otherwise as [`Customers::create`].
     pub async fn state_by_external_id(&self, external_id: &str) -> Result<CustomerState, Error> {
-        self.state_of(Target::external(external_id)?).await
+        self.state_of(by_external_id(external_id)?).await
     }
 
     /// Runs the state read for a checked target.
-    async fn state_of(&self, target: Target<'_>) -> Result<CustomerState, Error> {
+    async fn state_of(&self, target: CustomerRef<'_>) -> Result<CustomerState, Error> {
         let api = self.polar.api();
         let finished = match target {
-            Target::Id(id) => {
+            CustomerRef::Id(id) => {
                 self.polar
                     .run(Operation::read("customers:get_state"), || {
                         api.customers_get_state(&id)
                     })
                     .await
             }
-            Target::External(external_id) => {
+            CustomerRef::External(external_id) => {
                 self.polar
                     .run(Operation::read("customers:get_state_external"), || {
                         api.customers_get_state_external(external_id)
@@ -87,6 +88,6 @@ impl Customers<'_> {
         };
         finished
             .result
-            .map_err(|e| e.looking_for(|| target.describe()))
+            .map_err(|e| e.looking_for(|| target.to_string()))
     }
 }

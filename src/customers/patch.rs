@@ -2,10 +2,11 @@
 //! `customers:update_external`): every problem of the input reported at once before sending; a
 //! PATCH sets fields to given values, so replaying it is harmless.
 
-use super::{Customers, Target, checked_id};
+use super::{Customers, checked_id};
 use crate::customer::Customer;
 use crate::customers::update::CustomerUpdate;
 use crate::error::Error;
+use crate::ids::CustomerRef;
 use crate::run::Operation;
 
 impl Customers<'_> {
@@ -49,7 +50,7 @@ impl Customers<'_> {
             })
             .await
             .result
-            .map_err(|e| e.looking_for(|| Target::Id(id).describe()))
+            .map_err(|e| e.looking_for(|| CustomerRef::Id(id).to_string()))
     }
 
     /// Applies `update` to the customer with this external ID; see [`Customers::update`].
@@ -115,6 +116,6 @@ impl Customers<'_> {
             )
             .await
             .result
-            .map_err(|e| e.looking_for(|| Target::External(external_id).describe()))
+            .map_err(|e| e.looking_for(|| CustomerRef::External(external_id).to_string()))
     }
 }

@@ -1,7 +1,8 @@
 //! Adding a member to a customer (`customers:members:create` and `…:create_external`).
 
-use super::{CustomerRef, Member, Members, NewMember, checked};
+use super::{Member, Members, NewMember, checked};
 use crate::error::Error;
+use crate::ids::CustomerRef;
 use crate::run::Operation;
 
 impl Members<'_> {
@@ -47,7 +48,10 @@ impl Members<'_> {
     ///   any call, after the client's own retries. A second member with the same `external_id`
     ///   makes Polar fail with a server error.
     pub async fn create(&self, customer_id: &str, member: NewMember) -> Result<Member, Error> {
-        let customer = checked(CustomerRef::by_id(customer_id), member.validate())?;
+        let customer = checked(
+            CustomerRef::by_id("customer_id", customer_id),
+            member.validate(),
+        )?;
         self.add(customer, &member).await
     }
 
@@ -76,7 +80,7 @@ impl Members<'_> {
         member: NewMember,
     ) -> Result<Member, Error> {
         let customer = checked(
-            CustomerRef::by_external_id(external_customer_id),
+            CustomerRef::by_external_id("external_customer_id", external_customer_id),
             member.validate(),
         )?;
         self.add(customer, &member).await
