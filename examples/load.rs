@@ -297,11 +297,7 @@ fn run(options: Options) -> Result<String, String> {
     let ok = progress.ok.load(Ordering::Relaxed);
     let failed = progress.failed.load(Ordering::Relaxed);
     let done = (ok + failed).max(1);
-    let client_name = if raw {
-        "raw-reqwest"
-    } else {
-        "polar-client"
-    };
+    let client_name = if raw { "raw-reqwest" } else { "polar-client" };
     let json = serde_json::json!({
         "client": client_name,
         "n": options.requests,

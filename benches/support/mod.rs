@@ -178,5 +178,10 @@ pub fn max_rss_kib() -> Option<u64> {
 /// The 1-, 5- and 15-minute load averages (`/proc/loadavg`), to print beside CPU figures.
 pub fn load_average() -> Option<String> {
     let text = std::fs::read_to_string("/proc/loadavg").ok()?;
-    Some(text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+    Some(
+        text.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
