@@ -141,6 +141,22 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The size in bytes of one create's future (what each request in flight holds), not polled.
+    fn create_future_bytes(&self) -> usize {
+        match self {
+            Client::Polar(polar) => {
+                let customers = polar.customers();
+                std::mem::size_of_val(&customers.create(seed_customer("size")))
+            }
+            Client::Raw(raw) => {
+                let body = seed_json("size");
+                std::mem::size_of_val(&raw.create(&body))
+            }
+        }
+    }
+}
+
 /// Counters shared by the workers.
 #[derive(Default)]
 struct Progress {
@@ -239,6 +255,7 @@ fn compare(options: &Options) -> Result<(), String> {
             "cpu_ms_per_req": summary("cpu_ms_per_req"),
             "allocs_per_req": summary("allocs_per_req"),
             "max_rss_kib": summary("max_rss_kib"),
+            "create_future_bytes": summary("create_future_bytes"),
             "load_average": load,
         })
     );
@@ -309,6 +326,7 @@ fn run(options: Options) -> Result<String, String> {
         "cpu_ms_per_req": cpu_ms.map(|ms| round(ms / done as f64, 4)),
         "allocs_per_req": round(allocations as f64 / done as f64, 1),
         "max_rss_kib": support::max_rss_kib(),
+        "create_future_bytes": client.create_future_bytes(),
     });
     Ok(json.to_string())
 }
