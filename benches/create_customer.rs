@@ -1,10 +1,12 @@
-//! `cargo bench`: create-customer round trips through our client and through raw reqwest against a
-//! canned HTTP server on 127.0.0.1, the pieces of our hot path, and a CPU-per-request summary.
+//! `cargo bench`: create-customer round trips through our client and through the hand-written
+//! floor (`support::RawClient`: same reqwest stack, per-request timeout, body as bytes, 201 into a
+//! `serde_json::Value`) against a canned HTTP server on 127.0.0.1, the pieces of our hot path, and
+//! a CPU- and allocations-per-create summary.
 //!
 //! The canned server answers every request with Polar's 201 body, so both clients pay for the same
 //! network work and the difference is client overhead. After criterion's groups, a fixed-count pass
-//! reads the client thread's CPU time (everything client-side runs on one current-thread runtime)
-//! and prints the ratios the targets are about.
+//! reads the client thread's CPU time and allocation count (everything client-side runs on one
+//! current-thread runtime; the server has its own thread) and prints our ratios to the floor.
 
 #[allow(dead_code)] // Shared with examples/load.rs; each target uses part of it.
 #[path = "support/mod.rs"]
@@ -16,11 +18,14 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use polar_client::{Customer, Polar};
-use support::{RawClient, seed_customer, seed_json};
+use support::{CountingAllocator, RawClient, seed_customer, seed_json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 const TOKEN: &str = "polar_oat_bench";
 
@@ -176,7 +181,7 @@ fn round_trips(c: &mut Criterion) {
             b.to_async(&runtime)
                 .iter(|| ours_batch(&clients.polar, concurrency));
         });
-        group.bench_function(BenchmarkId::new("raw-reqwest", concurrency), |b| {
+        group.bench_function(BenchmarkId::new("floor", concurrency), |b| {
             b.to_async(&runtime).iter(|| raw_batch(&raw, concurrency));
         });
     }
@@ -220,15 +225,17 @@ fn pieces(c: &mut Criterion) {
     group.finish();
 }
 
-/// One fixed-count measurement: client-thread CPU and wall time per request.
+/// One fixed-count measurement: client-thread CPU time, wall time and allocations.
 struct Sample {
     cpu_ns: u64,
     wall: Duration,
+    allocations: u64,
     requests: u64,
 }
 
 fn measure(runtime: &Runtime, batches: u64, concurrency: usize, run: impl AsyncBatch) -> Sample {
     let cpu_before = support::thread_cpu_ns().unwrap_or(0);
+    let allocations_before = support::thread_allocations();
     let started = Instant::now();
     runtime.block_on(async {
         for _ in 0..batches {
@@ -238,6 +245,7 @@ fn measure(runtime: &Runtime, batches: u64, concurrency: usize, run: impl AsyncB
     Sample {
         cpu_ns: support::thread_cpu_ns().unwrap_or(0) - cpu_before,
         wall: started.elapsed(),
+        allocations: support::thread_allocations() - allocations_before,
         requests: batches * concurrency as u64,
     }
 }
@@ -259,8 +267,8 @@ impl AsyncBatch for &std::sync::Arc<RawClient> {
     }
 }
 
-/// Interleaves rounds of the clients (so machine noise hits all alike) and prints CPU and wall
-/// time per request, with our ratios to raw reqwest as is and to raw reqwest with a timeout.
+/// Interleaves rounds of the two clients (so machine noise hits both alike) and prints CPU time,
+/// wall time and allocations per create, with our ratios to the floor.
 fn cpu_summary() {
     const REQUESTS_PER_ROUND: u64 = 3_200;
     const ROUNDS: usize = 5;
@@ -272,61 +280,45 @@ fn cpu_summary() {
     let runtime = client_runtime();
     let clients = Clients::new(address);
     let raw = std::sync::Arc::new(clients.raw);
-    let timed = std::sync::Arc::new(
-        RawClient::new(&format!("http://{address}"), TOKEN)
-            .expect("raw client")
-            .with_timeout(polar_client::DEFAULT_TIMEOUT),
-    );
     let mut ratios = Vec::new();
     println!();
     println!(
-        "client CPU and wall time per create, µs (canned server, client on one current-thread runtime):"
+        "per create (canned server; each client on one current-thread runtime; load average {}):",
+        support::load_average().unwrap_or_default()
     );
     println!(
-        "{:>3}  {:>9} {:>9} {:>9} {:>7} {:>7}   {:>9} {:>9} {:>9}",
-        "C",
-        "ours cpu",
-        "raw cpu",
-        "raw+t cpu",
-        "/raw",
-        "/raw+t",
-        "ours wall",
-        "raw wall",
-        "raw+t wall"
+        "{:>3}  {:>9} {:>9} {:>7}   {:>9} {:>9}   {:>11} {:>11}",
+        "C", "ours µs", "floor µs", "cpu", "ours wall", "floor wall", "ours allocs", "floor allocs"
     );
     for concurrency in CONCURRENCY {
         let batches = REQUESTS_PER_ROUND / concurrency as u64;
         // Warm the pools and caches.
         measure(&runtime, batches / 4, concurrency, &clients.polar);
         measure(&runtime, batches / 4, concurrency, &raw);
-        measure(&runtime, batches / 4, concurrency, &timed);
-        let mut samples = [Vec::new(), Vec::new(), Vec::new()];
+        let mut samples = [Vec::new(), Vec::new()];
         for _ in 0..ROUNDS {
             samples[0].push(measure(&runtime, batches, concurrency, &clients.polar));
             samples[1].push(measure(&runtime, batches, concurrency, &raw));
-            samples[2].push(measure(&runtime, batches, concurrency, &timed));
         }
-        let cpu = samples
-            .each_ref()
-            .map(|s| median(s, |s| s.cpu_ns as f64 / s.requests as f64 / 1e3));
-        let wall = samples
-            .each_ref()
-            .map(|s| median(s, |s| s.wall.as_nanos() as f64 / s.requests as f64 / 1e3));
-        let (to_raw, to_timed) = (cpu[0] / cpu[1], cpu[0] / cpu[2]);
+        let per_request = |f: fn(&Sample) -> f64| samples.each_ref().map(|s| median(s, f));
+        let cpu = per_request(|s| s.cpu_ns as f64 / s.requests as f64 / 1e3);
+        let wall = per_request(|s| s.wall.as_nanos() as f64 / s.requests as f64 / 1e3);
+        let allocations = per_request(|s| s.allocations as f64 / s.requests as f64);
+        let ratio = cpu[0] / cpu[1];
         println!(
-            "{concurrency:>3}  {:>9.2} {:>9.2} {:>9.2} {to_raw:>6.3}x {to_timed:>6.3}x   {:>9.2} {:>9.2} {:>9.2}",
-            cpu[0], cpu[1], cpu[2], wall[0], wall[1], wall[2]
+            "{concurrency:>3}  {:>9.2} {:>9.2} {ratio:>6.3}x   {:>9.2} {:>9.2}   {:>11.1} {:>11.1}",
+            cpu[0], cpu[1], wall[0], wall[1], allocations[0], allocations[1]
         );
-        ratios.push((concurrency, to_raw, to_timed));
+        ratios.push((concurrency, ratio, allocations));
     }
-    for (concurrency, to_raw, to_timed) in ratios {
+    for (concurrency, ratio, [ours, floor]) in ratios {
         println!(
-            "ratio polar-client/raw-reqwest CPU per request at C={concurrency}: {to_raw:.3}x (raw reqwest with a 10 s timeout: {to_timed:.3}x)"
+            "polar-client/floor at C={concurrency}: CPU {ratio:.3}x, allocations per create {ours:.1} vs {floor:.1}"
         );
     }
     if let Some(rss) = support::max_rss_kib() {
         println!(
-            "bench process peak RSS: {:.1} MiB (all clients, server and criterion)",
+            "bench process peak RSS: {:.1} MiB (both clients, server and criterion; `examples/load` compares them apart)",
             rss as f64 / 1024.0
         );
     }

@@ -1,15 +1,18 @@
 //! Load generator: sends N creates of the seed customer with concurrency C through one client and
-//! prints one JSON line with throughput, client CPU per request and peak memory.
+//! prints JSON lines with throughput, client CPU and allocations per request and peak memory, for
+//! this crate and for the hand-written floor (`benches/support/mod.rs`), each in its own process.
 //!
 //! ```sh
 //! cargo run --release --example mock_server -- 8766 300 &
 //! POLAR_ACCESS_TOKEN=polar_oat_mock_organization_token \
-//!     cargo run --release --example load -- 20000 16 [BASE_URL] [--raw]
+//!     cargo run --release --example load -- 20000 16 [BASE_URL] [--ours | --raw] [--reps=3]
 //! ```
-//! BASE_URL defaults to `http://127.0.0.1:8766` and must be a loopback address. `--raw` sends the
-//! same JSON through a plain `reqwest` client (decoded into `serde_json::Value`, no retries) for
-//! comparison. The run stops after N requests or `BENCH_MAX_SECONDS` (default 120). The client
-//! runs on one current-thread runtime, so the process CPU time is the client's.
+//! BASE_URL defaults to `http://127.0.0.1:8766` and must be a loopback address. Without `--ours`
+//! or `--raw` the example runs itself as child processes, alternating ours and the floor `--reps`
+//! times (so machine noise hits both alike), prints each child's line and then a summary: the
+//! medians and our ratios to the floor. `--ours` / `--raw` run one client in this process. A run
+//! stops after N requests or `BENCH_MAX_SECONDS` (default 120). The client runs on one
+//! current-thread runtime, so the process CPU time is the client's.
 
 #[allow(dead_code)] // Shared with benches/create_customer.rs; each target uses part of it.
 #[path = "../benches/support/mod.rs"]
@@ -20,28 +23,50 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use support::{RawClient, seed_customer, seed_json};
+use support::{CountingAllocator, RawClient, seed_customer, seed_json};
 
-const USAGE: &str = "usage: load N C [BASE_URL] [--raw]";
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+const USAGE: &str = "usage: load N C [BASE_URL] [--ours | --raw] [--reps=R]";
 const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8766";
 const DEFAULT_TOKEN: &str = "polar_oat_test";
 const DEFAULT_MAX_SECONDS: u64 = 120;
+const DEFAULT_REPS: u64 = 3;
+
+/// Which client a run measures, or both in alternating child processes.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Compare,
+    Ours,
+    Raw,
+}
 
 /// What the command line asked for.
 struct Options {
     requests: u64,
     concurrency: u64,
     base_url: String,
-    raw: bool,
+    mode: Mode,
+    reps: u64,
     max_duration: Duration,
 }
 
 fn parse_options() -> Result<Options, String> {
     let mut positional = Vec::new();
-    let mut raw = false;
+    let mut mode = Mode::Compare;
+    let mut reps = DEFAULT_REPS;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
-            "--raw" => raw = true,
+            "--raw" => mode = Mode::Raw,
+            "--ours" => mode = Mode::Ours,
+            _ if arg.starts_with("--reps=") => {
+                reps = arg["--reps=".len()..]
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("--reps must be a positive integer, got {arg:?}"))?;
+            }
             _ if arg.starts_with("--") => return Err(format!("unknown flag {arg}\n{USAGE}")),
             _ => positional.push(arg),
         }
@@ -70,7 +95,8 @@ fn parse_options() -> Result<Options, String> {
         requests,
         concurrency,
         base_url,
-        raw,
+        mode,
+        reps,
         max_duration: Duration::from_secs(max_seconds),
     })
 }
@@ -115,6 +141,22 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The size in bytes of one create's future (what each request in flight holds), not polled.
+    fn create_future_bytes(&self) -> usize {
+        match self {
+            Client::Polar(polar) => {
+                let customers = polar.customers();
+                std::mem::size_of_val(&customers.create(seed_customer("size")))
+            }
+            Client::Raw(raw) => {
+                let body = seed_json("size");
+                std::mem::size_of_val(&raw.create(&body))
+            }
+        }
+    }
+}
+
 /// Counters shared by the workers.
 #[derive(Default)]
 struct Progress {
@@ -148,11 +190,12 @@ async fn worker(
 }
 
 fn main() -> std::process::ExitCode {
-    match run() {
-        Ok(line) => {
-            println!("{line}");
-            std::process::ExitCode::SUCCESS
-        }
+    let outcome = parse_options().and_then(|options| match options.mode {
+        Mode::Compare => compare(&options),
+        Mode::Ours | Mode::Raw => run(options).map(|line| println!("{line}")),
+    });
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
             std::process::ExitCode::FAILURE
@@ -160,15 +203,76 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run() -> Result<String, String> {
-    let options = Arc::new(parse_options()?);
+/// Runs this example as child processes, ours then the floor, `reps` times, and prints their
+/// lines and a summary: medians, and our ratios to the floor.
+fn compare(options: &Options) -> Result<(), String> {
+    let program = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
+    let mut lines: [Vec<serde_json::Value>; 2] = [Vec::new(), Vec::new()];
+    for _ in 0..options.reps {
+        for (flag, runs) in ["--ours", "--raw"].into_iter().zip(lines.iter_mut()) {
+            let output = std::process::Command::new(&program)
+                .args([
+                    options.requests.to_string(),
+                    options.concurrency.to_string(),
+                    options.base_url.clone(),
+                    flag.to_owned(),
+                ])
+                .output()
+                .map_err(|e| format!("running {flag}: {e}"))?;
+            let text = String::from_utf8_lossy(&output.stdout);
+            if !output.status.success() {
+                return Err(format!(
+                    "{flag} failed: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                ));
+            }
+            println!("{}", text.trim());
+            let line = serde_json::from_str(text.trim())
+                .map_err(|e| format!("{flag} printed {text:?}: {e}"))?;
+            runs.push(line);
+        }
+    }
+    let median = |runs: &[serde_json::Value], key: &str| -> Option<f64> {
+        let mut values: Vec<f64> = runs.iter().filter_map(|r| r[key].as_f64()).collect();
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied()
+    };
+    let [ours, raw] = &lines;
+    let summary = |key: &str| {
+        let (a, b) = (median(ours, key), median(raw, key));
+        serde_json::json!({
+            "ours": a,
+            "floor": b,
+            "ratio": a.zip(b).map(|(a, b)| round(a / b, 3)),
+        })
+    };
+    let load = support::load_average();
+    println!(
+        "{}",
+        serde_json::json!({
+            "summary": format!("medians of {} alternating runs of each", options.reps),
+            "c": options.concurrency,
+            "cpu_ms_per_req": summary("cpu_ms_per_req"),
+            "allocs_per_req": summary("allocs_per_req"),
+            "max_rss_kib": summary("max_rss_kib"),
+            "create_future_bytes": summary("create_future_bytes"),
+            "load_average": load,
+        })
+    );
+    Ok(())
+}
+
+/// One client in this process: one JSON line.
+fn run(options: Options) -> Result<String, String> {
+    let options = Arc::new(options);
+    let raw = options.mode == Mode::Raw;
     let token =
         std::env::var(polar_client::ACCESS_TOKEN_ENV).unwrap_or_else(|_| DEFAULT_TOKEN.to_owned());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("runtime: {e}"))?;
-    let client = Arc::new(if options.raw {
+    let client = Arc::new(if raw {
         Client::Raw(RawClient::new(&options.base_url, &token)?)
     } else {
         Client::Polar(support::polar_client(&options.base_url, &token).map_err(|e| e.to_string())?)
@@ -185,6 +289,7 @@ fn run() -> Result<String, String> {
     let progress = Arc::new(Progress::default());
 
     let cpu_before = support::process_cpu_ms();
+    let allocations_before = support::thread_allocations();
     let started = Instant::now();
     runtime.block_on(async {
         let mut workers = tokio::task::JoinSet::new();
@@ -200,6 +305,7 @@ fn run() -> Result<String, String> {
         while workers.join_next().await.is_some() {}
     });
     let seconds = started.elapsed().as_secs_f64();
+    let allocations = support::thread_allocations() - allocations_before;
     let cpu_ms = match (cpu_before, support::process_cpu_ms()) {
         (Some(before), Some(after)) => Some(after - before),
         _ => None,
@@ -208,11 +314,7 @@ fn run() -> Result<String, String> {
     let ok = progress.ok.load(Ordering::Relaxed);
     let failed = progress.failed.load(Ordering::Relaxed);
     let done = (ok + failed).max(1);
-    let client_name = if options.raw {
-        "raw-reqwest"
-    } else {
-        "polar-client"
-    };
+    let client_name = if raw { "raw-reqwest" } else { "polar-client" };
     let json = serde_json::json!({
         "client": client_name,
         "n": options.requests,
@@ -222,7 +324,9 @@ fn run() -> Result<String, String> {
         "seconds": round(seconds, 3),
         "rps": round(done as f64 / seconds, 1),
         "cpu_ms_per_req": cpu_ms.map(|ms| round(ms / done as f64, 4)),
+        "allocs_per_req": round(allocations as f64 / done as f64, 1),
         "max_rss_kib": support::max_rss_kib(),
+        "create_future_bytes": client.create_future_bytes(),
     });
     Ok(json.to_string())
 }

@@ -15,6 +15,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue,
 use crate::customers::Customers;
 use crate::error::Error;
 use crate::generated;
+use crate::hooks::Origin;
 use crate::members::Members;
 use crate::retry::RetryPolicy;
 use crate::run::{Finished, Operation};
@@ -330,7 +331,8 @@ impl PolarBuilder {
             .base_url
             .unwrap_or_else(|| Server::Production.base_url().to_owned());
         let base_url = base_url.trim().trim_end_matches('/');
-        let https = check_base_url(base_url, self.allow_insecure_http)?.scheme() == "https";
+        let parsed = check_base_url(base_url, self.allow_insecure_http)?;
+        let https = parsed.scheme() == "https";
 
         let version = self
             .api_version
@@ -356,6 +358,7 @@ impl PolarBuilder {
             None => default_http_client(https)?,
         };
         let state = ClientState {
+            origin: Origin::of(&parsed),
             authorization,
             api_version,
             user_agent,
@@ -509,6 +512,8 @@ fn tls_config() -> Result<rustls::ClientConfig, Error> {
 /// What every request of one client shares: credentials, version, timeouts, retry policy.
 #[derive(Clone)]
 pub(crate) struct ClientState {
+    /// Where every request goes: an answer from elsewhere is not Polar's.
+    pub(crate) origin: Origin,
     authorization: HeaderValue,
     api_version: HeaderValue,
     user_agent: Option<HeaderValue>,
@@ -540,6 +545,7 @@ impl ClientState {
 impl fmt::Debug for ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientState")
+            .field("origin", &self.origin)
             .field("authorization", &"<redacted>")
             .field("api_version", &self.api_version)
             .field("user_agent", &self.user_agent)

@@ -4,10 +4,14 @@
 //! client's size limit, so no code path (generated or ours) can read more, and marks an answer
 //! from another origin (a caller's HTTP client that followed a redirect) so it is never decoded as
 //! Polar's. Retrying is not done here: the loop in `run.rs` wraps the whole generated call.
+//!
+//! Both checks are free on the common answer: the origin is compared field by field with the base
+//! URL's (parsed once per client), and a body whose `Content-Length` is within the limit is left
+//! as it is, because hyper never yields more bytes than that header declares.
 
 use http_body_util::Limited;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::{Body, Request, Response, ResponseBuilderExt, StatusCode};
+use reqwest::{Body, Request, Response, ResponseBuilderExt, StatusCode, Url};
 
 use crate::client::ClientState;
 use crate::generated::Client;
@@ -23,10 +27,44 @@ impl ClientHooks<ClientState> for Client {
     }
 
     async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
-        let origin = request.url().origin();
         let response = self.client().execute(request).await?;
-        let elsewhere = response.url().origin() != origin;
-        Ok(capped(response, self.inner().max_response_bytes, elsewhere))
+        let state = self.inner();
+        let elsewhere = !state.origin.holds(response.url());
+        let limit = state.max_response_bytes;
+        // hyper ends a body at its declared length, so a declared length within the limit bounds it.
+        let bounded = response
+            .content_length()
+            .is_some_and(|length| length <= limit as u64);
+        if bounded && !elsewhere {
+            return Ok(response);
+        }
+        Ok(capped(response, limit, elsewhere))
+    }
+}
+
+/// The origin (scheme, host, port) of the client's base URL, which every request goes to.
+#[derive(Clone, Debug)]
+pub(crate) struct Origin {
+    scheme: String,
+    host: Option<String>,
+    port: Option<u16>,
+}
+
+impl Origin {
+    /// The origin of `url`.
+    pub(crate) fn of(url: &Url) -> Self {
+        Self {
+            scheme: url.scheme().to_owned(),
+            host: url.host_str().map(str::to_owned),
+            port: url.port_or_known_default(),
+        }
+    }
+
+    /// Whether `url` has this origin (compared as `Url::origin` does, without allocating).
+    fn holds(&self, url: &Url) -> bool {
+        url.scheme() == self.scheme
+            && url.host_str() == self.host.as_deref()
+            && url.port_or_known_default() == self.port
     }
 }
 
@@ -36,7 +74,8 @@ impl ClientHooks<ClientState> for Client {
 pub(crate) struct FromElsewhere(pub(crate) StatusCode);
 
 /// The same response, its body failing with `LengthLimitError` once more than `limit` bytes
-/// arrived (whatever `Content-Length` claims), and marked [`FromElsewhere`] when `elsewhere`.
+/// arrived (used when `Content-Length` is absent or above the limit), and marked
+/// [`FromElsewhere`] when `elsewhere`.
 fn capped(response: Response, limit: usize, elsewhere: bool) -> Response {
     let url = response.url().clone();
     let (mut parts, body) = http::Response::<Body>::from(response).into_parts();

@@ -1,11 +1,60 @@
 //! What the benchmark and the load example share: the seed customer (as our builder and as raw
-//! JSON), the raw-reqwest baseline client, and CPU/memory readings from `/proc`.
+//! JSON), the hand-written reqwest floor, an allocation-counting global allocator, and CPU/memory
+//! readings from `/proc`.
 //!
 //! Included with `#[path]` by `benches/create_customer.rs` and `examples/load.rs`; not a target.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
 use polar_client::{Address, Country, NewCustomer, Owner};
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde_json::{Value, json};
+
+/// The system allocator, counting the allocations each thread makes (a reallocation counts as
+/// one), so a run can report allocations per create. Install it in the target with
+/// `#[global_allocator] static ALLOC: CountingAllocator = CountingAllocator;`.
+pub struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    // `try_with`: nothing is counted while the thread's locals are being torn down.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; only a counter is touched.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: the caller's contract is passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: as above.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_one();
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+/// Allocations made so far by the calling thread (0 unless [`CountingAllocator`] is installed).
+pub fn thread_allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
 
 /// The `Polar-Version` both clients send.
 pub const API_VERSION: &str = polar_client::DEFAULT_API_VERSION;
@@ -53,19 +102,22 @@ pub fn polar_client(
         .build()
 }
 
-/// The baseline: a plain `reqwest` POST of JSON, decoded into a `serde_json::Value`, no retries.
+/// The floor: what a careful hand-written create costs on the same stack as our client — reqwest
+/// with this crate's features (rustls with aws-lc-rs), no redirects followed, a per-request
+/// timeout, the JSON body posted as bytes, the 201 decoded into a `serde_json::Value`, no retries.
 pub struct RawClient {
     http: reqwest::Client,
     url: String,
     authorization: HeaderValue,
-    timeout: Option<std::time::Duration>,
 }
 
 impl RawClient {
-    /// A reqwest client as reqwest builds it by default (rustls with aws-lc-rs, like ours).
+    /// The floor against `base_url`, with the same per-request timeout as our client's default.
     pub fn new(base_url: &str, token: &str) -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .user_agent("raw-reqwest")
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(polar_client::DEFAULT_TIMEOUT)
             .build()
             .map_err(|e| e.to_string())?;
         let authorization =
@@ -74,33 +126,26 @@ impl RawClient {
             http,
             url: format!("{}/v1/customers/", base_url.trim_end_matches('/')),
             authorization,
-            timeout: None,
         })
     }
 
-    /// The same baseline with a per-request timeout, as any production client has (ours defaults
-    /// to 10 s); a tokio timer per request is part of what a create costs.
-    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// One create: POST the body, fail on a non-2xx status, decode the answer.
-    pub async fn create(&self, body: &Value) -> Result<Value, reqwest::Error> {
-        let mut request = self.http.post(&self.url);
-        if let Some(timeout) = self.timeout {
-            request = request.timeout(timeout);
-        }
-        request
+    /// One create: serialize the body, POST it as bytes, fail on a non-2xx status, decode the answer.
+    pub async fn create(&self, body: &Value) -> Result<Value, String> {
+        let bytes = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+        let response = self
+            .http
+            .post(&self.url)
             .header(AUTHORIZATION, self.authorization.clone())
             .header("polar-version", API_VERSION)
             .header(ACCEPT, "application/json")
-            .json(body)
+            .header(CONTENT_TYPE, "application/json")
+            .body(bytes)
             .send()
-            .await?
-            .error_for_status()?
-            .json()
             .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| e.to_string())?;
+        let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
     }
 }
 
@@ -128,4 +173,15 @@ pub fn max_rss_kib() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The 1-, 5- and 15-minute load averages (`/proc/loadavg`), to print beside CPU figures.
+pub fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    Some(
+        text.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
