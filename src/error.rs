@@ -282,7 +282,10 @@ pub enum Error {
     /// ([`PolarBuilder::max_response_bytes`](crate::PolarBuilder::max_response_bytes)); the client
     /// stopped reading it there. With a success status the request was carried out.
     #[non_exhaustive]
-    #[error("Polar's answer (HTTP {status}) exceeded the {limit}-byte response size limit")]
+    #[error(
+        "Polar's answer (HTTP {status}) exceeded the {limit}-byte response size limit{}",
+        if (200..300).contains(status) { ", so the request was probably carried out" } else { "" }
+    )]
     ResponseTooLarge {
         /// The HTTP status of the answer.
         status: u16,

@@ -104,6 +104,7 @@ async fn a_huge_created_body_stops_at_the_cap() {
         "{err:?}"
     );
     assert!(err.may_have_been_processed(), "a 201 was carried out");
+    assert!(err.to_string().contains("probably carried out"), "{err}");
     assert_stopped_early(&written).await;
 }
 
