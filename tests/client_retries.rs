@@ -470,3 +470,69 @@ async fn a_timeout_reports_the_limit_the_deadline_imposed() {
     );
     assert!(may_have_reached_server);
 }
+
+/// Polar reads from a replica that can lag the write: right after a lost create, the lookup can
+/// miss a customer that exists. One miss is not proof of absence: the lookup is tried again.
+#[tokio::test]
+async fn a_lookup_that_misses_right_after_a_lost_create_is_tried_again() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    // The create is stored, but its answer is a proxy's 504; every retry is a duplicate.
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(504))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let duplicate = r#"{"error":"PolarRequestValidationError","detail":[{"type":"value_error","loc":["body","external_id"],"msg":"A customer with this external ID already exists.","input":"usr_lag"}]}"#;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(422).set_body_raw(duplicate, "application/json"))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    // The replica has not seen it yet on the first read.
+    Mock::given(method("GET"))
+        .and(path("/v1/customers/external/usr_lag"))
+        .respond_with(ResponseTemplate::new(404).set_body_raw(
+            r#"{"error":"ResourceNotFound","detail":"Not found"}"#,
+            "application/json",
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let stored = serde_json::json!({
+        "id": "992fae2a-2a17-4b7a-8d9e-e287cf90131b", "created_at": "2026-11-30T10:00:00Z",
+        "organization_id": "1dbfc517-0bbf-4301-9ba8-555ca42b9737", "type": "individual",
+        "email": "lag@example.org", "external_id": "usr_lag", "metadata": {}
+    });
+    Mock::given(method("GET"))
+        .and(path("/v1/customers/external/usr_lag"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(stored))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let polar = Polar::builder()
+        .access_token("polar_oat_test")
+        .base_url(server.uri())
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+    let customer = polar
+        .customers()
+        .create(NewCustomer::individual("lag@example.org").external_id("usr_lag"))
+        .await
+        .unwrap();
+    assert!(customer.was_recovered());
+    assert_eq!(customer.id(), "992fae2a-2a17-4b7a-8d9e-e287cf90131b");
+    let lookups = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .count();
+    assert_eq!(lookups, 2, "a miss, then the hit");
+}

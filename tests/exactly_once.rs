@@ -29,6 +29,17 @@ fn client_with(mock: &MockPolar, policy: RetryPolicy) -> Polar {
         .unwrap()
 }
 
+/// Starts a mock, queues `faults` for the creates and creates `person(1)` through a fast client.
+async fn create_after(faults: &[Fault]) -> (MockPolar, Result<Customer, Error>) {
+    let mock = MockPolar::start().await.unwrap();
+    fault_creates(&mock, faults);
+    let result = client_with(&mock, fast())
+        .customers()
+        .create(person(1))
+        .await;
+    (mock, result)
+}
+
 /// A client that waits `timeout` for an answer and never retries.
 fn impatient(mock: &MockPolar, timeout: Duration) -> Polar {
     Polar::builder()
@@ -156,12 +167,7 @@ async fn a_call_ending_in_a_rate_limit_after_a_lost_create_returns_the_customer(
             Fault::ProxyErrorPageAfterStore { status: 504 },
         ],
     ] {
-        let mock = MockPolar::start().await.unwrap();
-        fault_creates(&mock, &faults);
-        let result = client_with(&mock, fast())
-            .customers()
-            .create(person(1))
-            .await;
+        let (mock, result) = create_after(&faults).await;
         let customer = result.unwrap_or_else(|e| panic!("{faults:?}: {e:?}"));
         assert!(customer.was_recovered(), "{faults:?}");
         assert_eq!(stored_with(&mock, "usr_1").len(), 1, "{faults:?}");
@@ -192,13 +198,8 @@ async fn rate_limits_do_not_use_up_the_default_attempts() {
 
 #[tokio::test]
 async fn a_created_answer_that_is_not_json_returns_the_customer() {
-    let mock = MockPolar::start().await.unwrap();
-    fault_creates(&mock, &[Fault::MalformedBody]);
-    let customer = client_with(&mock, fast())
-        .customers()
-        .create(person(1))
-        .await
-        .unwrap();
+    let (mock, customer) = create_after(&[Fault::MalformedBody]).await;
+    let customer = customer.unwrap();
     assert!(customer.was_recovered());
     assert_eq!(stored_with(&mock, "usr_1")[0]["id"], customer.id());
 }
@@ -332,23 +333,13 @@ async fn retryability_agrees_with_the_loop() {
     );
     assert!(!err.is_retryable());
 
-    let mock = MockPolar::start().await.unwrap();
-    fault_creates(&mock, &[Fault::ProxyErrorPageAfterStore { status: 500 }]);
-    let customer = client_with(&mock, fast())
-        .customers()
-        .create(person(1))
-        .await
-        .unwrap();
+    let (_, customer) = create_after(&[Fault::ProxyErrorPageAfterStore { status: 500 }]).await;
+    let customer = customer.unwrap();
     assert!(customer.was_recovered());
 
     // 501 is an answer, not a hiccup: neither the loop nor is_retryable retries it.
-    let mock = MockPolar::start().await.unwrap();
-    fault_creates(&mock, &[Fault::ServerError { status: 501 }]);
-    let err = client_with(&mock, fast())
-        .customers()
-        .create(person(1))
-        .await
-        .unwrap_err();
+    let (mock, err) = create_after(&[Fault::ServerError { status: 501 }]).await;
+    let err = err.unwrap_err();
     assert!(!err.is_retryable(), "{err:?}");
     assert_eq!(
         mock.requests()
