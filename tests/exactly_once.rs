@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use polar_client::mock::{Fault, MockPolar};
+use polar_client::mock::{Fault, Method, MockPolar};
 use polar_client::{CreateOrGet, Customer, Error, NewCustomer, Polar, RetryPolicy};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -54,7 +54,7 @@ fn impatient(mock: &MockPolar, timeout: Duration) -> Polar {
 /// Queues `faults`, in order, for the next creates only (lookups are answered normally).
 fn fault_creates(mock: &MockPolar, faults: &[Fault]) {
     for fault in faults {
-        mock.fail_next_matching(http::Method::POST, CREATE_PATH, 1, fault.clone());
+        mock.fail_next_matching(Method::POST, CREATE_PATH, 1, fault.clone());
     }
 }
 

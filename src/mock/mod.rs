@@ -67,6 +67,9 @@ mod webhooks;
 
 pub use events::MockEvent;
 pub use fault::Fault;
+/// The HTTP method type [`MockPolar::fail_next_matching`] takes, re-exported so tests need not
+/// depend on the `http` crate themselves.
+pub use http::Method;
 pub use recorded::RecordedRequest;
 /// The id type of the mock's API (customer ids, organization ids), re-exported so tests need
 /// no direct `uuid` dependency.
