@@ -18,9 +18,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use polar_client::{Customer, Polar};
+use support::canned::{self, CREATED_BODY};
 use support::{CountingAllocator, RawClient, seed_customer, seed_json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
 
@@ -29,78 +28,8 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 const TOKEN: &str = "polar_oat_bench";
 
-/// A created customer exactly as Polar sends it: uuid ids, microsecond timestamps, the full
-/// billing address with nulls, `tax_id` null, a Gravatar URL.
-const CREATED_BODY: &str = r#"{"id":"992fae2a-2a17-4b7a-8d9e-e287cf90131b","created_at":"2026-04-01T10:00:00.123456Z","modified_at":null,"metadata":{},"external_id":"usr_1337","email":"customer@example.com","email_verified":false,"type":"individual","name":"John Doe","billing_name":"John Doe","billing_address":{"line1":null,"line2":null,"postal_code":null,"city":null,"state":null,"country":"US"},"tax_id":null,"locale":"en","organization_id":"1dbfc517-0bbf-4301-9ba8-555ca42b9737","default_payment_method_id":null,"deleted_at":null,"first_user_event_at":null,"avatar_url":"https://www.gravatar.com/avatar/5b8e5c1b8b4c8b0b6f7b7c0a6d8e3f21?d=404"}"#;
-
 /// The concurrency levels measured: one request at a time, and 16 in flight.
 const CONCURRENCY: [usize; 2] = [1, 16];
-
-/// Starts the canned server on its own thread and runtime, so its work is not the client's.
-fn start_canned_server() -> SocketAddr {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        runtime.block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            sender
-                .send(listener.local_addr().expect("address"))
-                .expect("send");
-            while let Ok((stream, _)) = listener.accept().await {
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(serve_connection(stream));
-            }
-        });
-    });
-    receiver.recv().expect("canned server address")
-}
-
-/// HTTP/1.1 keep-alive: read a request head and its `Content-Length` body, answer 201, repeat.
-async fn serve_connection(mut stream: TcpStream) {
-    let response = format!(
-        "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\npolar-version: {}\r\nx-request-id: bench\r\ncontent-length: {}\r\n\r\n{CREATED_BODY}",
-        support::API_VERSION,
-        CREATED_BODY.len()
-    );
-    let mut buffer = Vec::with_capacity(8192);
-    let mut chunk = [0u8; 8192];
-    loop {
-        // Parse as many complete requests as the buffer holds.
-        while let Some(head_end) = find(&buffer, b"\r\n\r\n") {
-            let length = content_length(&buffer[..head_end]);
-            let total = head_end + 4 + length;
-            if buffer.len() < total {
-                break;
-            }
-            buffer.drain(..total);
-            if stream.write_all(response.as_bytes()).await.is_err() {
-                return;
-            }
-        }
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn content_length(head: &[u8]) -> usize {
-    String::from_utf8_lossy(head)
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().ok())?
-        })
-        .unwrap_or(0)
-}
 
 /// The two clients under test, against the same server.
 struct Clients {
@@ -166,7 +95,7 @@ fn client_runtime() -> Runtime {
 }
 
 fn round_trips(c: &mut Criterion) {
-    let address = start_canned_server();
+    let address = canned::start(0).expect("canned server");
     let runtime = client_runtime();
     let clients = Clients::new(address);
     let raw = std::sync::Arc::new(clients.raw);
@@ -276,7 +205,7 @@ fn cpu_summary() {
         println!("(no /proc/thread-self/schedstat: CPU summary skipped)");
         return;
     }
-    let address = start_canned_server();
+    let address = canned::start(0).expect("canned server");
     let runtime = client_runtime();
     let clients = Clients::new(address);
     let raw = std::sync::Arc::new(clients.raw);

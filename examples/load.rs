@@ -10,7 +10,9 @@
 //! BASE_URL defaults to `http://127.0.0.1:8766` and must be a loopback address. Without `--ours`
 //! or `--raw` the example runs itself as child processes, alternating ours and the floor `--reps`
 //! times (so machine noise hits both alike), prints each child's line and then a summary: the
-//! medians and our ratios to the floor. `--ours` / `--raw` run one client in this process. A run
+//! medians and our ratios to the floor. With `--canned` (instead of BASE_URL) it first starts a
+//! third child, the canned server of `cargo bench` (every request answered with the same 201, no
+//! other work), and aims both clients at it: client overhead alone, as an outside harness sees it. `--ours` / `--raw` run one client in this process. A run
 //! stops after N requests or `BENCH_MAX_SECONDS` (default 120). The client runs on one
 //! current-thread runtime, so the process CPU time is the client's.
 
@@ -28,7 +30,7 @@ use support::{CountingAllocator, RawClient, seed_customer, seed_json};
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
 
-const USAGE: &str = "usage: load N C [BASE_URL] [--ours | --raw] [--reps=R]";
+const USAGE: &str = "usage: load N C [BASE_URL | --canned] [--ours | --raw] [--reps=R]";
 const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8766";
 const DEFAULT_TOKEN: &str = "polar_oat_test";
 const DEFAULT_MAX_SECONDS: u64 = 120;
@@ -40,6 +42,8 @@ enum Mode {
     Compare,
     Ours,
     Raw,
+    /// The canned server, as the child `--canned` starts: prints its URL, serves until stdin closes.
+    ServeCanned,
 }
 
 /// What the command line asked for.
@@ -50,16 +54,20 @@ struct Options {
     mode: Mode,
     reps: u64,
     max_duration: Duration,
+    canned: bool,
 }
 
 fn parse_options() -> Result<Options, String> {
     let mut positional = Vec::new();
     let mut mode = Mode::Compare;
     let mut reps = DEFAULT_REPS;
+    let mut canned = false;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--raw" => mode = Mode::Raw,
             "--ours" => mode = Mode::Ours,
+            "--canned" => canned = true,
+            "--serve-canned" => mode = Mode::ServeCanned,
             _ if arg.starts_with("--reps=") => {
                 reps = arg["--reps=".len()..]
                     .parse()
@@ -70,6 +78,9 @@ fn parse_options() -> Result<Options, String> {
             _ if arg.starts_with("--") => return Err(format!("unknown flag {arg}\n{USAGE}")),
             _ => positional.push(arg),
         }
+    }
+    if mode == Mode::ServeCanned {
+        positional = vec!["1".to_owned(), "1".to_owned()];
     }
     let number = |index: usize, name: &str| -> Result<u64, String> {
         let text = positional.get(index).ok_or_else(|| USAGE.to_owned())?;
@@ -98,6 +109,7 @@ fn parse_options() -> Result<Options, String> {
         mode,
         reps,
         max_duration: Duration::from_secs(max_seconds),
+        canned,
     })
 }
 
@@ -190,8 +202,10 @@ async fn worker(
 }
 
 fn main() -> std::process::ExitCode {
-    let outcome = parse_options().and_then(|options| match options.mode {
+    let outcome = parse_options().and_then(|mut options| match options.mode {
+        Mode::Compare if options.canned => with_canned_server(&mut options),
         Mode::Compare => compare(&options),
+        Mode::ServeCanned => serve_canned(),
         Mode::Ours | Mode::Raw => run(options).map(|line| println!("{line}")),
     });
     match outcome {
@@ -201,6 +215,43 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The child `--canned` starts: the canned server on a free port, its URL on stdout, serving until
+/// the parent closes stdin (or exits).
+fn serve_canned() -> Result<(), String> {
+    use std::io::{Read, Write};
+    let address = support::canned::start(0).map_err(|e| format!("canned server: {e}"))?;
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "http://{address}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("stdout: {e}"))?;
+    let mut rest = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut rest);
+    Ok(())
+}
+
+/// Starts the canned server as a child process and compares the clients against it.
+fn with_canned_server(options: &mut Options) -> Result<(), String> {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let program = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
+    let mut server = Command::new(program)
+        .arg("--serve-canned")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("starting the canned server: {e}"))?;
+    let mut url = String::new();
+    if let Some(stdout) = server.stdout.take() {
+        let _ = std::io::BufReader::new(stdout).read_line(&mut url);
+    }
+    options.base_url = url.trim().to_owned();
+    let outcome = require_loopback(&options.base_url).and_then(|()| compare(options));
+    // Closing its stdin ends the server.
+    drop(server.stdin.take());
+    let _ = server.wait();
+    outcome
 }
 
 /// Runs this example as child processes, ours then the floor, `reps` times, and prints their
@@ -252,6 +303,7 @@ fn compare(options: &Options) -> Result<(), String> {
         serde_json::json!({
             "summary": format!("medians of {} alternating runs of each", options.reps),
             "c": options.concurrency,
+            "server": if options.canned { "canned" } else { options.base_url.as_str() },
             "cpu_ms_per_req": summary("cpu_ms_per_req"),
             "allocs_per_req": summary("allocs_per_req"),
             "max_rss_kib": summary("max_rss_kib"),

@@ -1,8 +1,10 @@
 //! What the benchmark and the load example share: the seed customer (as our builder and as raw
-//! JSON), the hand-written reqwest floor, an allocation-counting global allocator, and CPU/memory
-//! readings from `/proc`.
+//! JSON), the hand-written reqwest floor, the canned server, an allocation-counting global
+//! allocator, and CPU/memory readings from `/proc`.
 //!
 //! Included with `#[path]` by `benches/create_customer.rs` and `examples/load.rs`; not a target.
+
+pub mod canned;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
