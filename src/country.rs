@@ -139,6 +139,18 @@ mod tests {
     }
 
     #[test]
+    fn every_listed_code_decodes_to_its_own_variant() {
+        assert_eq!(Country::CODES.len(), Country::KNOWN.len());
+        for (code, variant) in Country::CODES.iter().zip(Country::KNOWN) {
+            assert_eq!(&Country::known(code).unwrap(), variant);
+            assert_eq!(variant.code(), *code);
+        }
+        for unknown in ["", "A", "XK", "us", "USA", "ZZ"] {
+            assert_eq!(Country::known(unknown), None, "{unknown:?}");
+        }
+    }
+
+    #[test]
     fn billing_support_excludes_sanctioned_and_unknown_codes() {
         assert!(Country::US.is_supported_for_billing());
         for blocked in [

@@ -29,6 +29,59 @@ impl<T: FromWire> serde::de::Visitor<'_> for WireVisitor<T> {
     }
 }
 
+/// The positions of `codes` in byte order of the codes, computed while compiling, so `known` can
+/// binary-search any list in the order its enum declares it. Fails the build on a repeated code.
+pub(crate) const fn byte_order<const N: usize>(codes: &[&str]) -> [u16; N] {
+    assert!(codes.len() == N && N <= u16::MAX as usize);
+    let mut order = [0u16; N];
+    let mut i = 0;
+    while i < N {
+        order[i] = i as u16;
+        i += 1;
+    }
+    // Insertion sort: a few hundred codes at most, once per build.
+    let mut i = 1;
+    while i < N {
+        let mut j = i;
+        while j > 0 {
+            let (a, b) = (codes[order[j - 1] as usize], codes[order[j] as usize]);
+            match compare(a.as_bytes(), b.as_bytes()) {
+                std::cmp::Ordering::Greater => {
+                    let swapped = order[j - 1];
+                    order[j - 1] = order[j];
+                    order[j] = swapped;
+                    j -= 1;
+                }
+                std::cmp::Ordering::Equal => panic!("an open enum lists a code twice"),
+                std::cmp::Ordering::Less => break,
+            }
+        }
+        i += 1;
+    }
+    order
+}
+
+const fn compare(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let mut i = 0;
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return if a[i] < b[i] {
+                std::cmp::Ordering::Less
+            } else {
+                std::cmp::Ordering::Greater
+            };
+        }
+        i += 1;
+    }
+    if a.len() < b.len() {
+        std::cmp::Ordering::Less
+    } else if a.len() > b.len() {
+        std::cmp::Ordering::Greater
+    } else {
+        std::cmp::Ordering::Equal
+    }
+}
+
 /// Declares an open enum: `Variant => "code"` pairs, plus a documented `Other(String)` variant.
 ///
 /// Ending with `expecting "a … string"` also implements [`FromWire`] the usual way: codes match
@@ -76,12 +129,22 @@ macro_rules! open_enum {
                 }
             }
 
-            /// The known variant spelled exactly `code`, if any.
+            /// The known codes, in the order of the variants.
+            const CODES: &'static [&'static str] = &[$($code),*];
+
+            /// The known variants, in the order of [`Self::CODES`].
+            const KNOWN: &'static [Self] = &[$(Self::$variant),*];
+
+            /// Positions in [`Self::CODES`], in byte order of the codes (computed while compiling).
+            const BY_CODE: [u16; <$name>::CODES.len()] = $crate::open_enum::byte_order(<$name>::CODES);
+
+            /// The known variant spelled exactly `code`, if any: a binary search over a table, so
+            /// decoding a code costs a few comparisons and little code however long the list is.
             fn known(code: &str) -> Option<Self> {
-                match code {
-                    $($code => Some(Self::$variant),)*
-                    _ => None,
-                }
+                let found = Self::BY_CODE
+                    .binary_search_by(|&i| Self::CODES[usize::from(i)].cmp(code))
+                    .ok()?;
+                Self::KNOWN.get(usize::from(Self::BY_CODE[found])).cloned()
             }
         }
 
@@ -122,3 +185,52 @@ macro_rules! open_enum {
 }
 
 pub(crate) use open_enum;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_order_sorts_positions_by_code() {
+        let codes = ["team", "individual", "b", "a_b", "a"];
+        let order: [u16; 5] = byte_order(&codes);
+        let sorted: Vec<&str> = order.iter().map(|&i| codes[usize::from(i)]).collect();
+        assert_eq!(sorted, ["a", "a_b", "b", "individual", "team"]);
+        let empty: [u16; 0] = byte_order(&[]);
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    #[should_panic(expected = "twice")]
+    fn byte_order_refuses_a_repeated_code() {
+        let _: [u16; 3] = byte_order(&["a", "b", "a"]);
+    }
+
+    open_enum! {
+        /// Declared out of byte order on purpose.
+        pub enum Shuffled ("Code") {
+            Zulu => "zulu",
+            Alpha => "alpha",
+            Mike => "mike",
+            AlphaTwo => "alpha_two",
+        }
+        /// Anything else.
+        Other
+        expecting "a code"
+    }
+
+    #[test]
+    fn codes_declared_in_any_order_are_all_found() {
+        for (code, variant) in Shuffled::CODES.iter().zip(Shuffled::KNOWN) {
+            assert_eq!(Shuffled::from_wire(code), *variant);
+        }
+        assert_eq!(
+            Shuffled::from_wire("alpha_"),
+            Shuffled::Other("alpha_".into())
+        );
+        assert_eq!(
+            Shuffled::from_wire("Alpha"),
+            Shuffled::Other("Alpha".into())
+        );
+    }
+}
