@@ -97,6 +97,8 @@ where
         duration_ms = field::Empty,
         request_id = field::Empty,
     );
+    // Without a subscriber listening, nothing is recorded (not even the request-id header looked up).
+    let traced = !span.is_disabled();
     async move {
         let started = Instant::now();
         let mut ctx = AttemptContext::default();
@@ -107,7 +109,9 @@ where
             let remaining = state.retry.deadline().saturating_sub(started.elapsed());
             let limit = state.timeout.min(remaining).max(Duration::from_millis(1));
             let error =
-                match tokio::time::timeout(limit, attempt(state, op, limit, &mut send)).await {
+                match tokio::time::timeout(limit, attempt(state, op, limit, traced, &mut send))
+                    .await
+                {
                     Ok(Ok(value)) => break Ok(value),
                     Ok(Err(error)) => error,
                     Err(_elapsed) => Error::Timeout {
@@ -137,19 +141,8 @@ where
                 }
             }
         };
-        let span = tracing::Span::current();
-        span.record("attempts", tries);
-        span.record(
-            "duration_ms",
-            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        );
-        if let Err(error) = &result {
-            if let Some(status) = error.status() {
-                span.record("status", status);
-            }
-            if let Some(id) = error.request_id() {
-                span.record("request_id", id);
-            }
+        if traced {
+            record_outcome(tries, started.elapsed(), &result);
         }
         Finished {
             result,
@@ -160,11 +153,39 @@ where
     .await
 }
 
+/// Records how the call ended on the current (`polar.request`) span.
+fn record_outcome<T>(tries: u32, elapsed: Duration, result: &Result<T, Error>) {
+    let span = tracing::Span::current();
+    span.record("attempts", tries);
+    span.record(
+        "duration_ms",
+        u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+    );
+    if let Err(error) = result {
+        if let Some(status) = error.status() {
+            span.record("status", status);
+        }
+        if let Some(id) = error.request_id() {
+            span.record("request_id", id);
+        }
+    }
+}
+
+/// Records a successful answer's status and request id on the current span.
+fn record_success(status: u16, headers: &reqwest::header::HeaderMap) {
+    let span = tracing::Span::current();
+    span.record("status", status);
+    if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
+        span.record("request_id", id);
+    }
+}
+
 /// One attempt: the generated call, its failure classified.
 async fn attempt<T, F, Fut>(
     state: &ClientState,
     op: Operation,
     limit: Duration,
+    traced: bool,
     send: &mut F,
 ) -> Result<T, Error>
 where
@@ -174,14 +195,8 @@ where
 {
     match send().await {
         Ok(value) => {
-            let span = tracing::Span::current();
-            span.record("status", value.status().as_u16());
-            if let Some(id) = value
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-            {
-                span.record("request_id", id);
+            if traced {
+                record_success(value.status().as_u16(), value.headers());
             }
             Ok(value.into_inner())
         }
