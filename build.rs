@@ -38,7 +38,12 @@ fn main() {
             std::iter::empty(),
         )
         // Request bodies are our builders, which serialize exactly what Polar expects (a cleared
-        // field as `null`, which the generated types cannot send).
+        // field as `null`, which the generated types cannot send), validated before they are sent.
+        .with_replacement(
+            "CustomerCreate",
+            "crate::new_customer::NewCustomer",
+            std::iter::empty(),
+        )
         .with_replacement(
             "CustomerUpdate",
             "crate::customers::update::CustomerUpdate",

@@ -69,8 +69,9 @@ impl Default for CustomerKind {
 )]
 pub struct Customer {
     id: String,
+    #[serde(deserialize_with = "crate::timestamp::required")]
     created_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     modified_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "crate::metadata::lenient_map")]
     #[cfg_attr(
@@ -101,9 +102,9 @@ pub struct Customer {
     organization_id: String,
     #[serde(default)]
     default_payment_method_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     deleted_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     first_user_event_at: Option<DateTime<Utc>>,
     #[serde(default)]
     avatar_url: Option<String>,

@@ -22,11 +22,11 @@ mod metadata;
 mod new_customer;
 mod open_enum;
 mod path;
-mod request;
 mod retry;
 mod run;
 mod sessions;
 mod tax_id;
+mod timestamp;
 mod validate;
 
 #[cfg(feature = "mock")]

@@ -77,6 +77,33 @@ async fn the_seed_customer_round_trips() {
 }
 
 #[tokio::test]
+async fn the_create_body_is_exactly_what_polar_expects() {
+    let mock = mock_with_secret().await;
+    let polar = client(&mock);
+    let team = NewCustomer::team()
+        .external_id("team_42")
+        .name("Acme Inc")
+        .billing_address(Address::new(Country::DE).city("Berlin"))
+        .metadata("plan", "pro")
+        .metadata("seats", 3)
+        .owner(polar_client::Owner::new("owner@acme.test"));
+    polar.customers().create(team).await.unwrap();
+    let requests = mock.requests();
+    let sent: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap();
+    assert_eq!(
+        sent,
+        serde_json::json!({
+            "type": "team",
+            "external_id": "team_42",
+            "name": "Acme Inc",
+            "billing_address": { "country": "DE", "city": "Berlin" },
+            "metadata": { "plan": "pro", "seats": 3 },
+            "owner": { "email": "owner@acme.test" }
+        })
+    );
+}
+
+#[tokio::test]
 async fn an_invalid_create_sends_nothing_and_lists_every_problem() {
     let mock = mock_with_secret().await;
     let err = client(&mock)

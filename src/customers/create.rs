@@ -8,7 +8,6 @@ use super::Customers;
 use super::lookup::same_email;
 use crate::customer::{Customer, CustomerKind};
 use crate::error::{Difference, Error};
-use crate::generated::types;
 use crate::new_customer::NewCustomer;
 use crate::run::{Finished, Operation};
 use crate::validate::{InputProblem, validate};
@@ -96,8 +95,8 @@ impl Customers<'_> {
     /// [`Error`]: validation and duplicates, authentication, permission, rate limits, server errors,
     /// transport failures and timeouts (saying whether the customer may have been created).
     pub async fn create(&self, customer: NewCustomer) -> Result<Customer, Error> {
-        let body = self.prepare(&customer)?;
-        let finished = self.send_create(&customer, &body).await;
+        self.validate(&customer)?;
+        let finished = self.send_create(&customer).await;
         match finished.result {
             Ok(created) => Ok(created),
             // Boxed: the rare settle path's lookups would otherwise enlarge every create's future.
@@ -155,9 +154,9 @@ impl Customers<'_> {
                 )],
             });
         }
-        let body = self.prepare(&customer)?;
+        self.validate(&customer)?;
         let started = DateTime::<Utc>::from(std::time::SystemTime::now());
-        let finished = self.send_create(&customer, &body).await;
+        let finished = self.send_create(&customer).await;
         let error = match finished.result {
             Ok(created) => return Ok(CreateOrGet::Created(created)),
             Err(error) => error,
@@ -184,26 +183,22 @@ impl Customers<'_> {
         }
     }
 
-    /// Validates the customer and builds the request body; nothing is sent when it is invalid.
-    fn prepare(&self, customer: &NewCustomer) -> Result<types::CustomerCreate, Error> {
+    /// Checks the customer against Polar's rules; nothing is sent when it breaks one. The customer
+    /// is then the request body as it is (it serializes to exactly what Polar expects).
+    fn validate(&self, customer: &NewCustomer) -> Result<(), Error> {
         validate(customer, self.polar.state().token_kind)
-            .and_then(|()| customer.to_request())
             .map_err(|problems| Error::InvalidInput { problems })
     }
 
     /// The retry loop around `customers:create`: replay-safe when the body has a dedup key.
-    async fn send_create(
-        &self,
-        customer: &NewCustomer,
-        body: &types::CustomerCreate,
-    ) -> Finished<Customer> {
+    async fn send_create(&self, customer: &NewCustomer) -> Finished<Customer> {
         let op = Operation {
             name: "customers:create",
             replay_safe: customer.has_dedup_key(),
             success_status: 201,
         };
         let api = self.polar.api();
-        self.polar.run(op, || api.customers_create(body)).await
+        self.polar.run(op, || api.customers_create(customer)).await
     }
 
     /// The call failed after an attempt may have created the customer: return that customer if

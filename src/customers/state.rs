@@ -219,8 +219,9 @@ impl CustomerState {
 )]
 pub struct ActiveSubscription {
     id: String,
+    #[serde(deserialize_with = "crate::timestamp::required")]
     created_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     modified_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "crate::metadata::lenient_map")]
     #[cfg_attr(
@@ -234,20 +235,21 @@ pub struct ActiveSubscription {
     amount: i64,
     currency: String,
     recurring_interval: RecurringInterval,
+    #[serde(deserialize_with = "crate::timestamp::required")]
     current_period_start: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     current_period_end: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     trial_start: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     trial_end: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "crate::loose::null_as_default")]
     cancel_at_period_end: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     canceled_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     started_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     ends_at: Option<DateTime<Utc>>,
     product_id: String,
     #[serde(default)]
@@ -394,8 +396,9 @@ impl ActiveSubscription {
 )]
 pub struct SubscriptionMeter {
     id: String,
+    #[serde(deserialize_with = "crate::timestamp::required")]
     created_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     modified_at: Option<DateTime<Utc>>,
     meter_id: String,
     #[serde(default, deserialize_with = "crate::loose::null_as_default")]
@@ -474,10 +477,11 @@ impl SubscriptionMeter {
 )]
 pub struct GrantedBenefit {
     id: String,
+    #[serde(deserialize_with = "crate::timestamp::required")]
     created_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     modified_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     granted_at: Option<DateTime<Utc>>,
     benefit_id: String,
     benefit_type: BenefitType,
@@ -559,8 +563,9 @@ impl GrantedBenefit {
 )]
 pub struct ActiveMeter {
     id: String,
+    #[serde(deserialize_with = "crate::timestamp::required")]
     created_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     modified_at: Option<DateTime<Utc>>,
     meter_id: String,
     #[serde(default, deserialize_with = "crate::loose::null_as_default")]

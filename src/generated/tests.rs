@@ -4,12 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::types::{
-    AddressInput, CountryAlpha2, CountryAlpha2Input, CustomerCreate, CustomerIndividual,
-    CustomerIndividualCreate, CustomerIndividualCreateType, CustomerTeam, CustomerTeamCreate,
-    CustomerTeamCreateMetadataValue, CustomerTeamCreateType, MemberOwnerCreate,
-    MetadataOutputTypeValue,
-};
+use super::types::{CountryAlpha2, CustomerIndividual, CustomerTeam, MetadataOutputTypeValue};
 
 /// The union progenitor would generate for the `Customer` schema. The crate replaces that type
 /// with its forward-compatible `crate::Customer` (build.rs), so the generated variants are checked
@@ -161,99 +156,6 @@ fn individual_body_is_not_mistaken_for_team_and_vice_versa() {
     let mut unknown = seed_example();
     unknown["type"] = json!("company");
     assert!(serde_json::from_value::<Customer>(unknown).is_err());
-}
-
-#[test]
-fn seed_request_serializes_to_what_the_server_expects() {
-    let body = CustomerCreate::IndividualCreate(CustomerIndividualCreate {
-        billing_address: Some(AddressInput {
-            city: None,
-            country: CountryAlpha2Input::Us,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-        }),
-        email: "customer@example.com".to_string(),
-        external_id: Some("usr_1337".to_string()),
-        locale: Some("en".to_string()),
-        metadata: HashMap::new(),
-        name: Some("John Doe".parse().unwrap()),
-        organization_id: Some(ORGANIZATION_ID.parse().unwrap()),
-        owner: Some(MemberOwnerCreate {
-            email: "member@example.com".to_string(),
-            external_id: Some("usr_1337".to_string()),
-            name: Some("Jane Doe".parse().unwrap()),
-        }),
-        tax_id: None,
-        type_: CustomerIndividualCreateType::Individual,
-    });
-    assert_eq!(
-        serde_json::to_value(&body).unwrap(),
-        json!({
-            "billing_address": {"country": "US"},
-            "email": "customer@example.com",
-            "external_id": "usr_1337",
-            "locale": "en",
-            "name": "John Doe",
-            "organization_id": ORGANIZATION_ID,
-            "owner": {"email": "member@example.com", "external_id": "usr_1337", "name": "Jane Doe"},
-            "type": "individual"
-        })
-    );
-}
-
-#[test]
-fn team_request_sends_its_type_and_metadata() {
-    let metadata = HashMap::from([
-        (
-            "plan".to_string(),
-            CustomerTeamCreateMetadataValue::String("pro".parse().unwrap()),
-        ),
-        (
-            "seats".to_string(),
-            CustomerTeamCreateMetadataValue::Integer(3),
-        ),
-    ]);
-    let body = CustomerCreate::TeamCreate(CustomerTeamCreate {
-        billing_address: None,
-        email: None,
-        external_id: Some("team_42".to_string()),
-        locale: None,
-        metadata,
-        name: Some("Acme Inc".parse().unwrap()),
-        organization_id: None,
-        owner: Some(MemberOwnerCreate {
-            email: "owner@acme.test".to_string(),
-            external_id: None,
-            name: None,
-        }),
-        tax_id: None,
-        type_: CustomerTeamCreateType::Team,
-    });
-    assert_eq!(
-        serde_json::to_value(&body).unwrap(),
-        json!({"external_id": "team_42", "metadata": {"plan": "pro", "seats": 3}, "name": "Acme Inc",
-               "owner": {"email": "owner@acme.test"}, "type": "team"})
-    );
-}
-
-#[test]
-fn request_newtypes_enforce_spec_limits() {
-    assert!(
-        "x".repeat(256)
-            .parse::<super::types::CustomerIndividualCreateName>()
-            .is_ok()
-    );
-    assert!(
-        "x".repeat(257)
-            .parse::<super::types::CustomerIndividualCreateName>()
-            .is_err()
-    );
-    assert!(
-        "".parse::<super::types::CustomerIndividualCreateMetadataValueString>()
-            .is_err()
-    );
 }
 
 /// Whether `word` carries typify's `X` for a character it could not use (`-created_at` →

@@ -59,8 +59,9 @@ open_enum! {
 )]
 pub struct Member {
     id: String,
+    #[serde(deserialize_with = "crate::timestamp::required")]
     created_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     modified_at: Option<DateTime<Utc>>,
     customer_id: String,
     email: String,

@@ -51,10 +51,12 @@ use crate::customer::Customer;
 )]
 pub struct CustomerSession {
     id: String,
+    #[serde(deserialize_with = "crate::timestamp::required")]
     created_at: DateTime<Utc>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
     modified_at: Option<DateTime<Utc>>,
     token: String,
+    #[serde(deserialize_with = "crate::timestamp::required")]
     expires_at: DateTime<Utc>,
     #[serde(default)]
     return_url: Option<String>,
