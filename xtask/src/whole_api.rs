@@ -87,9 +87,16 @@ pub fn check(root: &Path, api_version: &str) -> Result<Report, String> {
     })
 }
 
-/// The files of the crate the copy takes from the repository (`src/` is copied whole; `benches/`
-/// because `Cargo.toml` names a bench target).
-const COPIED: &[&str] = &["build.rs", "Cargo.lock", "README.md", "src", "benches"];
+/// The files of the crate the copy takes from the repository (`src/` and `build/` are copied whole;
+/// `benches/` because `Cargo.toml` names a bench target).
+const COPIED: &[&str] = &[
+    "build.rs",
+    "build",
+    "Cargo.lock",
+    "README.md",
+    "src",
+    "benches",
+];
 
 /// Writes the crate copy at `dir` with `spec` as its `openapi.json`; stale files are removed first.
 fn write_copy(root: &Path, dir: &Path, spec: &str) -> Result<(), String> {
@@ -162,8 +169,10 @@ mod tests {
         let (root, copy) = (base.join("root"), base.join("copy"));
         std::fs::create_dir_all(root.join("src/nested")).unwrap();
         std::fs::create_dir_all(root.join("benches")).unwrap();
+        std::fs::create_dir_all(root.join("build")).unwrap();
         for file in [
             "build.rs",
+            "build/reach.rs",
             "Cargo.lock",
             "README.md",
             "src/lib.rs",
@@ -183,6 +192,10 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(copy.join("src/nested/a.rs")).unwrap(),
             "src/nested/a.rs"
+        );
+        assert_eq!(
+            std::fs::read_to_string(copy.join("build/reach.rs")).unwrap(),
+            "build/reach.rs"
         );
         assert_eq!(
             std::fs::read_to_string(copy.join("openapi.json")).unwrap(),
