@@ -66,11 +66,11 @@ fn main() {
     let tokens = Generator::new(&settings)
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("progenitor could not generate a client from {SPEC}: {e}"));
-    let file: syn::File = syn::parse2(tokens)
-        .unwrap_or_else(|e| panic!("progenitor produced unparsable code for {SPEC}: {e}"));
 
+    // The token stream as is, not pretty-printed: nobody edits this file, and formatting it would
+    // cost every user's build `prettyplease` and a parse of the whole client.
     let out_dir = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR for build scripts");
     let out = PathBuf::from(out_dir).join("polar_generated.rs");
-    std::fs::write(&out, prettyplease::unparse(&file))
+    std::fs::write(&out, tokens.to_string())
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
 }

@@ -36,8 +36,8 @@ pub struct Measurement {
 pub struct Report {
     /// The clean builds, library first.
     pub builds: Vec<Measurement>,
-    /// Lines of `$OUT_DIR/polar_generated.rs`, the progenitor output compiled into the crate.
-    pub generated_lines: usize,
+    /// Size of `$OUT_DIR/polar_generated.rs`, the progenitor output compiled into the crate.
+    pub generated_bytes: usize,
 }
 
 impl Report {
@@ -52,8 +52,8 @@ impl Report {
             ));
         }
         out.push_str(&format!(
-            "\ngenerated code ($OUT_DIR/polar_generated.rs): {} lines\n",
-            self.generated_lines
+            "\ngenerated code ($OUT_DIR/polar_generated.rs): {}\n",
+            kib(self.generated_bytes)
         ));
         out
     }
@@ -80,7 +80,7 @@ fn measure_in(root: &Path, scratch: &Path) -> Result<Report, String> {
             .current_dir(root)
             .env("CARGO_TARGET_DIR", &library_target),
     )?;
-    let generated_lines = generated_lines(&library_target)?;
+    let generated_bytes = generated_bytes(&library_target)?;
 
     let downstream = scratch.join("downstream");
     write_downstream(root, &downstream)?;
@@ -93,7 +93,7 @@ fn measure_in(root: &Path, scratch: &Path) -> Result<Report, String> {
     )?;
     Ok(Report {
         builds: vec![library, binary],
-        generated_lines,
+        generated_bytes,
     })
 }
 
@@ -137,8 +137,8 @@ fn write_downstream(root: &Path, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Lines of the newest `polar_generated.rs` under a target directory's debug build scripts.
-pub(crate) fn generated_lines(target: &Path) -> Result<usize, String> {
+/// Size in bytes of the newest `polar_generated.rs` under a target directory's debug build scripts.
+pub(crate) fn generated_bytes(target: &Path) -> Result<usize, String> {
     let build = target.join("debug").join("build");
     let entries = std::fs::read_dir(&build).map_err(|e| format!("{}: {e}", build.display()))?;
     let file: Option<PathBuf> = entries
@@ -148,8 +148,15 @@ pub(crate) fn generated_lines(target: &Path) -> Result<usize, String> {
         .max()
         .map(|(_, path)| path);
     let file = file.ok_or_else(|| format!("no polar_generated.rs under {}", build.display()))?;
-    let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-    Ok(text.lines().count())
+    let metadata = file
+        .metadata()
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    usize::try_from(metadata.len()).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// A size for people: `212 KiB`.
+pub(crate) fn kib(bytes: usize) -> String {
+    format!("{} KiB", bytes.div_ceil(1024))
 }
 
 /// Writes a text file, the error naming it.
@@ -199,10 +206,10 @@ mod tests {
                 what: "library".into(),
                 wall: Duration::from_millis(12_340),
             }],
-            generated_lines: 4321,
+            generated_bytes: 4321 * 1024,
         };
         let table = report.table();
         assert!(table.contains("| library | 12.3 s |"), "{table}");
-        assert!(table.contains("4321 lines"), "{table}");
+        assert!(table.contains("4321 KiB"), "{table}");
     }
 }

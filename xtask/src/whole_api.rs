@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::build_cost::{cargo, generated_lines, remove, timed_build, write};
+use crate::build_cost::{cargo, generated_bytes, kib, remove, timed_build, write};
 use crate::{Options, convert, select, source};
 
 /// What the whole-API build showed.
@@ -23,8 +23,8 @@ pub struct Report {
     pub operations: usize,
     /// Schemas in the converted whole-API spec.
     pub schemas: usize,
-    /// Lines of the generated client.
-    pub generated_lines: usize,
+    /// Size in bytes of the generated client.
+    pub generated_bytes: usize,
     /// Wall time of `cargo build --lib` of the copy.
     pub build: Duration,
 }
@@ -33,9 +33,9 @@ impl Report {
     /// One line for CI logs and the maintainer.
     pub fn line(&self) -> String {
         format!(
-            "whole API: {n}/{n} operations, {} schemas, {} generated lines, cargo build {:.1} s",
+            "whole API: {n}/{n} operations, {} schemas, {} of generated code, cargo build {:.1} s",
             self.schemas,
-            self.generated_lines,
+            kib(self.generated_bytes),
             self.build.as_secs_f64(),
             n = self.operations,
         )
@@ -82,7 +82,7 @@ pub fn check(root: &Path, api_version: &str) -> Result<Report, String> {
     Ok(Report {
         operations: options.operations.len(),
         schemas,
-        generated_lines: generated_lines(&target)?,
+        generated_bytes: generated_bytes(&target)?,
         build: build.wall,
     })
 }
