@@ -203,6 +203,9 @@ pub struct Measurement {
     pub what: String,
     /// Wall-clock time of the clean build.
     pub wall: Duration,
+    /// CPU time (user + system) of cargo and everything it ran, where the platform tells it
+    /// (Linux): less sensitive than the wall time to other work on the machine.
+    pub cpu: Option<Duration>,
     /// The row (index into [`Report::builds`]) of the floor this build is compared with.
     pub floor: Option<usize>,
 }
@@ -217,23 +220,36 @@ pub struct Report {
 }
 
 impl Report {
-    /// The figures as a small Markdown table, each of ours with its ratio to its floor.
+    /// The figures as a small Markdown table, each of ours with its ratios to its floor.
     pub fn table(&self) -> String {
-        let mut out = String::from("| clean debug build | wall time | ratio |\n|---|---|---|\n");
+        let mut out = String::from(
+            "| clean debug build | wall time | CPU (user + sys) | against its floor |\n|---|---|---|---|\n",
+        );
         for build in &self.builds {
-            let ratio = build
+            let versus = build
                 .floor
                 .and_then(|row| self.builds.get(row))
                 .map(|floor| {
+                    let cpu = build
+                        .cpu
+                        .zip(floor.cpu)
+                        .map(|(ours, floor)| {
+                            format!(", {:.2}× CPU", ours.as_secs_f64() / floor.as_secs_f64())
+                        })
+                        .unwrap_or_default();
                     format!(
-                        "{:.2}× the {}",
+                        "{:.2}× wall{cpu} ({})",
                         build.wall.as_secs_f64() / floor.wall.as_secs_f64(),
                         floor.what.split(':').next().unwrap_or_default()
                     )
                 })
                 .unwrap_or_default();
+            let cpu = build
+                .cpu
+                .map(|cpu| format!("{:.1} s", cpu.as_secs_f64()))
+                .unwrap_or_else(|| "?".to_owned());
             out.push_str(&format!(
-                "| {} | {:.1} s | {ratio} |\n",
+                "| {} | {:.1} s | {cpu} | {versus} |\n",
                 build.what,
                 build.wall.as_secs_f64()
             ));
@@ -303,19 +319,40 @@ pub(crate) fn cargo() -> String {
 /// Runs `command` (a cargo build) and measures its wall time.
 pub(crate) fn timed_build(what: &str, command: &mut Command) -> Result<Measurement, String> {
     eprintln!("building {what}…");
+    let cpu_before = children_cpu();
     let started = Instant::now();
     let status = command
         .status()
         .map_err(|e| format!("could not run cargo for {what}: {e}"))?;
     let wall = started.elapsed();
+    let cpu = children_cpu()
+        .zip(cpu_before)
+        .and_then(|(after, before)| after.checked_sub(before));
     if !status.success() {
         return Err(format!("the build of {what} failed ({status})"));
     }
     Ok(Measurement {
         what: what.to_owned(),
         wall,
+        cpu,
         floor: None,
     })
+}
+
+/// CPU time of this process's finished children and everything they waited for (cargo, rustc,
+/// build scripts, the C compilers they run): `cutime` + `cstime` of `/proc/self/stat`. `None`
+/// where there is no such file.
+fn children_cpu() -> Option<Duration> {
+    children_cpu_in(&std::fs::read_to_string("/proc/self/stat").ok()?)
+}
+
+/// `cutime` + `cstime` of a `/proc/<pid>/stat` line, in clock ticks of 10 ms (Linux's `USER_HZ`).
+fn children_cpu_in(stat: &str) -> Option<Duration> {
+    // The fields after the command name, which is in parentheses and may itself hold spaces or
+    // parentheses: the 3rd field of the line (the state) is the first here.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |field: usize| fields.get(field - 3)?.parse::<u64>().ok();
+    Some(Duration::from_millis((ticks(16)? + ticks(17)?) * 10))
 }
 
 /// A binary crate of its own workspace, with the repository's lock file so the versions shared
@@ -441,24 +478,41 @@ mod tests {
     }
 
     #[test]
+    fn children_cpu_is_read_after_a_command_name_with_spaces_and_parentheses() {
+        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime
+        // stime cutime cstime ...
+        let stat = "42 (cargo (x) y) S 1 42 42 0 -1 4194560 10 20 0 0 7 3 1234 56 20 0 1 0";
+        assert_eq!(children_cpu_in(stat), Some(Duration::from_millis(12_900)));
+        assert_eq!(children_cpu_in("42 (cargo) S 1"), None);
+        assert_eq!(children_cpu_in("garbage"), None);
+    }
+
+    #[test]
     fn table_gives_each_of_ours_its_ratio_to_its_floor() {
-        let build = |what: &str, millis, floor| Measurement {
+        let build = |what: &str, millis, cpu: Option<u64>, floor| Measurement {
             what: what.into(),
             wall: Duration::from_millis(millis),
+            cpu: cpu.map(Duration::from_millis),
             floor,
         };
         let report = Report {
             builds: vec![
-                build("library", 12_340, None),
-                build("ours", 45_000, Some(2)),
-                build("floor, same stack: reqwest", 30_000, None),
+                build("library", 12_340, None, None),
+                build("ours", 45_000, Some(80_000), Some(2)),
+                build("floor, same stack: reqwest", 30_000, Some(50_000), None),
+                build("ours without CPU", 45_000, None, Some(2)),
             ],
             generated_bytes: 4321 * 1024,
         };
         let table = report.table();
-        assert!(table.contains("| library | 12.3 s |  |"), "{table}");
+        assert!(table.contains("| library | 12.3 s | ? |  |"), "{table}");
         assert!(
-            table.contains("| ours | 45.0 s | 1.50× the floor, same stack |"),
+            table
+                .contains("| ours | 45.0 s | 80.0 s | 1.50× wall, 1.60× CPU (floor, same stack) |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| ours without CPU | 45.0 s | ? | 1.50× wall (floor, same stack) |"),
             "{table}"
         );
         assert!(table.contains("4321 KiB"), "{table}");
