@@ -1,19 +1,57 @@
 //! Build script: runs progenitor over the vendored `openapi.json` into `$OUT_DIR/polar_generated.rs`
-//! (positional interface, hooks expected). Nothing else; the spec itself is made by `cargo xtask`.
+//! (positional interface, hooks expected), after dropping the schemas no operation reaches. The spec
+//! itself is made by `cargo xtask`.
 
 use std::path::PathBuf;
 
+use heck::ToPascalCase;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle};
 
+#[path = "build/reach.rs"]
+mod reach;
+
 const SPEC: &str = "openapi.json";
+
+/// The spec's schemas the crate replaces with its own types: (name in `openapi.json`, Rust path).
+/// Each is generated as that path instead of a type, and, for the pruning, is a leaf: the schemas
+/// only it refers to are not generated at all.
+const REPLACEMENTS: &[(&str, &str)] = &[
+    // Responses decode into our forward-compatible types (unknown countries, tax-id formats and
+    // customer types stay readable) instead of the generated closed enums.
+    ("Customer", "crate::customer::Customer"),
+    ("CustomerState", "crate::customers::state::CustomerState"),
+    ("Member", "crate::members::Member"),
+    ("CustomerSession", "crate::sessions::CustomerSession"),
+    // Request bodies are our builders, which serialize exactly what Polar expects (a cleared
+    // field as `null`, which the generated types cannot send), validated before they are sent.
+    ("CustomerCreate", "crate::new_customer::NewCustomer"),
+    ("CustomerUpdate", "crate::customers::update::CustomerUpdate"),
+    (
+        "CustomerUpdateExternalID",
+        "crate::customers::update::ExternalIdCustomerUpdate",
+    ),
+    ("MemberCreateFromCustomer", "crate::members::NewMember"),
+    ("MemberUpdate", "crate::members::MemberUpdate"),
+    (
+        "CustomerSessionCreate",
+        "crate::sessions::NewCustomerSession",
+    ),
+];
 
 fn main() {
     println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build");
 
     let text = std::fs::read_to_string(SPEC)
         .unwrap_or_else(|e| panic!("cannot read {SPEC} (run `cargo xtask refresh-spec`): {e}"));
-    let spec: openapiv3::OpenAPI = serde_json::from_str(&text)
+
+    let mut spec: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{SPEC} is not valid JSON: {e}"));
+    let replaced: Vec<&str> = REPLACEMENTS.iter().map(|(schema, _)| *schema).collect();
+    reach::keep_reachable_schemas(&mut spec, &replaced)
+        .unwrap_or_else(|e| panic!("cannot prune {SPEC} (see REPLACEMENTS in build.rs): {e}"));
+    let spec: openapiv3::OpenAPI = serde_json::from_value(spec)
         .unwrap_or_else(|e| panic!("{SPEC} is not a valid OpenAPI 3.0 document: {e}"));
 
     let mut settings = GenerationSettings::new();
@@ -21,62 +59,19 @@ fn main() {
         .with_interface(InterfaceStyle::Positional)
         .with_hooks(HooksMode::Expected)
         // Per-client state the hooks read: credentials, version, timeouts, retry policy.
-        .with_inner_type(quote::quote!(crate::client::ClientState))
-        // Responses decode into our forward-compatible `Customer` (unknown countries, tax-id
-        // formats and customer types stay readable) instead of the generated closed enums.
-        .with_replacement("Customer", "crate::customer::Customer", std::iter::empty())
-        // The lifecycle's responses, likewise (keys are typify's names for the spec's schemas).
-        .with_replacement(
-            "CustomerState",
-            "crate::customers::state::CustomerState",
-            std::iter::empty(),
-        )
-        .with_replacement("Member", "crate::members::Member", std::iter::empty())
-        .with_replacement(
-            "CustomerSession",
-            "crate::sessions::CustomerSession",
-            std::iter::empty(),
-        )
-        // Request bodies are our builders, which serialize exactly what Polar expects (a cleared
-        // field as `null`, which the generated types cannot send), validated before they are sent.
-        .with_replacement(
-            "CustomerCreate",
-            "crate::new_customer::NewCustomer",
-            std::iter::empty(),
-        )
-        .with_replacement(
-            "CustomerUpdate",
-            "crate::customers::update::CustomerUpdate",
-            std::iter::empty(),
-        )
-        .with_replacement(
-            "CustomerUpdateExternalId",
-            "crate::customers::update::ExternalIdCustomerUpdate",
-            std::iter::empty(),
-        )
-        .with_replacement(
-            "MemberCreateFromCustomer",
-            "crate::members::NewMember",
-            std::iter::empty(),
-        )
-        .with_replacement(
-            "MemberUpdate",
-            "crate::members::MemberUpdate",
-            std::iter::empty(),
-        )
-        .with_replacement(
-            "CustomerSessionCreate",
-            "crate::sessions::NewCustomerSession",
-            std::iter::empty(),
-        );
+        .with_inner_type(quote::quote!(crate::client::ClientState));
+    for (schema, rust) in REPLACEMENTS {
+        // typify names a component schema's type by its name in PascalCase.
+        settings.with_replacement(schema.to_pascal_case(), rust, std::iter::empty());
+    }
     let tokens = Generator::new(&settings)
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("progenitor could not generate a client from {SPEC}: {e}"));
-    let file: syn::File = syn::parse2(tokens)
-        .unwrap_or_else(|e| panic!("progenitor produced unparsable code for {SPEC}: {e}"));
 
+    // The token stream as is, not pretty-printed: nobody edits this file, and formatting it would
+    // cost every user's build `prettyplease` and a parse of the whole client.
     let out_dir = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR for build scripts");
     let out = PathBuf::from(out_dir).join("polar_generated.rs");
-    std::fs::write(&out, prettyplease::unparse(&file))
+    std::fs::write(&out, tokens.to_string())
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
 }

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-use crate::select::{METHODS, reachable};
+use crate::reach::{reachable, schema_ref};
+use crate::select::METHODS;
 use crate::walk::{Site, escape, for_each_schema};
 
 /// A fix-up: rewrites the document, returns where it fired.
@@ -416,8 +417,9 @@ pub fn relax_nullable_required(doc: &mut Value) -> Vec<String> {
         requests.extend(op.get("parameters").cloned());
         responses.extend(op.get("responses").cloned());
     });
-    let request_refs = reachable(doc, &Value::Array(requests));
-    let response_only: Vec<String> = reachable(doc, &Value::Array(responses))
+    let no_leaves = BTreeSet::new();
+    let request_refs = reachable(doc, &Value::Array(requests), &no_leaves);
+    let response_only: Vec<String> = reachable(doc, &Value::Array(responses), &no_leaves)
         .difference(&request_refs)
         .filter_map(|r| r.strip_prefix('#').map(|p| format!("{p}/")))
         .collect();
@@ -556,7 +558,7 @@ pub fn titled_schemas_to_refs(doc: &mut Value) -> Vec<String> {
         if site != Site::Inline || shape(schema) != *component {
             return;
         }
-        let reference = json!({ "$ref": format!("#/components/schemas/{}", escape(name)) });
+        let reference = json!({ "$ref": schema_ref(name) });
         let kept: Map<String, Value> = ["nullable", "default"]
             .iter()
             .filter_map(|key| Some((key.to_string(), schema.get(*key)?.clone())))

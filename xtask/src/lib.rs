@@ -7,6 +7,8 @@ pub mod check;
 pub mod downconvert;
 pub mod fixups;
 pub mod output;
+#[path = "../../build/reach.rs"]
+pub mod reach;
 pub mod select;
 pub mod source;
 pub mod summary;

@@ -4,6 +4,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
+use crate::reach::{escape, reachable};
+
 /// HTTP methods that may appear as keys of a path item.
 pub const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -118,7 +120,8 @@ fn keep_used_tags(doc: &mut Value) {
 
 /// Removes every component (other than security schemes) not reachable from `paths`.
 pub fn prune_components(doc: &mut Value) {
-    let reached = reachable(doc, doc.get("paths").unwrap_or(&Value::Null));
+    let paths = doc.get("paths").unwrap_or(&Value::Null);
+    let reached = reachable(doc, paths, &BTreeSet::new());
     let Some(components) = doc.get_mut("components").and_then(Value::as_object_mut) else {
         return;
     };
@@ -128,10 +131,7 @@ pub fn prune_components(doc: &mut Value) {
         }
         if let Some(entries) = entries.as_object_mut() {
             entries.retain(|name, _| {
-                reached.contains(&format!(
-                    "#/components/{section}/{}",
-                    crate::walk::escape(name)
-                ))
+                reached.contains(&format!("#/components/{section}/{}", escape(name)))
             });
         }
     }
@@ -153,41 +153,6 @@ pub fn is_kept(doc: &Value, place: &str) -> bool {
             .pointer(&format!("/{}/{section}/{entry}", segments[0]))
             .is_some(),
         _ => true,
-    }
-}
-
-/// Every `$ref` reachable from `start`, following references through `doc`.
-pub fn reachable(doc: &Value, start: &Value) -> BTreeSet<String> {
-    let mut reached = BTreeSet::new();
-    let mut queue = Vec::new();
-    collect_refs(start, &mut queue);
-    while let Some(reference) = queue.pop() {
-        if !reached.insert(reference.clone()) {
-            continue;
-        }
-        if let Some(target) = reference
-            .strip_prefix('#')
-            .and_then(|pointer| doc.pointer(pointer))
-        {
-            collect_refs(target, &mut queue);
-        }
-    }
-    reached
-}
-
-/// Pushes every `$ref` string found anywhere under `value`.
-pub fn collect_refs(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map {
-                match (key.as_str(), child) {
-                    ("$ref", Value::String(r)) => out.push(r.clone()),
-                    _ => collect_refs(child, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|item| collect_refs(item, out)),
-        _ => {}
     }
 }
 

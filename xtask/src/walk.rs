@@ -12,10 +12,7 @@ pub enum Site {
     Inline,
 }
 
-/// Escapes one JSON-pointer segment (`~` → `~0`, `/` → `~1`).
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
+pub use crate::reach::escape;
 
 /// The callback: JSON pointer of the schema, where it sits, the schema object.
 pub type Visitor<'a> = dyn FnMut(&str, Site, &mut Map<String, Value>) + 'a;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::build_cost::{cargo, generated_lines, remove, timed_build, write};
+use crate::build_cost::{cargo, generated_bytes, kib, remove, timed_build, write};
 use crate::{Options, convert, select, source};
 
 /// What the whole-API build showed.
@@ -23,8 +23,8 @@ pub struct Report {
     pub operations: usize,
     /// Schemas in the converted whole-API spec.
     pub schemas: usize,
-    /// Lines of the generated client.
-    pub generated_lines: usize,
+    /// Size in bytes of the generated client.
+    pub generated_bytes: usize,
     /// Wall time of `cargo build --lib` of the copy.
     pub build: Duration,
 }
@@ -33,9 +33,9 @@ impl Report {
     /// One line for CI logs and the maintainer.
     pub fn line(&self) -> String {
         format!(
-            "whole API: {n}/{n} operations, {} schemas, {} generated lines, cargo build {:.1} s",
+            "whole API: {n}/{n} operations, {} schemas, {} of generated code, cargo build {:.1} s",
             self.schemas,
-            self.generated_lines,
+            kib(self.generated_bytes),
             self.build.as_secs_f64(),
             n = self.operations,
         )
@@ -82,14 +82,21 @@ pub fn check(root: &Path, api_version: &str) -> Result<Report, String> {
     Ok(Report {
         operations: options.operations.len(),
         schemas,
-        generated_lines: generated_lines(&target)?,
+        generated_bytes: generated_bytes(&target)?,
         build: build.wall,
     })
 }
 
-/// The files of the crate the copy takes from the repository (`src/` is copied whole; `benches/`
-/// because `Cargo.toml` names a bench target).
-const COPIED: &[&str] = &["build.rs", "Cargo.lock", "README.md", "src", "benches"];
+/// The files of the crate the copy takes from the repository (`src/` and `build/` are copied whole;
+/// `benches/` because `Cargo.toml` names a bench target).
+const COPIED: &[&str] = &[
+    "build.rs",
+    "build",
+    "Cargo.lock",
+    "README.md",
+    "src",
+    "benches",
+];
 
 /// Writes the crate copy at `dir` with `spec` as its `openapi.json`; stale files are removed first.
 fn write_copy(root: &Path, dir: &Path, spec: &str) -> Result<(), String> {
@@ -162,8 +169,10 @@ mod tests {
         let (root, copy) = (base.join("root"), base.join("copy"));
         std::fs::create_dir_all(root.join("src/nested")).unwrap();
         std::fs::create_dir_all(root.join("benches")).unwrap();
+        std::fs::create_dir_all(root.join("build")).unwrap();
         for file in [
             "build.rs",
+            "build/reach.rs",
             "Cargo.lock",
             "README.md",
             "src/lib.rs",
@@ -183,6 +192,10 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(copy.join("src/nested/a.rs")).unwrap(),
             "src/nested/a.rs"
+        );
+        assert_eq!(
+            std::fs::read_to_string(copy.join("build/reach.rs")).unwrap(),
+            "build/reach.rs"
         );
         assert_eq!(
             std::fs::read_to_string(copy.join("openapi.json")).unwrap(),
