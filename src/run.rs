@@ -100,57 +100,95 @@ where
     // Without a subscriber listening, nothing is recorded (not even the request-id header looked up).
     let traced = !span.is_disabled();
     async move {
-        let started = Instant::now();
-        let mut ctx = AttemptContext::default();
-        let mut may_have_landed = false;
-        let mut tries: u32 = 0;
+        let mut progress = Progress::new();
         let result = loop {
-            tries += 1;
-            let remaining = state.retry.deadline().saturating_sub(started.elapsed());
-            let limit = state.timeout.min(remaining).max(Duration::from_millis(1));
-            let error =
-                match tokio::time::timeout(limit, attempt(state, op, limit, traced, &mut send))
-                    .await
-                {
-                    Ok(Ok(value)) => break Ok(value),
-                    Ok(Err(error)) => error,
-                    Err(_elapsed) => Error::Timeout {
-                        after: limit,
-                        may_have_reached_server: true,
-                        replay_safe: false,
-                    },
-                }
-                .with_replay_safety(op.replay_safe);
-            may_have_landed |= error.may_have_been_processed();
-            let failure = Failure::of(&error);
-            match failure {
-                Failure::RateLimited { .. } => ctx.rate_limited += 1,
-                _ => ctx.attempts += 1,
-            }
-            ctx.elapsed = started.elapsed();
-            match decide(&state.retry, failure, &ctx, fastrand::f64) {
-                Decision::Done => break Err(error),
-                Decision::RetryAfter(wait) => {
-                    tracing::warn!(
-                        attempt = tries,
-                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                        reason = %error,
-                        "Polar request failed; retrying"
-                    );
-                    tokio::time::sleep(wait).await;
-                }
+            progress.tries += 1;
+            let limit = progress.attempt_limit(state);
+            let outcome = tokio::time::timeout(limit, attempt(state, op, limit, traced, &mut send));
+            let error = match outcome.await {
+                Ok(Ok(value)) => break Ok(value),
+                Ok(Err(error)) => error,
+                Err(_elapsed) => Error::Timeout {
+                    after: limit,
+                    may_have_reached_server: true,
+                    replay_safe: false,
+                },
+            };
+            if let Some(error) = progress.after_failure(state, op, error).await {
+                break Err(error);
             }
         };
         if traced {
-            record_outcome(tries, started.elapsed(), &result);
+            record_outcome(progress.tries, progress.started.elapsed(), &result);
         }
         Finished {
             result,
-            may_have_landed,
+            may_have_landed: progress.may_have_landed,
         }
     }
     .instrument(span)
     .await
+}
+
+/// What the loop has learnt so far; everything here is the same for every operation, so it is
+/// compiled once rather than once per operation.
+struct Progress {
+    started: Instant,
+    ctx: AttemptContext,
+    tries: u32,
+    may_have_landed: bool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            ctx: AttemptContext::default(),
+            tries: 0,
+            may_have_landed: false,
+        }
+    }
+
+    /// How long the next attempt may take: the per-attempt timeout, or what is left of the
+    /// overall deadline if that is less.
+    fn attempt_limit(&self, state: &ClientState) -> Duration {
+        let remaining = state
+            .retry
+            .deadline()
+            .saturating_sub(self.started.elapsed());
+        state.timeout.min(remaining).max(Duration::from_millis(1))
+    }
+
+    /// Notes a failed attempt and asks the policy; waits when it says retry (`None`), or hands
+    /// back the error that ends the call.
+    async fn after_failure(
+        &mut self,
+        state: &ClientState,
+        op: Operation,
+        error: Error,
+    ) -> Option<Error> {
+        let error = error.with_replay_safety(op.replay_safe);
+        self.may_have_landed |= error.may_have_been_processed();
+        let failure = Failure::of(&error);
+        match failure {
+            Failure::RateLimited { .. } => self.ctx.rate_limited += 1,
+            _ => self.ctx.attempts += 1,
+        }
+        self.ctx.elapsed = self.started.elapsed();
+        match decide(&state.retry, failure, &self.ctx, fastrand::f64) {
+            Decision::Done => Some(error),
+            Decision::RetryAfter(wait) => {
+                tracing::warn!(
+                    attempt = self.tries,
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    reason = %error,
+                    "Polar request failed; retrying"
+                );
+                tokio::time::sleep(wait).await;
+                None
+            }
+        }
+    }
 }
 
 /// Records how the call ended on the current (`polar.request`) span.
@@ -201,22 +239,39 @@ where
             Ok(value.into_inner())
         }
         // Boxed: rare paths, kept out of every call's future.
-        Err(error) => Box::pin(classify(state, op, limit, error)).await,
+        Err(error) => match Box::pin(classify(state, op, limit, error)).await {
+            Unlisted::Success { status, body } => {
+                // An empty body reads as `null`: what an operation without a body (a delete,
+                // documented as 204) expects.
+                let json: &[u8] = if body.is_empty() { b"null" } else { &body };
+                serde_json::from_slice::<T>(json).map_err(|e| invalid_response(status, body, e))
+            }
+            Unlisted::Failed(error) => Err(error),
+        },
     }
 }
 
-/// Classifies a failed generated call into our [`Error`], from status, headers and raw bytes; a
-/// success status the spec does not list (200 instead of 201) is decoded all the same.
-async fn classify<T: DeserializeOwned>(
+/// What a generated call that did not return its documented success became.
+enum Unlisted {
+    /// A success status the spec does not list (200 instead of 201): its body, to decode all
+    /// the same.
+    Success { status: u16, body: Bytes },
+    /// A failure, classified.
+    Failed(Error),
+}
+
+/// Classifies a failed generated call into our [`Error`], from status, headers and raw bytes.
+/// Not generic: one copy serves every operation.
+async fn classify(
     state: &ClientState,
     op: Operation,
     limit: Duration,
     error: GeneratedError<()>,
-) -> Result<T, Error> {
-    Err(match error {
+) -> Unlisted {
+    Unlisted::Failed(match error {
         GeneratedError::UnexpectedResponse(response) => {
             if let Some(FromElsewhere(status)) = response.extensions().get() {
-                return Err(answered_elsewhere(status.as_u16(), response.url()));
+                return Unlisted::Failed(answered_elsewhere(status.as_u16(), response.url()));
             }
             let status = response.status().as_u16();
             let headers = response.headers().clone();
@@ -224,19 +279,17 @@ async fn classify<T: DeserializeOwned>(
                 Ok(body) => body,
                 Err(BodyError::TooLarge(partial)) if !(200..300).contains(&status) => partial,
                 Err(BodyError::TooLarge(_)) => {
-                    return Err(Error::ResponseTooLarge {
+                    return Unlisted::Failed(Error::ResponseTooLarge {
                         status,
                         limit: state.max_response_bytes,
                     });
                 }
-                Err(BodyError::Transport(e)) => return Err(classify_transport(e, limit)),
+                Err(BodyError::Transport(e)) => {
+                    return Unlisted::Failed(classify_transport(e, limit));
+                }
             };
             if (200..300).contains(&status) {
-                // An empty body reads as `null`: what an operation without a body (a delete,
-                // documented as 204) expects.
-                let json: &[u8] = if body.is_empty() { b"null" } else { &body };
-                return serde_json::from_slice::<T>(json)
-                    .map_err(|e| invalid_response(status, body, e));
+                return Unlisted::Success { status, body };
             }
             classify_response(status, &headers, &body, state.api_version())
         }
