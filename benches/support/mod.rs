@@ -157,17 +157,17 @@ pub fn thread_cpu_ns() -> Option<u64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
-/// User plus system CPU time used so far by the whole process (all threads, living or exited),
-/// in milliseconds, from `/proc/self/stat` (clock-tick resolution, 100 Hz on Linux).
+/// CPU time (user and system) used so far by the process's living threads, in milliseconds:
+/// the sum of each thread's `/proc/self/task/*/schedstat` run time, which the scheduler keeps in
+/// nanoseconds (`/proc/self/stat`'s user and system times are sampled at the clock tick, a few
+/// percent of noise over a few seconds of short bursts).
 pub fn process_cpu_ms() -> Option<f64> {
-    let text = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // The command name (field 2) is in parentheses and may hold spaces: split after its `)`.
-    let after_name = &text[text.rfind(')')? + 1..];
-    let mut fields = after_name.split_whitespace();
-    // Fields after the name start at 3 (state); utime and stime are fields 14 and 15.
-    let utime: u64 = fields.nth(11)?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    Some((utime + stime) as f64 * 10.0)
+    let mut total_ns: u64 = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let text = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total_ns += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total_ns as f64 / 1e6)
 }
 
 /// The process's peak resident set size in KiB (`VmHWM` in `/proc/self/status`).
