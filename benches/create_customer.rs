@@ -196,11 +196,12 @@ impl AsyncBatch for &std::sync::Arc<RawClient> {
     }
 }
 
-/// Interleaves rounds of the two clients (so machine noise hits both alike) and prints CPU time,
-/// wall time and allocations per create, with our ratios to the floor.
+/// Interleaves rounds of the two clients (so machine noise hits both alike, each going first in
+/// every other round) and prints CPU time, wall time and allocations per create, with our ratio
+/// of medians to the floor and the range of the rounds' own ratios.
 fn cpu_summary() {
     const REQUESTS_PER_ROUND: u64 = 3_200;
-    const ROUNDS: usize = 5;
+    const ROUNDS: usize = 11;
     if support::thread_cpu_ns().is_none() {
         println!("(no /proc/thread-self/schedstat: CPU summary skipped)");
         return;
@@ -216,8 +217,16 @@ fn cpu_summary() {
         support::load_average().unwrap_or_default()
     );
     println!(
-        "{:>3}  {:>9} {:>9} {:>7}   {:>9} {:>9}   {:>11} {:>11}",
-        "C", "ours µs", "floor µs", "cpu", "ours wall", "floor wall", "ours allocs", "floor allocs"
+        "{:>3}  {:>9} {:>9} {:>7} {:>13}   {:>9} {:>9}   {:>11} {:>11}",
+        "C",
+        "ours µs",
+        "floor µs",
+        "cpu",
+        "rounds",
+        "ours wall",
+        "floor wall",
+        "ours allocs",
+        "floor allocs"
     );
     for concurrency in CONCURRENCY {
         let batches = REQUESTS_PER_ROUND / concurrency as u64;
@@ -225,17 +234,33 @@ fn cpu_summary() {
         measure(&runtime, batches / 4, concurrency, &clients.polar);
         measure(&runtime, batches / 4, concurrency, &raw);
         let mut samples = [Vec::new(), Vec::new()];
-        for _ in 0..ROUNDS {
-            samples[0].push(measure(&runtime, batches, concurrency, &clients.polar));
-            samples[1].push(measure(&runtime, batches, concurrency, &raw));
+        for round in 0..ROUNDS {
+            if round % 2 == 0 {
+                samples[0].push(measure(&runtime, batches, concurrency, &clients.polar));
+                samples[1].push(measure(&runtime, batches, concurrency, &raw));
+            } else {
+                samples[1].push(measure(&runtime, batches, concurrency, &raw));
+                samples[0].push(measure(&runtime, batches, concurrency, &clients.polar));
+            }
         }
+        let mut round_ratios: Vec<f64> = samples[0]
+            .iter()
+            .zip(&samples[1])
+            .map(|(ours, floor)| ours.cpu_ns as f64 / floor.cpu_ns.max(1) as f64)
+            .collect();
+        round_ratios.sort_by(f64::total_cmp);
+        let spread = format!(
+            "{:.2}-{:.2}",
+            round_ratios.first().copied().unwrap_or_default(),
+            round_ratios.last().copied().unwrap_or_default()
+        );
         let per_request = |f: fn(&Sample) -> f64| samples.each_ref().map(|s| median(s, f));
         let cpu = per_request(|s| s.cpu_ns as f64 / s.requests as f64 / 1e3);
         let wall = per_request(|s| s.wall.as_nanos() as f64 / s.requests as f64 / 1e3);
         let allocations = per_request(|s| s.allocations as f64 / s.requests as f64);
         let ratio = cpu[0] / cpu[1];
         println!(
-            "{concurrency:>3}  {:>9.2} {:>9.2} {ratio:>6.3}x   {:>9.2} {:>9.2}   {:>11.1} {:>11.1}",
+            "{concurrency:>3}  {:>9.2} {:>9.2} {ratio:>6.3}x {spread:>13}   {:>9.2} {:>9.2}   {:>11.1} {:>11.1}",
             cpu[0], cpu[1], wall[0], wall[1], allocations[0], allocations[1]
         );
         ratios.push((concurrency, ratio, allocations));
