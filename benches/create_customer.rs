@@ -6,7 +6,8 @@
 //! The canned server answers every request with Polar's 201 body, so both clients pay for the same
 //! network work and the difference is client overhead. After criterion's groups, a fixed-count pass
 //! reads the client thread's CPU time and allocation count (everything client-side runs on one
-//! current-thread runtime; the server has its own thread) and prints our ratios to the floor.
+//! current-thread runtime; the server is a child process, this same binary started with
+//! `support::canned::SERVE_ENV`) and prints our ratios to the floor.
 
 #[allow(dead_code)] // Shared with examples/load.rs; each target uses part of it.
 #[path = "support/mod.rs"]
@@ -95,9 +96,9 @@ fn client_runtime() -> Runtime {
 }
 
 fn round_trips(c: &mut Criterion) {
-    let address = canned::start(0).expect("canned server");
+    let server = canned::Server::spawn().expect("canned server");
     let runtime = client_runtime();
-    let clients = Clients::new(address);
+    let clients = Clients::new(server.address().expect("canned server address"));
     let raw = std::sync::Arc::new(clients.raw);
     let mut group = c.benchmark_group("create_round_trip");
     group
@@ -206,14 +207,14 @@ fn cpu_summary() {
         println!("(no /proc/thread-self/schedstat: CPU summary skipped)");
         return;
     }
-    let address = canned::start(0).expect("canned server");
+    let server = canned::Server::spawn().expect("canned server");
     let runtime = client_runtime();
-    let clients = Clients::new(address);
+    let clients = Clients::new(server.address().expect("canned server address"));
     let raw = std::sync::Arc::new(clients.raw);
     let mut ratios = Vec::new();
     println!();
     println!(
-        "per create (canned server; each client on one current-thread runtime; load average {}):",
+        "per create (canned server in a child process; each client on one current-thread runtime; load average {}):",
         support::load_average().unwrap_or_default()
     );
     println!(
@@ -287,6 +288,12 @@ fn median(samples: &[Sample], value: impl Fn(&Sample) -> f64) -> f64 {
 criterion::criterion_group!(benches, round_trips, pieces);
 
 fn main() {
+    if let Some(served) = canned::serve() {
+        if let Err(message) = served {
+            eprintln!("{message}");
+        }
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
     // `cargo test --benches` runs the targets in test mode; the summary is for `cargo bench` only.

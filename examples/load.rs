@@ -42,8 +42,6 @@ enum Mode {
     Compare,
     Ours,
     Raw,
-    /// The canned server, as the child `--canned` starts: prints its URL, serves until stdin closes.
-    ServeCanned,
 }
 
 /// What the command line asked for.
@@ -67,7 +65,6 @@ fn parse_options() -> Result<Options, String> {
             "--raw" => mode = Mode::Raw,
             "--ours" => mode = Mode::Ours,
             "--canned" => canned = true,
-            "--serve-canned" => mode = Mode::ServeCanned,
             _ if arg.starts_with("--reps=") => {
                 reps = arg["--reps=".len()..]
                     .parse()
@@ -78,9 +75,6 @@ fn parse_options() -> Result<Options, String> {
             _ if arg.starts_with("--") => return Err(format!("unknown flag {arg}\n{USAGE}")),
             _ => positional.push(arg),
         }
-    }
-    if mode == Mode::ServeCanned {
-        positional = vec!["1".to_owned(), "1".to_owned()];
     }
     let number = |index: usize, name: &str| -> Result<u64, String> {
         let text = positional.get(index).ok_or_else(|| USAGE.to_owned())?;
@@ -202,11 +196,12 @@ async fn worker(
 }
 
 fn main() -> std::process::ExitCode {
-    let outcome = parse_options().and_then(|mut options| match options.mode {
-        Mode::Compare if options.canned => with_canned_server(&mut options),
-        Mode::Compare => compare(&options),
-        Mode::ServeCanned => serve_canned(),
-        Mode::Ours | Mode::Raw => run(options).map(|line| println!("{line}")),
+    let outcome = support::canned::serve().unwrap_or_else(|| {
+        parse_options().and_then(|mut options| match options.mode {
+            Mode::Compare if options.canned => with_canned_server(&mut options),
+            Mode::Compare => compare(&options),
+            Mode::Ours | Mode::Raw => run(options).map(|line| println!("{line}")),
+        })
     });
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -217,41 +212,11 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// The child `--canned` starts: the canned server on a free port, its URL on stdout, serving until
-/// the parent closes stdin (or exits).
-fn serve_canned() -> Result<(), String> {
-    use std::io::{Read, Write};
-    let address = support::canned::start(0).map_err(|e| format!("canned server: {e}"))?;
-    let mut stdout = std::io::stdout();
-    writeln!(stdout, "http://{address}")
-        .and_then(|()| stdout.flush())
-        .map_err(|e| format!("stdout: {e}"))?;
-    let mut rest = Vec::new();
-    let _ = std::io::stdin().read_to_end(&mut rest);
-    Ok(())
-}
-
 /// Starts the canned server as a child process and compares the clients against it.
 fn with_canned_server(options: &mut Options) -> Result<(), String> {
-    use std::io::BufRead;
-    use std::process::{Command, Stdio};
-    let program = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
-    let mut server = Command::new(program)
-        .arg("--serve-canned")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("starting the canned server: {e}"))?;
-    let mut url = String::new();
-    if let Some(stdout) = server.stdout.take() {
-        let _ = std::io::BufReader::new(stdout).read_line(&mut url);
-    }
-    options.base_url = url.trim().to_owned();
-    let outcome = require_loopback(&options.base_url).and_then(|()| compare(options));
-    // Closing its stdin ends the server.
-    drop(server.stdin.take());
-    let _ = server.wait();
-    outcome
+    let server = support::canned::Server::spawn()?;
+    options.base_url = server.base_url.clone();
+    compare(options)
 }
 
 /// Runs this example as child processes, ours then the floor, `reps` times, and prints their

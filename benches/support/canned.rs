@@ -1,8 +1,11 @@
 //! The canned server both harnesses measure against: HTTP/1.1 keep-alive on 127.0.0.1 that
 //! answers every request with Polar's 201 for a created customer, doing no other work, so what a
-//! client run costs is the client's.
+//! client run costs is the client's. It runs in a child process of the harness ([`Server`]), as a
+//! user's Polar would, so the client's process holds only the client.
 
+use std::io::{BufRead, Read, Write};
 use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -32,6 +35,70 @@ pub fn start(port: u16) -> std::io::Result<SocketAddr> {
         });
     });
     Ok(address)
+}
+
+/// The environment variable that makes a harness binary serve instead of measure (see [`serve`]).
+pub const SERVE_ENV: &str = "POLAR_BENCH_SERVE_CANNED";
+
+/// When this process was started by [`Server::spawn`]: serves on a free port, prints its base URL
+/// and returns once the parent closes stdin (or exits). `None` in any other process.
+pub fn serve() -> Option<Result<(), String>> {
+    std::env::var_os(SERVE_ENV)?;
+    Some((|| {
+        let address = start(0).map_err(|e| format!("canned server: {e}"))?;
+        let mut stdout = std::io::stdout();
+        writeln!(stdout, "http://{address}")
+            .and_then(|()| stdout.flush())
+            .map_err(|e| format!("stdout: {e}"))?;
+        let _ = std::io::stdin().read_to_end(&mut Vec::new());
+        Ok(())
+    })())
+}
+
+/// The canned server in a child process (this same binary, which must call [`serve`] first
+/// thing in `main`); it stops when dropped.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+}
+
+impl Server {
+    /// Starts the child and waits for its URL.
+    pub fn spawn() -> Result<Self, String> {
+        let program = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
+        let mut child = Command::new(program)
+            .env(SERVE_ENV, "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("starting the canned server: {e}"))?;
+        let mut url = String::new();
+        if let Some(stdout) = child.stdout.take() {
+            let _ = std::io::BufReader::new(stdout).read_line(&mut url);
+        }
+        let base_url = url.trim().to_owned();
+        if !base_url.starts_with("http://127.0.0.1:") {
+            let _ = child.kill();
+            return Err(format!("the canned server printed {url:?}"));
+        }
+        Ok(Self { child, base_url })
+    }
+
+    /// The server's socket address.
+    pub fn address(&self) -> Result<SocketAddr, String> {
+        self.base_url["http://".len()..]
+            .parse()
+            .map_err(|e| format!("{}: {e}", self.base_url))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Closing its stdin ends the server.
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
 }
 
 /// Reads a request head and its `Content-Length` body, answers 201, repeats.
