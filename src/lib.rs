@@ -34,11 +34,13 @@ pub mod mock;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 
-/// The raw request and response models generated from Polar's OpenAPI spec (`openapi.json`).
+/// The models generated from Polar's OpenAPI spec (`openapi.json`) that the operations use and
+/// that have no hand-written counterpart (the customer list's page and pagination, its sort
+/// property).
 ///
-/// The types above ([`NewCustomer`], [`Customer`], …) are the supported way in and out; these are
-/// here for callers who need a field the hand-written layer does not expose yet. Their names follow
-/// the spec's schema names and may change when the vendored spec is refreshed.
+/// The types above ([`NewCustomer`], [`Customer`], …) are the supported way in and out: request
+/// bodies and responses are the crate's own types, so only what they do not cover is generated.
+/// Names follow the spec's schema names and may change when the vendored spec is refreshed.
 pub mod types {
     pub use crate::generated::types::*;
 }
