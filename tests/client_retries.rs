@@ -36,6 +36,34 @@ fn creates(mock: &MockPolar) -> usize {
         .count()
 }
 
+/// On `server`: the first create answers `status`; every later one is Polar's 422 saying a
+/// customer with `external_id` already exists.
+async fn failed_then_duplicate(server: &wiremock::MockServer, status: u16, external_id: &str) {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, ResponseTemplate};
+
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(status))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    let duplicate = serde_json::json!({
+        "error": "PolarRequestValidationError",
+        "detail": [{
+            "type": "value_error",
+            "loc": ["body", "external_id"],
+            "msg": "A customer with this external ID already exists.",
+            "input": external_id,
+        }],
+    });
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(422).set_body_json(duplicate))
+        .with_priority(2)
+        .mount(server)
+        .await;
+}
+
 #[tokio::test]
 async fn rate_limit_with_retry_after_zero_is_retried() {
     let mock = MockPolar::start().await.unwrap();
@@ -203,18 +231,7 @@ async fn a_duplicate_of_another_customer_after_a_retry_stays_a_duplicate() {
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    let duplicate = r#"{"error":"PolarRequestValidationError","detail":[{"type":"value_error","loc":["body","external_id"],"msg":"A customer with this external ID already exists.","input":"usr_old"}]}"#;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(422).set_body_raw(duplicate, "application/json"))
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    failed_then_duplicate(&server, 503, "usr_old").await;
     let old = serde_json::json!({
         "id": "992fae2a-2a17-4b7a-8d9e-e287cf90131b", "created_at": "2024-01-01T00:00:00Z",
         "organization_id": "1dbfc517-0bbf-4301-9ba8-555ca42b9737", "type": "individual",
@@ -480,18 +497,7 @@ async fn a_lookup_that_misses_right_after_a_lost_create_is_tried_again() {
 
     let server = MockServer::start().await;
     // The create is stored, but its answer is a proxy's 504; every retry is a duplicate.
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(504))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    let duplicate = r#"{"error":"PolarRequestValidationError","detail":[{"type":"value_error","loc":["body","external_id"],"msg":"A customer with this external ID already exists.","input":"usr_lag"}]}"#;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(422).set_body_raw(duplicate, "application/json"))
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    failed_then_duplicate(&server, 504, "usr_lag").await;
     // The replica has not seen it yet on the first read.
     Mock::given(method("GET"))
         .and(path("/v1/customers/external/usr_lag"))
