@@ -14,10 +14,9 @@ use tokio::net::{TcpListener, TcpStream};
 /// billing address with nulls, `tax_id` null, a Gravatar URL.
 pub const CREATED_BODY: &str = r#"{"id":"992fae2a-2a17-4b7a-8d9e-e287cf90131b","created_at":"2026-04-01T10:00:00.123456Z","modified_at":null,"metadata":{},"external_id":"usr_1337","email":"customer@example.com","email_verified":false,"type":"individual","name":"John Doe","billing_name":"John Doe","billing_address":{"line1":null,"line2":null,"postal_code":null,"city":null,"state":null,"country":"US"},"tax_id":null,"locale":"en","organization_id":"1dbfc517-0bbf-4301-9ba8-555ca42b9737","default_payment_method_id":null,"deleted_at":null,"first_user_event_at":null,"avatar_url":"https://www.gravatar.com/avatar/5b8e5c1b8b4c8b0b6f7b7c0a6d8e3f21?d=404"}"#;
 
-/// Binds 127.0.0.1 (`port` 0 picks a free one) and serves on its own thread and runtime, so its
-/// work is not the client's; returns the address.
-pub fn start(port: u16) -> std::io::Result<SocketAddr> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+/// Binds a free port of 127.0.0.1 and serves on its own thread and runtime; returns the address.
+fn start() -> std::io::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
     listener.set_nonblocking(true)?;
     let address = listener.local_addr()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -45,7 +44,7 @@ pub const SERVE_ENV: &str = "POLAR_BENCH_SERVE_CANNED";
 pub fn serve() -> Option<Result<(), String>> {
     std::env::var_os(SERVE_ENV)?;
     Some((|| {
-        let address = start(0).map_err(|e| format!("canned server: {e}"))?;
+        let address = start().map_err(|e| format!("canned server: {e}"))?;
         let mut stdout = std::io::stdout();
         writeln!(stdout, "http://{address}")
             .and_then(|()| stdout.flush())
