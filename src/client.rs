@@ -37,7 +37,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 pub const ACCESS_TOKEN_ENV: &str = "POLAR_ACCESS_TOKEN";
 
 const POLAR_VERSION: HeaderName = HeaderName::from_static("polar-version");
-const GENERATED_VERSION_HEADER: &str = "api-version";
+const GENERATED_VERSION_HEADER: HeaderName = HeaderName::from_static("api-version");
 const USER_AGENT_VALUE: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
 /// Which Polar environment to talk to. Tokens belong to one environment: a sandbox token is
@@ -532,7 +532,7 @@ impl ClientState {
     /// Puts our headers on a request the generated code built, and drops the Dropshot-style
     /// `api-version` header progenitor adds (Polar reads `Polar-Version`).
     pub(crate) fn apply_headers(&self, headers: &mut HeaderMap) {
-        headers.remove(GENERATED_VERSION_HEADER);
+        headers.remove(&GENERATED_VERSION_HEADER);
         headers.insert(AUTHORIZATION, self.authorization.clone());
         headers.insert(POLAR_VERSION, self.api_version.clone());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));

@@ -89,14 +89,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Generated<T>>,
 {
-    let span = tracing::info_span!(
-        "polar.request",
-        operation = op.name,
-        attempts = field::Empty,
-        status = field::Empty,
-        duration_ms = field::Empty,
-        request_id = field::Empty,
-    );
+    let span = request_span(op.name);
     // Without a subscriber listening, nothing is recorded (not even the request-id header looked up).
     let traced = !span.is_disabled();
     async move {
@@ -114,7 +107,9 @@ where
                     replay_safe: false,
                 },
             };
-            if let Some(error) = progress.after_failure(state, op, error).await {
+            // Boxed: the failure path (policy, log, wait) stays out of every call's future and
+            // out of the code that runs on success.
+            if let Some(error) = Box::pin(progress.after_failure(state, op, error)).await {
                 break Err(error);
             }
         };
@@ -128,6 +123,19 @@ where
     }
     .instrument(span)
     .await
+}
+
+/// The `polar.request` span of one call (not generic: one copy serves every operation).
+#[inline(never)]
+fn request_span(operation: &'static str) -> tracing::Span {
+    tracing::info_span!(
+        "polar.request",
+        operation,
+        attempts = field::Empty,
+        status = field::Empty,
+        duration_ms = field::Empty,
+        request_id = field::Empty,
+    )
 }
 
 /// What the loop has learnt so far; everything here is the same for every operation, so it is
@@ -192,6 +200,7 @@ impl Progress {
 }
 
 /// Records how the call ended on the current (`polar.request`) span.
+#[inline(never)]
 fn record_outcome<T>(tries: u32, elapsed: Duration, result: &Result<T, Error>) {
     let span = tracing::Span::current();
     span.record("attempts", tries);
@@ -210,6 +219,7 @@ fn record_outcome<T>(tries: u32, elapsed: Duration, result: &Result<T, Error>) {
 }
 
 /// Records a successful answer's status and request id on the current span.
+#[inline(never)]
 fn record_success(status: u16, headers: &reqwest::header::HeaderMap) {
     let span = tracing::Span::current();
     span.record("status", status);
