@@ -9,6 +9,8 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle};
 
 #[path = "build/reach.rs"]
 mod reach;
+#[path = "build/urls.rs"]
+mod urls;
 
 const SPEC: &str = "openapi.json";
 
@@ -72,6 +74,7 @@ fn main() {
     // cost every user's build `prettyplease` and a parse of the whole client.
     let out_dir = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR for build scripts");
     let out = PathBuf::from(out_dir).join("polar_generated.rs");
-    std::fs::write(&out, tokens.to_string())
-        .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    let code = urls::path_only_urls(&tokens.to_string())
+        .unwrap_or_else(|e| panic!("cannot route the generated URLs through the client: {e}"));
+    std::fs::write(&out, code).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
 }

@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
 use crate::customers::Customers;
@@ -17,6 +18,7 @@ use crate::error::Error;
 use crate::generated;
 use crate::hooks::Origin;
 use crate::members::Members;
+use crate::path::BaseUrl;
 use crate::retry::RetryPolicy;
 use crate::run::{Finished, Operation};
 use crate::sessions::CustomerSessions;
@@ -37,7 +39,6 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 pub const ACCESS_TOKEN_ENV: &str = "POLAR_ACCESS_TOKEN";
 
 const POLAR_VERSION: HeaderName = HeaderName::from_static("polar-version");
-const GENERATED_VERSION_HEADER: HeaderName = HeaderName::from_static("api-version");
 const USER_AGENT_VALUE: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
 /// Which Polar environment to talk to. Tokens belong to one environment: a sandbox token is
@@ -359,6 +360,7 @@ impl PolarBuilder {
         };
         let state = ClientState {
             origin: Origin::of(&parsed),
+            base: BaseUrl::new(parsed),
             authorization,
             api_version,
             user_agent,
@@ -514,6 +516,8 @@ fn tls_config() -> Result<rustls::ClientConfig, Error> {
 pub(crate) struct ClientState {
     /// Where every request goes: an answer from elsewhere is not Polar's.
     pub(crate) origin: Origin,
+    /// The base URL, parsed once: each request's URL is a copy with its path set.
+    base: BaseUrl,
     authorization: HeaderValue,
     api_version: HeaderValue,
     user_agent: Option<HeaderValue>,
@@ -524,15 +528,20 @@ pub(crate) struct ClientState {
 }
 
 impl ClientState {
+    /// The URL of a request to `path`, for the generated code (`build.rs` routes every request's
+    /// URL through here): see [`BaseUrl::join`].
+    pub(crate) fn url(&self, path: &str) -> Url {
+        self.base.join(path)
+    }
+
     /// The `Polar-Version` this client sends.
     pub(crate) fn api_version(&self) -> &str {
         self.api_version.to_str().unwrap_or(DEFAULT_API_VERSION)
     }
 
-    /// Puts our headers on a request the generated code built, and drops the Dropshot-style
-    /// `api-version` header progenitor adds (Polar reads `Polar-Version`).
+    /// Puts our headers on a request the generated code built (which, unlike progenitor's usual
+    /// output, carries no Dropshot `api-version` header: `build.rs` leaves it out).
     pub(crate) fn apply_headers(&self, headers: &mut HeaderMap) {
-        headers.remove(&GENERATED_VERSION_HEADER);
         headers.insert(AUTHORIZATION, self.authorization.clone());
         headers.insert(POLAR_VERSION, self.api_version.clone());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));

@@ -1,4 +1,5 @@
-//! The one place a caller's string becomes a URL path segment.
+//! The one place a caller's string becomes a URL path segment, and where a request's path meets
+//! the client's base URL ([`BaseUrl`]).
 //!
 //! The generated code percent-encodes path parameters, but leaves `\` and whole `.`/`..` segments
 //! as they are, and the URL parser then resolves them (`\` counts as `/` in http(s) URLs): an ID
@@ -7,8 +8,39 @@
 //! be addressed by path at all. Such IDs are refused here, before anything is sent; every other
 //! string stays inside its segment once encoded.
 
+use reqwest::Url;
+
 use crate::error::Error;
 use crate::validate::InputProblem;
+
+/// The client's base URL, parsed once. Every request's URL is a copy with the request's path
+/// appended to the base path: only the path is parsed per request, not the scheme and host.
+#[derive(Clone, Debug)]
+pub(crate) struct BaseUrl {
+    url: Url,
+    /// The base URL's path without its trailing `/` (empty for a bare host).
+    path: String,
+}
+
+impl BaseUrl {
+    /// The base URL `url` (which has no query or fragment: the client builder refuses those).
+    pub(crate) fn new(url: Url) -> Self {
+        let path = url.path().trim_end_matches('/').to_owned();
+        Self { url, path }
+    }
+
+    /// The URL of a request to `path` (an operation's path, its parameters percent-encoded by the
+    /// generated code): the same URL as parsing the base URL's text followed by `path` gives.
+    pub(crate) fn join(&self, path: &str) -> Url {
+        let mut url = self.url.clone();
+        if self.path.is_empty() {
+            url.set_path(path);
+        } else {
+            url.set_path(&format!("{}{path}", self.path));
+        }
+        url
+    }
+}
 
 /// Checks that `value`, the caller's `field`, can be sent as one path segment, and returns it.
 ///
@@ -40,15 +72,44 @@ mod tests {
 
     const PREFIX: &str = "/v1/customers/external/";
 
-    /// The URL the generated code builds for a path parameter: its own encoding, then the parser.
+    /// The URL path sent for a path parameter: the generated code's encoding, then the base URL.
     fn sent_path(value: &str) -> String {
-        let url = format!(
-            "https://api.polar.sh{PREFIX}{}",
-            progenitor_client::encode_path(value)
+        let base = BaseUrl::new(Url::parse("https://api.polar.sh").unwrap());
+        let path = format!("{PREFIX}{}", progenitor_client::encode_path(value));
+        base.join(&path).path().to_owned()
+    }
+
+    /// What progenitor's own code would send: base URL and path as one text, parsed whole.
+    fn parsed_whole(base: &str, path: &str) -> Url {
+        Url::parse(&format!("{base}{path}")).unwrap()
+    }
+
+    const BASES: [&str; 5] = [
+        "https://api.polar.sh",
+        "https://sandbox-api.polar.sh",
+        "http://127.0.0.1:8766",
+        "http://[::1]:9000/polar",
+        "https://proxy.example.com/a/b",
+    ];
+
+    #[test]
+    fn joined_urls_are_the_urls_the_whole_text_parses_to() {
+        for base in BASES {
+            let joined = BaseUrl::new(Url::parse(base).unwrap());
+            for path in [
+                "/v1/customers/",
+                "/v1/customers/external/usr_1",
+                "/v1/customers/992fae2a-2a17-4b7a-8d9e-e287cf90131b/state",
+            ] {
+                assert_eq!(joined.join(path), parsed_whole(base, path), "{base} {path}");
+            }
+        }
+        // A trailing slash on the base (the builder trims it; kept right all the same).
+        let slashed = BaseUrl::new(Url::parse("https://proxy.example.com/a/").unwrap());
+        assert_eq!(
+            slashed.join("/v1/customers/").as_str(),
+            "https://proxy.example.com/a/v1/customers/"
         );
-        reqwest::Url::parse(&url)
-            .map(|url| url.path().to_owned())
-            .unwrap_or_default()
     }
 
     #[test]
@@ -98,6 +159,17 @@ mod tests {
     }
 
     proptest! {
+        /// For any path parameter, the URL sent is the one parsing the whole text would give.
+        #[test]
+        fn joining_matches_parsing_the_whole_text(
+            base in 0..BASES.len(),
+            value in r"[./\\%a-z?#;\x00-\x1f ]{0,12}|\PC{0,12}",
+        ) {
+            let path = format!("{PREFIX}{}", progenitor_client::encode_path(&value));
+            let joined = BaseUrl::new(Url::parse(BASES[base]).unwrap()).join(&path);
+            prop_assert_eq!(joined, parsed_whole(BASES[base], &path));
+        }
+
         /// Whatever a caller passes, an accepted ID is sent as exactly one non-empty segment after
         /// the generated encoding and URL parsing.
         #[test]

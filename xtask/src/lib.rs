@@ -12,6 +12,8 @@ pub mod reach;
 pub mod select;
 pub mod source;
 pub mod summary;
+#[path = "../../build/urls.rs"]
+pub mod urls;
 pub mod validate;
 pub mod walk;
 pub mod whole_api;
