@@ -1,5 +1,6 @@
 //! Build script: runs progenitor over the vendored `openapi.json` into `$OUT_DIR/polar_generated.rs`
-//! (positional interface, hooks expected), after dropping the schemas no operation reaches. The spec
+//! (positional interface, hooks expected), after dropping the schemas no operation reaches, then
+//! has the generated methods take their URLs from the client state (`build/urls.rs`). The spec
 //! itself is made by `cargo xtask`.
 
 use std::path::PathBuf;
