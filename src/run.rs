@@ -4,7 +4,10 @@
 //! Every operation runs through [`run`] with its [`Operation`] (name, whether replaying it is
 //! harmless, its success status); nothing travels through ambient state. What the loop learnt that
 //! settling needs — could an attempt have been carried out although the call failed — comes back
-//! in [`Finished`]. Waits use tokio's clock, so the loop is tested with a paused clock.
+//! in [`Finished`], with the instant the call started: work that settles the call afterwards (a
+//! lookup after a lost create) runs through [`run_within`] and [`wait_within`], inside what is
+//! left of the same overall deadline. Waits use tokio's clock, so the loop is tested with a paused
+//! clock.
 
 use std::future::Future;
 use std::time::Duration;
@@ -60,6 +63,8 @@ pub(crate) struct Finished<T> {
     /// Whether any attempt may have been carried out by Polar although it failed (a timeout or a
     /// connection lost after sending, a 5xx, a success whose body could not be read).
     pub(crate) may_have_landed: bool,
+    /// When the call started: its overall deadline counts from here, follow-up lookups included.
+    pub(crate) started: Instant,
 }
 
 impl Finished<()> {
@@ -82,18 +87,63 @@ impl Finished<()> {
 /// arrives raw (the spec pipeline drops the error responses).
 type Generated<T> = Result<ResponseValue<T>, GeneratedError<()>>;
 
-/// Runs `send` (one generated call per attempt) until it succeeds or the policy says stop.
-pub(crate) async fn run<T, F, Fut>(state: &ClientState, op: Operation, mut send: F) -> Finished<T>
+/// Runs `send` (one generated call per attempt) until it succeeds or the policy says stop: a call
+/// of its own, whose overall deadline starts now.
+pub(crate) async fn run<T, F, Fut>(state: &ClientState, op: Operation, send: F) -> Finished<T>
 where
     T: DeserializeOwned,
     F: FnMut() -> Fut,
     Fut: Future<Output = Generated<T>>,
 {
+    run_within(state, op, None, send).await
+}
+
+/// What is left of the overall deadline of a call that started at `call_started` (zero when it
+/// has passed).
+pub(crate) fn time_left(state: &ClientState, call_started: Instant) -> Duration {
+    state
+        .retry
+        .deadline()
+        .saturating_sub(call_started.elapsed())
+}
+
+/// Waits `wait` when it ends before the overall deadline of the call that started at
+/// `call_started`, and says whether it did; a wait that would end at or past it is not started.
+pub(crate) async fn wait_within(
+    state: &ClientState,
+    call_started: Instant,
+    wait: Duration,
+) -> bool {
+    let fits = wait < time_left(state, call_started);
+    if fits {
+        tokio::time::sleep(wait).await;
+    }
+    fits
+}
+
+/// Runs `send` as [`run`] does, as part of the call that started at `call_started` (`None`: a call
+/// of its own, starting now): each attempt's timeout is cut to what is left of that call's overall
+/// deadline, and no retry is scheduled past it. Callers settling a call check [`time_left`] first:
+/// with nothing left, one attempt of 1 ms would still be sent.
+pub(crate) async fn run_within<T, F, Fut>(
+    state: &ClientState,
+    op: Operation,
+    call_started: Option<Instant>,
+    mut send: F,
+) -> Finished<T>
+where
+    T: DeserializeOwned,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Generated<T>>,
+{
+    // The one clock read of the loop's start; the span reports the loop's own duration.
+    let started = Instant::now();
+    let call_started = call_started.unwrap_or(started);
     let span = request_span(op.name);
     // Without a subscriber listening, nothing is recorded (not even the request-id header looked up).
     let traced = !span.is_disabled();
     async move {
-        let mut progress = Progress::new();
+        let mut progress = Progress::new(call_started);
         let result = loop {
             progress.tries += 1;
             let limit = progress.attempt_limit(state);
@@ -114,11 +164,12 @@ where
             }
         };
         if traced {
-            record_outcome(progress.tries, progress.started.elapsed(), &result);
+            record_outcome(progress.tries, started.elapsed(), &result);
         }
         Finished {
             result,
             may_have_landed: progress.may_have_landed,
+            started: call_started,
         }
     }
     .instrument(span)
@@ -141,6 +192,7 @@ fn request_span(operation: &'static str) -> tracing::Span {
 /// What the loop has learnt so far; everything here is the same for every operation, so it is
 /// compiled once rather than once per operation.
 struct Progress {
+    /// When the call started (its overall deadline counts from here).
     started: Instant,
     ctx: AttemptContext,
     tries: u32,
@@ -148,9 +200,9 @@ struct Progress {
 }
 
 impl Progress {
-    fn new() -> Self {
+    fn new(started: Instant) -> Self {
         Self {
-            started: Instant::now(),
+            started,
             ctx: AttemptContext::default(),
             tries: 0,
             may_have_landed: false,
@@ -160,11 +212,10 @@ impl Progress {
     /// How long the next attempt may take: the per-attempt timeout, or what is left of the
     /// overall deadline if that is less.
     fn attempt_limit(&self, state: &ClientState) -> Duration {
-        let remaining = state
-            .retry
-            .deadline()
-            .saturating_sub(self.started.elapsed());
-        state.timeout.min(remaining).max(Duration::from_millis(1))
+        state
+            .timeout
+            .min(time_left(state, self.started))
+            .max(Duration::from_millis(1))
     }
 
     /// Notes a failed attempt and asks the policy; waits when it says retry (`None`), or hands

@@ -1,15 +1,17 @@
 //! Creating a customer exactly once (`customers:create`): validate, run the retry loop, then
 //! settle — an attempt that may have landed is looked up and returned only when it is the
-//! customer asked for — and [`Customers::create_or_get`], the safe way to create again.
+//! customer asked for — and [`Customers::create_or_get`], the safe way to create again. The
+//! lookups that settle a create run within what is left of the create's overall deadline.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use tokio::time::Instant;
 
 use super::Customers;
 use super::lookup::same_email;
 use crate::customer::{Customer, CustomerKind};
 use crate::error::{Difference, Error};
 use crate::new_customer::NewCustomer;
-use crate::run::{Finished, Operation};
+use crate::run::{Finished, Operation, time_left, wait_within};
 use crate::validate::{InputProblem, validate};
 
 /// How far Polar's clock may lag ours: a customer found after an ambiguous create that is older
@@ -62,7 +64,10 @@ impl Customers<'_> {
     /// if it **is** the one asked for: same `external_id`, same email (compared as Polar compares
     /// it, ignoring case) and same type. Otherwise the error stands, and
     /// [`Error::may_have_been_processed`] says whether this call may have created it. To create
-    /// again after such an error, call [`Customers::create_or_get`].
+    /// again after such an error, call [`Customers::create_or_get`]. The lookup is part of the
+    /// call: it runs within what is left of the policy's
+    /// [`overall_deadline`](crate::RetryPolicy::overall_deadline), and is not made when nothing is
+    /// left.
     ///
     /// Here against the in-process `polar_client::mock` (feature `mock`); any [`Polar`](crate::Polar)
     /// client works the same way:
@@ -101,7 +106,7 @@ impl Customers<'_> {
             Ok(created) => Ok(created),
             // Boxed: the rare settle path's lookups would otherwise enlarge every create's future.
             Err(error) if finished.may_have_landed && customer.has_dedup_key() => {
-                Box::pin(self.settle_lost_create(&customer, error)).await
+                Box::pin(self.settle_lost_create(&customer, error, finished.started)).await
             }
             Err(error) => Err(error),
         }
@@ -116,7 +121,10 @@ impl Customers<'_> {
     /// [`Error::Conflict`] listing the differing fields on both sides.
     ///
     /// This is how to retry a create safely, e.g. after a timeout whose answer was lost, or when a
-    /// sign-up form is submitted twice.
+    /// sign-up form is submitted twice. The lookup that follows a duplicate or a lost answer runs
+    /// within what is left of the policy's
+    /// [`overall_deadline`](crate::RetryPolicy::overall_deadline); when nothing is left, the
+    /// create's error is returned.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -155,7 +163,7 @@ impl Customers<'_> {
             });
         }
         self.validate(&customer)?;
-        let started = DateTime::<Utc>::from(std::time::SystemTime::now());
+        let asked_at = DateTime::<Utc>::from(std::time::SystemTime::now());
         let finished = self.send_create(&customer).await;
         let error = match finished.result {
             Ok(created) => return Ok(CreateOrGet::Created(created)),
@@ -165,7 +173,8 @@ impl Customers<'_> {
         if !duplicate && !finished.may_have_landed {
             return Err(error);
         }
-        let Some(mut found) = Box::pin(self.find_asked(&customer, &error)).await else {
+        let lookup = self.find_asked(&customer, &error, finished.started);
+        let Some(mut found) = Box::pin(lookup).await else {
             return Err(error);
         };
         let differences = differences(&customer, &found);
@@ -175,7 +184,7 @@ impl Customers<'_> {
                 differences,
             });
         }
-        if finished.may_have_landed && found.created_at() >= started - CLOCK_SKEW {
+        if finished.may_have_landed && found.created_at() >= asked_at - CLOCK_SKEW {
             found.mark_recovered();
             Ok(CreateOrGet::Created(found))
         } else {
@@ -207,8 +216,9 @@ impl Customers<'_> {
         &self,
         asked: &NewCustomer,
         error: Error,
+        call_started: Instant,
     ) -> Result<Customer, Error> {
-        match self.find_asked(asked, &error).await {
+        match self.find_asked(asked, &error, call_started).await {
             Some(mut found) if differences(asked, &found).is_empty() => {
                 tracing::info!(
                     customer_id = found.id(),
@@ -232,21 +242,39 @@ impl Customers<'_> {
     /// email is the duplicate or there is no `external_id`).
     ///
     /// Polar answers reads from a replica that can lag a write by a moment, so a miss (or a failed
-    /// lookup, unless the token or the setup is refused) is tried again with the retry policy's backoff, up to its
-    /// attempt count, before it counts as absent. Then the caller keeps the create's error.
-    async fn find_asked(&self, asked: &NewCustomer, error: &Error) -> Option<Customer> {
+    /// lookup, unless the token or the setup is refused) is tried again with the retry policy's
+    /// backoff, up to its attempt count, before it counts as absent. Then the caller keeps the
+    /// create's error.
+    ///
+    /// Everything here is part of the create that started at `call_started`: no lookup starts once
+    /// its overall deadline has passed, each lookup's attempts are cut to what is left of it, and
+    /// no wait is started that would end past it.
+    async fn find_asked(
+        &self,
+        asked: &NewCustomer,
+        error: &Error,
+        call_started: Instant,
+    ) -> Option<Customer> {
         let by_email = asked.email.as_deref().filter(|_| {
             asked.external_id.is_none()
                 || (error.is_duplicate_email() && !error.is_duplicate_external_id())
         });
-        let policy = self.polar.state().retry;
+        let state = self.polar.state();
+        let policy = state.retry;
+        let within = Some(call_started);
         for attempt in 1..=policy.attempt_count() {
+            if time_left(state, call_started).is_zero() {
+                tracing::info!("the call's deadline has passed; the customer is not looked up");
+                return None;
+            }
             let found = match (by_email, asked.external_id.as_deref()) {
-                (Some(email), _) => self.find_by_email(email).await,
-                (None, Some(external_id)) => match self.get_by_external_id(external_id).await {
-                    Err(Error::NotFound { .. }) => Ok(None),
-                    other => other.map(Some),
-                },
+                (Some(email), _) => self.find_by_email_within(email, within).await,
+                (None, Some(external_id)) => {
+                    match self.get_by_external_id_within(external_id, within).await {
+                        Err(Error::NotFound { .. }) => Ok(None),
+                        other => other.map(Some),
+                    }
+                }
                 (None, None) => return None,
             };
             let again = match found {
@@ -265,10 +293,12 @@ impl Customers<'_> {
                     )
                 }
             };
-            if !again || attempt == policy.attempt_count() {
+            if !again
+                || attempt == policy.attempt_count()
+                || !wait_within(state, call_started, policy.backoff_before(attempt + 1)).await
+            {
                 return None;
             }
-            tokio::time::sleep(policy.backoff_before(attempt + 1)).await;
         }
         None
     }

@@ -1,9 +1,12 @@
-//! Looking a customer up by your ID for it (`customers:get_external`) or by email (`customers:list`).
+//! Looking a customer up by your ID for it (`customers:get_external`) or by email (`customers:list`),
+//! as a call of its own or as part of one that started earlier (settling a lost create).
+
+use tokio::time::Instant;
 
 use super::Customers;
 use crate::customer::Customer;
 use crate::error::Error;
-use crate::run::Operation;
+use crate::run::{Operation, run_within};
 
 impl Customers<'_> {
     /// Fetches the customer with this `external_id` (your system's ID for it).
@@ -23,15 +26,7 @@ impl Customers<'_> {
     /// `.`/`..`, or containing `/`, `\` or a control character. [`Error::NotFound`] when no
     /// customer has that external ID; otherwise as [`Customers::create`].
     pub async fn get_by_external_id(&self, external_id: &str) -> Result<Customer, Error> {
-        let external_id = crate::path::segment("external_id", external_id)?;
-        let api = self.polar.api();
-        self.polar
-            .run(Operation::read("customers:get_external"), || {
-                api.customers_get_external(external_id)
-            })
-            .await
-            .result
-            .map_err(|e| e.looking_for(|| format!("customer with external ID {external_id:?}")))
+        self.get_by_external_id_within(external_id, None).await
     }
 
     /// Finds the customer with this email address, if there is one.
@@ -50,14 +45,41 @@ impl Customers<'_> {
     /// # Errors
     /// As [`Customers::get_by_external_id`], except that no match is `Ok(None)`, not an error.
     pub async fn find_by_email(&self, email: &str) -> Result<Option<Customer>, Error> {
+        self.find_by_email_within(email, None).await
+    }
+
+    /// [`Customers::get_by_external_id`] as part of the call that started at `call_started`
+    /// (`None`: a call of its own), within what is left of its overall deadline.
+    pub(super) async fn get_by_external_id_within(
+        &self,
+        external_id: &str,
+        call_started: Option<Instant>,
+    ) -> Result<Customer, Error> {
+        let external_id = crate::path::segment("external_id", external_id)?;
         let api = self.polar.api();
-        let page = self
-            .polar
-            .run(Operation::read("customers:list"), || {
-                api.customers_list(None, Some(email), None, None, None, None, None)
-            })
-            .await
-            .result?;
+        let op = Operation::read("customers:get_external");
+        run_within(self.polar.state(), op, call_started, || {
+            api.customers_get_external(external_id)
+        })
+        .await
+        .result
+        .map_err(|e| e.looking_for(|| format!("customer with external ID {external_id:?}")))
+    }
+
+    /// [`Customers::find_by_email`] as part of the call that started at `call_started` (`None`: a
+    /// call of its own), within what is left of its overall deadline.
+    pub(super) async fn find_by_email_within(
+        &self,
+        email: &str,
+        call_started: Option<Instant>,
+    ) -> Result<Option<Customer>, Error> {
+        let api = self.polar.api();
+        let op = Operation::read("customers:list");
+        let page = run_within(self.polar.state(), op, call_started, || {
+            api.customers_list(None, Some(email), None, None, None, None, None)
+        })
+        .await
+        .result?;
         Ok(page
             .items
             .into_iter()
