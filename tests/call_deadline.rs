@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use polar_client::mock::{Fault, MockPolar};
-use polar_client::{CreateOrGet, Error, NewCustomer, Polar, RetryPolicy};
+use polar_client::{CreateOrGet, Customer, Error, NewCustomer, Polar, RetryPolicy};
 use tokio::time::Instant;
 
 /// Every test's overall deadline.
@@ -44,17 +44,6 @@ fn seen(mock: &MockPolar, method: &str) -> usize {
         .count()
 }
 
-/// Creates hang: attempts of 4 s, 4 s and the last 0.5 s of the deadline (waits of 0.5 s and
-/// 1 s between them) use the deadline up exactly.
-fn creates_hang(mock: &MockPolar) {
-    mock.fail_next_matching(
-        http::Method::POST,
-        "/v1/customers/",
-        10,
-        Fault::Delay(Duration::from_secs(3600)),
-    );
-}
-
 /// Asserts the call ended within the deadline (the 1 ms minimum attempt aside).
 fn assert_within_deadline(started: Instant) {
     let took = started.elapsed();
@@ -64,15 +53,23 @@ fn assert_within_deadline(started: Instant) {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_create_that_used_up_the_deadline_is_not_looked_up_after() {
+/// `call` (a create or a `create_or_get`) after creates that hang: attempts of 4 s, 4 s and the
+/// last 0.5 s of the deadline (waits of 0.5 s and 1 s between them) use the deadline up exactly: it returns the
+/// create's error at the deadline, without a lookup.
+async fn not_looked_up_once_the_deadline_is_used_up<T, Fut>(call: impl FnOnce(Polar) -> Fut)
+where
+    T: std::fmt::Debug,
+    Fut: Future<Output = Result<T, Error>>,
+{
     let mock = MockPolar::start().await.unwrap();
-    creates_hang(&mock);
-    let polar = client(&mock, Duration::from_millis(500), 5);
+    mock.fail_next_matching(
+        http::Method::POST,
+        "/v1/customers/",
+        10,
+        Fault::Delay(Duration::from_secs(3600)),
+    );
     let started = Instant::now();
-    let err = polar
-        .customers()
-        .create(NewCustomer::individual("late@example.org").external_id("usr_late"))
+    let err = call(client(&mock, Duration::from_millis(500), 5))
         .await
         .unwrap_err();
     assert_within_deadline(started);
@@ -82,47 +79,56 @@ async fn a_create_that_used_up_the_deadline_is_not_looked_up_after() {
     assert_eq!(seen(&mock, "GET"), 0, "nothing left for a lookup");
 }
 
-#[tokio::test(start_paused = true)]
-async fn create_or_get_does_not_look_up_past_the_deadline() {
-    let mock = MockPolar::start().await.unwrap();
-    creates_hang(&mock);
-    let polar = client(&mock, Duration::from_millis(500), 5);
-    let started = Instant::now();
-    let err = polar
-        .customers()
-        .create_or_get(NewCustomer::individual("late@example.org").external_id("usr_late"))
-        .await
-        .unwrap_err();
-    assert_within_deadline(started);
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
-    assert!(err.may_have_been_processed(), "{err:?}");
-    assert_eq!(seen(&mock, "GET"), 0, "nothing left for a lookup");
+fn late() -> NewCustomer {
+    NewCustomer::individual("late@example.org").external_id("usr_late")
 }
 
 #[tokio::test(start_paused = true)]
-async fn lookups_that_miss_stop_at_the_deadline() {
-    let mock = MockPolar::start().await.unwrap();
-    // Creates at 0, 1, 3 and 7 s answer 503 (nothing stored); the next wait (4 s) would end past
-    // the deadline. Lookups by email then miss: at 7 s, a 1 s wait, at 8 s; a 2 s wait would end
-    // at the deadline, so it is not started.
+async fn a_create_that_used_up_the_deadline_is_not_looked_up_after() {
+    not_looked_up_once_the_deadline_is_used_up(|polar| async move {
+        polar.customers().create(late()).await
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn create_or_get_does_not_look_up_past_the_deadline() {
+    not_looked_up_once_the_deadline_is_used_up(|polar| async move {
+        polar.customers().create_or_get(late()).await
+    })
+    .await;
+}
+
+/// Creates `customer` while every create answers 503 (nothing stored): attempts at 0, 1, 3 and
+/// 7 s, then the next wait (4 s) would end past the deadline. Asserts the call returns the create's
+/// error within the deadline, and gives the (paused-clock) time it took.
+async fn create_after_503s(mock: &MockPolar, customer: NewCustomer) -> Duration {
     mock.fail_next_matching(
         http::Method::POST,
         "/v1/customers/",
         10,
         Fault::ServerError { status: 503 },
     );
-    let polar = client(&mock, Duration::from_secs(1), 10);
     let started = Instant::now();
-    let err = polar
+    let err = client(mock, Duration::from_secs(1), 10)
         .customers()
-        .create(NewCustomer::individual("missing@example.org"))
+        .create(customer)
         .await
         .unwrap_err();
     assert_within_deadline(started);
-    assert_eq!(started.elapsed(), Duration::from_secs(8));
-    assert_eq!(err.status(), Some(503), "{err:?}");
+    assert_eq!(err.status(), Some(503), "the create's error: {err:?}");
     assert!(err.may_have_been_processed(), "{err:?}");
-    assert_eq!(seen(&mock, "POST"), 4);
+    assert_eq!(seen(mock, "POST"), 4);
+    started.elapsed()
+}
+
+#[tokio::test(start_paused = true)]
+async fn lookups_that_miss_stop_at_the_deadline() {
+    let mock = MockPolar::start().await.unwrap();
+    // Lookups by email miss: at 7 s, a 1 s wait, at 8 s; a 2 s wait would end at the deadline, so
+    // it is not started.
+    let took = create_after_503s(&mock, NewCustomer::individual("missing@example.org")).await;
+    assert_eq!(took, Duration::from_secs(8));
     assert_eq!(
         seen(&mock, "GET"),
         2,
@@ -133,37 +139,27 @@ async fn lookups_that_miss_stop_at_the_deadline() {
 #[tokio::test(start_paused = true)]
 async fn a_hanging_lookup_is_cut_at_the_deadline() {
     let mock = MockPolar::start().await.unwrap();
-    // Creates fail with 503 until 7 s (as above); the lookup then hangs: its attempt gets the 3 s
-    // left, not the 4 s timeout, and is not tried again.
-    mock.fail_next_matching(
-        http::Method::POST,
-        "/v1/customers/",
-        10,
-        Fault::ServerError { status: 503 },
-    );
+    // The lookup at 7 s hangs: its attempt gets the 3 s left, not the 4 s timeout, and is not
+    // tried again.
     mock.fail_next_matching(
         http::Method::GET,
         "/v1/customers/",
         10,
         Fault::Delay(Duration::from_secs(3600)),
     );
-    let polar = client(&mock, Duration::from_secs(1), 10);
-    let started = Instant::now();
-    let err = polar
-        .customers()
-        .create(NewCustomer::individual("hang@example.org").external_id("usr_hang"))
-        .await
-        .unwrap_err();
-    assert_within_deadline(started);
-    assert_eq!(started.elapsed(), DEADLINE);
-    assert_eq!(err.status(), Some(503), "the create's error: {err:?}");
-    assert!(err.may_have_been_processed(), "{err:?}");
+    let hang = NewCustomer::individual("hang@example.org").external_id("usr_hang");
+    assert_eq!(create_after_503s(&mock, hang).await, DEADLINE);
     assert_eq!(seen(&mock, "GET"), 1);
 }
 
-/// Creates at 0, 1 and 3 s answer 503; the one at 7 s is stored but a proxy answers 504. The next
-/// wait would end past the deadline, so the loop stops with 3 s left.
-fn stored_late(mock: &MockPolar) {
+/// `call` (a create or a `create_or_get`) after creates at 0, 1 and 3 s answered 503 and the one
+/// at 7 s was stored but a proxy answered 504: the next wait would end past the deadline, so the
+/// loop stops with 3 s left, enough for the lookup that finds the customer.
+async fn found_with_time_left<Fut>(call: impl FnOnce(Polar) -> Fut)
+where
+    Fut: Future<Output = Result<Customer, Error>>,
+{
+    let mock = MockPolar::start().await.unwrap();
     mock.fail_next_matching(
         http::Method::POST,
         "/v1/customers/",
@@ -176,17 +172,8 @@ fn stored_late(mock: &MockPolar) {
         1,
         Fault::ProxyErrorPageAfterStore { status: 504 },
     );
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_lost_create_is_still_found_when_time_is_left() {
-    let mock = MockPolar::start().await.unwrap();
-    stored_late(&mock);
-    let polar = client(&mock, Duration::from_secs(1), 10);
     let started = Instant::now();
-    let customer = polar
-        .customers()
-        .create(NewCustomer::individual("found@example.org").external_id("usr_found"))
+    let customer = call(client(&mock, Duration::from_secs(1), 10))
         .await
         .unwrap();
     assert_eq!(started.elapsed(), Duration::from_secs(7));
@@ -197,21 +184,21 @@ async fn a_lost_create_is_still_found_when_time_is_left() {
     assert_eq!(mock.customers().len(), 1);
 }
 
+fn found() -> NewCustomer {
+    NewCustomer::individual("found@example.org").external_id("usr_found")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_create_is_still_found_when_time_is_left() {
+    found_with_time_left(|polar| async move { polar.customers().create(found()).await }).await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn create_or_get_still_finds_a_lost_create_when_time_is_left() {
-    let mock = MockPolar::start().await.unwrap();
-    stored_late(&mock);
-    let polar = client(&mock, Duration::from_secs(1), 10);
-    let started = Instant::now();
-    let outcome = polar
-        .customers()
-        .create_or_get(NewCustomer::individual("found@example.org").external_id("usr_found"))
-        .await
-        .unwrap();
-    assert_eq!(started.elapsed(), Duration::from_secs(7));
-    let CreateOrGet::Created(customer) = outcome else {
-        panic!("{outcome:?}")
-    };
-    assert!(customer.was_recovered());
-    assert_eq!(seen(&mock, "GET"), 1);
+    found_with_time_left(|polar| async move {
+        let outcome = polar.customers().create_or_get(found()).await?;
+        assert!(matches!(outcome, CreateOrGet::Created(_)), "{outcome:?}");
+        Ok(outcome.into_customer())
+    })
+    .await;
 }
