@@ -10,11 +10,12 @@
 //! BASE_URL defaults to `http://127.0.0.1:8766` and must be a loopback address. Without `--ours`
 //! or `--raw` the example runs itself as child processes, alternating ours and the floor `--reps`
 //! times (so machine noise hits both alike), prints each child's line and then a summary: the
-//! medians and our ratios to the floor. With `--canned` (instead of BASE_URL) it first starts a
-//! third child, the canned server of `cargo bench` (every request answered with the same 201, no
-//! other work), and aims both clients at it: client overhead alone, as an outside harness sees it. `--ours` / `--raw` run one client in this process. A run
-//! stops after N requests or `BENCH_MAX_SECONDS` (default 120). The client runs on one
-//! current-thread runtime, so the process CPU time is the client's.
+//! medians and our ratios to the floor, and the median and quartiles of each run's own CPU ratio.
+//! With `--canned` (instead of BASE_URL) it first starts a third child, the canned server of
+//! `cargo bench` (every request answered with the same 201, no other work), and aims both clients
+//! at it: client overhead alone, as an outside harness sees it. `--ours` / `--raw` run one client
+//! in this process. A run stops after N requests or `BENCH_MAX_SECONDS` (default 120). The client
+//! runs on one current-thread runtime, so the process CPU time is the client's.
 
 #[allow(dead_code)] // Shared with benches/create_customer.rs; each target uses part of it.
 #[path = "../benches/support/mod.rs"]
@@ -220,7 +221,7 @@ fn with_canned_server(options: &mut Options) -> Result<(), String> {
 }
 
 /// Runs this example as child processes, ours then the floor, `reps` times, and prints their
-/// lines and a summary: medians, and our ratios to the floor.
+/// lines and a summary: medians, our ratios to the floor, and the spread of each run's ratio.
 fn compare(options: &Options) -> Result<(), String> {
     let program = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
     let mut lines: [Vec<serde_json::Value>; 2] = [Vec::new(), Vec::new()];
@@ -262,6 +263,18 @@ fn compare(options: &Options) -> Result<(), String> {
             "ratio": a.zip(b).map(|(a, b)| round(a / b, 3)),
         })
     };
+    // Each repetition's own ratio (ours and the floor run back to back): its median and quartiles
+    // show how far single runs wander, which the ratio of the medians hides.
+    let per_run = |key: &str| {
+        let mut ratios: Vec<f64> = ours
+            .iter()
+            .zip(raw)
+            .filter_map(|(a, b)| Some(a[key].as_f64()? / b[key].as_f64()?))
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        let quantile = |q: usize| ratios.get(ratios.len() * q / 4).map(|r| round(*r, 3));
+        serde_json::json!({ "median": quantile(2), "quartiles": [quantile(1), quantile(3)] })
+    };
     let load = support::load_average();
     println!(
         "{}",
@@ -270,6 +283,7 @@ fn compare(options: &Options) -> Result<(), String> {
             "c": options.concurrency,
             "server": if options.canned { "canned" } else { options.base_url.as_str() },
             "cpu_ms_per_req": summary("cpu_ms_per_req"),
+            "cpu_ratio_per_run": per_run("cpu_ms_per_req"),
             "allocs_per_req": summary("allocs_per_req"),
             "max_rss_kib": summary("max_rss_kib"),
             "create_future_bytes": summary("create_future_bytes"),
