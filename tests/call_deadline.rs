@@ -11,6 +11,9 @@ use polar_client::mock::{Fault, MockPolar};
 use polar_client::{CreateOrGet, Customer, Error, NewCustomer, Polar, RetryPolicy};
 use tokio::time::Instant;
 
+mod support;
+use support::requests_seen;
+
 /// Every test's overall deadline.
 const DEADLINE: Duration = Duration::from_secs(10);
 
@@ -34,14 +37,6 @@ fn client(mock: &MockPolar, initial_backoff: Duration, max_attempts: u32) -> Pol
         )
         .build()
         .unwrap()
-}
-
-/// Requests the mock saw with `method`.
-fn seen(mock: &MockPolar, method: &str) -> usize {
-    mock.requests()
-        .iter()
-        .filter(|r| r.method == method)
-        .count()
 }
 
 /// Asserts the call ended within the deadline (the 1 ms minimum attempt aside).
@@ -75,8 +70,16 @@ where
     assert_within_deadline(started);
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(err.may_have_been_processed(), "{err:?}");
-    assert_eq!(seen(&mock, "POST"), 3, "4 s + 0.5 s + 4 s + 1 s + 0.5 s");
-    assert_eq!(seen(&mock, "GET"), 0, "nothing left for a lookup");
+    assert_eq!(
+        requests_seen(&mock, "POST", "/"),
+        3,
+        "4 s + 0.5 s + 4 s + 1 s + 0.5 s"
+    );
+    assert_eq!(
+        requests_seen(&mock, "GET", "/"),
+        0,
+        "nothing left for a lookup"
+    );
 }
 
 fn late() -> NewCustomer {
@@ -118,7 +121,7 @@ async fn create_after_503s(mock: &MockPolar, customer: NewCustomer) -> Duration 
     assert_within_deadline(started);
     assert_eq!(err.status(), Some(503), "the create's error: {err:?}");
     assert!(err.may_have_been_processed(), "{err:?}");
-    assert_eq!(seen(mock, "POST"), 4);
+    assert_eq!(requests_seen(mock, "POST", "/"), 4);
     started.elapsed()
 }
 
@@ -130,7 +133,7 @@ async fn lookups_that_miss_stop_at_the_deadline() {
     let took = create_after_503s(&mock, NewCustomer::individual("missing@example.org")).await;
     assert_eq!(took, Duration::from_secs(8));
     assert_eq!(
-        seen(&mock, "GET"),
+        requests_seen(&mock, "GET", "/"),
         2,
         "the lookups that fit in the 3 s left"
     );
@@ -149,7 +152,7 @@ async fn a_hanging_lookup_is_cut_at_the_deadline() {
     );
     let hang = NewCustomer::individual("hang@example.org").external_id("usr_hang");
     assert_eq!(create_after_503s(&mock, hang).await, DEADLINE);
-    assert_eq!(seen(&mock, "GET"), 1);
+    assert_eq!(requests_seen(&mock, "GET", "/"), 1);
 }
 
 /// `call` (a create or a `create_or_get`) after creates at 0, 1 and 3 s answered 503 and the one
@@ -179,8 +182,8 @@ where
     assert_eq!(started.elapsed(), Duration::from_secs(7));
     assert!(customer.was_recovered());
     assert_eq!(customer.external_id(), Some("usr_found"));
-    assert_eq!(seen(&mock, "POST"), 4);
-    assert_eq!(seen(&mock, "GET"), 1);
+    assert_eq!(requests_seen(&mock, "POST", "/"), 4);
+    assert_eq!(requests_seen(&mock, "GET", "/"), 1);
     assert_eq!(mock.customers().len(), 1);
 }
 

@@ -5,6 +5,9 @@ use std::time::{Duration, Instant};
 use polar_client::mock::{Fault, MockPolar};
 use polar_client::{Customer, Error, NewCustomer, Polar, RetryPolicy};
 
+mod support;
+use support::requests_seen;
+
 fn quick_retries() -> RetryPolicy {
     RetryPolicy::new()
         .jitter(false)
@@ -29,11 +32,9 @@ async fn create_after(fault: Fault, customer: NewCustomer) -> (MockPolar, Result
     (mock, result)
 }
 
+/// How many creates the mock received.
 fn creates(mock: &MockPolar) -> usize {
-    mock.requests()
-        .iter()
-        .filter(|r| r.method == "POST")
-        .count()
+    requests_seen(mock, "POST", "/v1/customers/")
 }
 
 /// On `server`: the first create answers `status`; every later one is Polar's 422 saying a

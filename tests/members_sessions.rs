@@ -13,7 +13,7 @@ use polar_client::{
     NewCustomerSession, NewMember, NewMemberRole, Owner, Polar,
 };
 
-use support::{SECRET, client};
+use support::{SECRET, client, requests_seen};
 
 /// A version-4 UUID no customer of the mock has.
 const UNKNOWN_CUSTOMER: &str = "992fae2a-2a17-4b7a-8d9e-e287cf90131b";
@@ -31,14 +31,6 @@ async fn mock(member_model: bool) -> MockPolar {
 /// Creates a customer through the client.
 async fn customer(polar: &Polar, new: NewCustomer) -> Customer {
     polar.customers().create(new).await.unwrap()
-}
-
-/// How many requests the mock received with this method and a path starting with `prefix`.
-fn sent(mock: &MockPolar, method: &str, prefix: &str) -> usize {
-    mock.requests()
-        .iter()
-        .filter(|r| r.method == method && r.path.starts_with(prefix))
-        .count()
 }
 
 /// A team customer `team_1` whose owner is `owner@acme.test` (external ID `own_1`), with its
@@ -125,7 +117,7 @@ async fn session_by_customer_id_is_a_one_hour_portal_link_with_a_hidden_token() 
     let debug = format!("{session:?}");
     assert!(!debug.contains(session.token()), "{debug}");
     assert!(!debug.contains(SECRET));
-    assert_eq!(sent(&mock, "POST", "/v1/customer-sessions/"), 1);
+    assert_eq!(requests_seen(&mock, "POST", "/v1/customer-sessions/"), 1);
 }
 
 #[tokio::test]
@@ -178,7 +170,7 @@ async fn a_session_create_whose_answer_was_lost_is_retried() {
 
     assert!(session.token().starts_with("polar_cst_"));
     assert_eq!(
-        sent(&mock, "POST", "/v1/customer-sessions/"),
+        requests_seen(&mock, "POST", "/v1/customer-sessions/"),
         2,
         "the lost attempt (a spare token) and the retry"
     );
@@ -216,7 +208,7 @@ async fn session_for_an_unknown_customer_is_a_validation_error_not_a_not_found()
     );
     assert!(!err.is_retryable());
     assert_eq!(
-        sent(&mock, "POST", "/v1/customer-sessions/"),
+        requests_seen(&mock, "POST", "/v1/customer-sessions/"),
         2,
         "no retries"
     );
@@ -304,7 +296,7 @@ async fn members_are_forbidden_with_a_helpful_message_when_the_member_model_is_o
     );
     assert!(!err.is_retryable());
     assert_eq!(
-        sent(
+        requests_seen(
             &mock,
             "POST",
             &format!("/v1/customers/{}/members", team.id())
@@ -528,7 +520,7 @@ async fn every_operation_works_by_external_ids() {
         .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     assert_eq!(
-        sent(
+        requests_seen(
             &mock,
             "DELETE",
             "/v1/customers/external/team_1/members/usr_7"
@@ -590,7 +582,7 @@ async fn a_retried_delete_after_a_lost_204_succeeds() {
     polar.members().delete(team.id(), bob.id()).await.unwrap();
 
     assert_eq!(
-        sent(&mock, "DELETE", &path),
+        requests_seen(&mock, "DELETE", &path),
         2,
         "the lost attempt and the retry"
     );
@@ -626,7 +618,7 @@ async fn a_retried_create_after_a_lost_201_returns_the_member_stored_once() {
         .unwrap();
 
     assert_eq!(
-        sent(&mock, "POST", &path),
+        requests_seen(&mock, "POST", &path),
         2,
         "the lost attempt and the retry"
     );

@@ -16,6 +16,14 @@ pub async fn mock_with_secret() -> MockPolar {
         .unwrap()
 }
 
+/// How many requests `mock` received with `method` and a path starting with `path_prefix`.
+pub fn requests_seen(mock: &MockPolar, method: &str, path_prefix: &str) -> usize {
+    mock.requests()
+        .iter()
+        .filter(|r| r.method == method && r.path.starts_with(path_prefix))
+        .count()
+}
+
 pub fn client(mock: &MockPolar) -> Polar {
     Polar::builder()
         .access_token(SECRET)
