@@ -62,7 +62,7 @@ fn main() {
         .with_interface(InterfaceStyle::Positional)
         .with_hooks(HooksMode::Expected)
         // Per-client state the hooks read: credentials, version, timeouts, retry policy.
-        .with_inner_type(quote::quote!(crate::client::ClientState));
+        .with_inner_type(quote::quote!(crate::core::state::ClientState));
     for (schema, rust) in REPLACEMENTS {
         // typify names a component schema's type by its name in PascalCase.
         settings.with_replacement(schema.to_pascal_case(), rust, std::iter::empty());

@@ -10,23 +10,20 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Url;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::HeaderValue;
 
+pub use crate::core::retry::RetryPolicy;
+pub use crate::core::state::DEFAULT_API_VERSION;
+
+use crate::core::Core;
+use crate::core::state::{ClientState, Origin};
 use crate::customers::Customers;
 use crate::error::Error;
 use crate::generated;
-use crate::hooks::Origin;
 use crate::members::Members;
 use crate::path::BaseUrl;
-use crate::retry::RetryPolicy;
-use crate::run::{Finished, Operation};
 use crate::sessions::CustomerSessions;
 use crate::validate::TokenKind;
-use progenitor_client::{Error as GeneratedError, ResponseValue};
-
-/// The `Polar-Version` this release of the crate was generated from and pins by default.
-pub const DEFAULT_API_VERSION: &str = "2026-04";
 
 /// The per-attempt timeout used unless [`PolarBuilder::timeout`] says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,7 +35,6 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 /// The environment variable [`Polar::from_env`] reads the access token from.
 pub const ACCESS_TOKEN_ENV: &str = "POLAR_ACCESS_TOKEN";
 
-const POLAR_VERSION: HeaderName = HeaderName::from_static("polar-version");
 const USER_AGENT_VALUE: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
 /// Which Polar environment to talk to. Tokens belong to one environment: a sandbox token is
@@ -83,7 +79,7 @@ impl Server {
 /// ```
 #[derive(Clone)]
 pub struct Polar {
-    api: Arc<generated::Client>,
+    core: Core,
 }
 
 impl Polar {
@@ -115,47 +111,36 @@ impl Polar {
         Self::builder().access_token_from_env()?.build()
     }
 
-    /// Operations on customers.
-    pub fn customers(&self) -> Customers<'_> {
-        Customers::new(self)
+    /// Operations on customers. The handle owns a clone of this client, so the futures and
+    /// streams it returns borrow nothing: store them, join them, spawn them.
+    pub fn customers(&self) -> Customers {
+        Customers::new(self.core.clone())
     }
 
     /// Operations on the members of customers (when the organization uses members).
-    pub fn members(&self) -> Members<'_> {
-        Members::new(self)
+    pub fn members(&self) -> Members {
+        Members::new(self.core.clone())
     }
 
     /// Customer portal sessions: links that sign a customer into Polar's customer portal.
-    pub fn customer_sessions(&self) -> CustomerSessions<'_> {
-        CustomerSessions::new(self)
+    pub fn customer_sessions(&self) -> CustomerSessions {
+        CustomerSessions::new(self.core.clone())
     }
 
     /// The base URL requests go to, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        progenitor_client::ClientInfo::baseurl(&*self.api)
+        self.core.base_url()
     }
 
     /// The `Polar-Version` sent with every request.
     pub fn api_version(&self) -> &str {
-        self.state().api_version()
+        self.core.state().api_version()
     }
 
-    pub(crate) fn api(&self) -> &generated::Client {
-        &self.api
-    }
-
-    pub(crate) fn state(&self) -> &ClientState {
-        progenitor_client::ClientInfo::inner(&*self.api)
-    }
-
-    /// Runs one generated call through the retry loop with this client's policy.
-    pub(crate) async fn run<T, F, Fut>(&self, op: Operation, send: F) -> Finished<T>
-    where
-        T: serde::de::DeserializeOwned,
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<ResponseValue<T>, GeneratedError<()>>>,
-    {
-        crate::run::run(self.state(), op, send).await
+    /// The shared machinery resources run on (crate-internal tests use it).
+    #[cfg(test)]
+    pub(crate) fn core(&self) -> &Core {
+        &self.core
     }
 }
 
@@ -163,7 +148,7 @@ impl fmt::Debug for Polar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Polar")
             .field("base_url", &self.base_url())
-            .field("state", self.state())
+            .field("state", self.core.state())
             .finish()
     }
 }
@@ -372,7 +357,7 @@ impl PolarBuilder {
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
         };
         Ok(Polar {
-            api: Arc::new(generated::Client::new_with_client(base_url, http, state)),
+            core: Core::new(generated::Client::new_with_client(base_url, http, state)),
         })
     }
 }
@@ -509,59 +494,4 @@ fn tls_config() -> Result<rustls::ClientConfig, Error> {
         .and_then(BuilderVerifierExt::with_platform_verifier)
         .map(|builder| builder.with_no_client_auth())
         .map_err(|e| config_error(format!("TLS could not be set up: {e}")))
-}
-
-/// What every request of one client shares: credentials, version, timeouts, retry policy.
-#[derive(Clone)]
-pub(crate) struct ClientState {
-    /// Where every request goes: an answer from elsewhere is not Polar's.
-    pub(crate) origin: Origin,
-    /// The base URL, parsed once: each request's URL is a copy with its path set.
-    base: BaseUrl,
-    authorization: HeaderValue,
-    api_version: HeaderValue,
-    user_agent: Option<HeaderValue>,
-    pub(crate) timeout: Duration,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) token_kind: TokenKind,
-    pub(crate) max_response_bytes: usize,
-}
-
-impl ClientState {
-    /// The URL of a request to `path`, for the generated code (`build.rs` routes every request's
-    /// URL through here): see [`BaseUrl::join`].
-    pub(crate) fn url(&self, path: &str) -> Url {
-        self.base.join(path)
-    }
-
-    /// The `Polar-Version` this client sends.
-    pub(crate) fn api_version(&self) -> &str {
-        self.api_version.to_str().unwrap_or(DEFAULT_API_VERSION)
-    }
-
-    /// Puts our headers on a request the generated code built (which, unlike progenitor's usual
-    /// output, carries no Dropshot `api-version` header: `build.rs` leaves it out).
-    pub(crate) fn apply_headers(&self, headers: &mut HeaderMap) {
-        headers.insert(AUTHORIZATION, self.authorization.clone());
-        headers.insert(POLAR_VERSION, self.api_version.clone());
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        if let Some(agent) = &self.user_agent {
-            headers.insert(USER_AGENT, agent.clone());
-        }
-    }
-}
-
-impl fmt::Debug for ClientState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientState")
-            .field("origin", &self.origin)
-            .field("authorization", &"<redacted>")
-            .field("api_version", &self.api_version)
-            .field("user_agent", &self.user_agent)
-            .field("timeout", &self.timeout)
-            .field("retry", &self.retry)
-            .field("token_kind", &self.token_kind)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .finish()
-    }
 }

@@ -6,6 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::id::CustomerId;
 use crate::open_enum::open_enum;
 use crate::{Address, MetadataValue, TaxId};
 
@@ -97,7 +98,7 @@ mod fields {
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Serialize};
 
-    use crate::{Address, CustomerKind, MetadataValue, TaxId};
+    use crate::{Address, CustomerId, CustomerKind, MetadataValue, TaxId};
 
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -106,7 +107,7 @@ mod fields {
         schemars(description = "A customer as Polar returns it (an individual or a team).")
     )]
     pub(crate) struct Customer {
-        pub(crate) id: String,
+        pub(crate) id: CustomerId,
         #[serde(deserialize_with = "crate::timestamp::required")]
         pub(crate) created_at: DateTime<Utc>,
         #[serde(default, deserialize_with = "crate::timestamp::optional")]
@@ -153,7 +154,7 @@ mod fields {
 
 impl Customer {
     /// The customer's ID in Polar (a UUID string).
-    pub fn id(&self) -> &str {
+    pub fn id(&self) -> &CustomerId {
         &self.0.id
     }
 

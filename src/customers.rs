@@ -16,20 +16,20 @@ pub use list::{CustomerSort, ListCustomers};
 
 use uuid::Uuid;
 
-use crate::client::Polar;
+use crate::core::Core;
 use crate::error::Error;
 use crate::ids::CustomerRef;
 use crate::validate::{Checker, InputProblem};
 
-/// Customer operations of one [`Polar`] client, from [`Polar::customers`].
-#[derive(Debug, Clone, Copy)]
-pub struct Customers<'a> {
-    polar: &'a Polar,
+/// Customer operations of one [`Polar`](crate::Polar) client, from [`Polar::customers`](crate::Polar::customers).
+#[derive(Debug, Clone)]
+pub struct Customers {
+    core: Core,
 }
 
-impl<'a> Customers<'a> {
-    pub(crate) fn new(polar: &'a Polar) -> Self {
-        Self { polar }
+impl Customers {
+    pub(crate) fn new(core: Core) -> Self {
+        Self { core }
     }
 }
 

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::core::retry::Failure;
 use crate::customer::Customer;
 use crate::excerpt::escape_controls;
-use crate::retry::Failure;
 use crate::validate::InputProblem;
 
 /// The API versions Polar accepts in the `Polar-Version` header.
@@ -328,7 +328,36 @@ impl Error {
     /// To retry a create after an ambiguous failure, use
     /// [`Customers::create_or_get`](crate::Customers::create_or_get).
     pub fn is_retryable(&self) -> bool {
-        Failure::of(self).may_retry()
+        self.failure().may_retry()
+    }
+
+    /// What this error means for trying again (the retry decision's input); the loop and
+    /// [`Error::is_retryable`] both read it, so they cannot disagree.
+    pub(crate) fn failure(&self) -> Failure {
+        match *self {
+            Error::RateLimited { retry_after, .. } => Failure::RateLimited { retry_after },
+            Error::Transport {
+                may_have_reached_server: false,
+                ..
+            }
+            | Error::Timeout {
+                may_have_reached_server: false,
+                ..
+            } => Failure::NotSent,
+            Error::Transport { replay_safe, .. }
+            | Error::Timeout { replay_safe, .. }
+            | Error::Server {
+                status: 502..=504,
+                replay_safe,
+                ..
+            }
+            | Error::RequestRejected {
+                status: 408,
+                replay_safe,
+                ..
+            } => Failure::Transient { replay_safe },
+            _ => Failure::Final,
+        }
     }
 
     /// Whether Polar may have carried out the request although the call failed: the connection

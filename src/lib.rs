@@ -4,15 +4,15 @@
 #![deny(missing_docs)]
 
 mod address;
-mod classify;
 mod client;
+mod core;
 mod country;
 mod customer;
 mod customers;
 mod error;
 mod excerpt;
 mod generated;
-mod hooks;
+mod id;
 mod ids;
 #[cfg(feature = "schemars")]
 mod json_schema;
@@ -22,8 +22,6 @@ mod metadata;
 mod new_customer;
 mod open_enum;
 mod path;
-mod retry;
-mod run;
 mod sessions;
 mod tax_id;
 mod timestamp;
@@ -48,7 +46,7 @@ pub mod types {
 pub use address::Address;
 pub use client::{
     ACCESS_TOKEN_ENV, DEFAULT_API_VERSION, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Polar,
-    PolarBuilder, Server,
+    PolarBuilder, RetryPolicy, Server,
 };
 pub use country::{Country, ParseCountryError};
 pub use customer::{Customer, CustomerKind};
@@ -56,9 +54,12 @@ pub use customers::{CreateOrGet, CustomerSort, Customers, ListCustomers};
 pub use error::{
     AuthFailure, Difference, Error, FieldError, ForbiddenReason, RawBody, ValidationKind,
 };
+pub use id::{
+    BenefitId, CheckoutId, CustomerId, EventId, MemberId, MeterId, OrderId, ProductId,
+    SubscriptionId,
+};
 pub use metadata::MetadataValue;
 pub use new_customer::{NewCustomer, Owner};
-pub use retry::RetryPolicy;
 pub use tax_id::{TaxId, TaxIdFormat};
 pub use validate::InputProblem;
 

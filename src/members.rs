@@ -21,23 +21,23 @@ use std::fmt;
 
 use uuid::Uuid;
 
-use crate::client::Polar;
+use crate::core::Core;
 use crate::error::Error;
 use crate::ids::{CustomerRef, parsed, segment};
 use crate::validate::{Checker, InputProblem};
 
-/// Member operations of one [`Polar`] client, from [`Polar::members`].
+/// Member operations of one [`Polar`](crate::Polar) client, from [`Polar::members`](crate::Polar::members).
 ///
 /// They apply when the organization uses members (its member model or seat-based pricing is
 /// on); otherwise Polar refuses them with [`Error::Forbidden`].
-#[derive(Debug, Clone, Copy)]
-pub struct Members<'a> {
-    polar: &'a Polar,
+#[derive(Debug, Clone)]
+pub struct Members {
+    core: Core,
 }
 
-impl<'a> Members<'a> {
-    pub(crate) fn new(polar: &'a Polar) -> Self {
-        Self { polar }
+impl Members {
+    pub(crate) fn new(core: Core) -> Self {
+        Self { core }
     }
 }
 

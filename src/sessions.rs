@@ -8,16 +8,16 @@ mod session;
 pub use new_session::NewCustomerSession;
 pub use session::CustomerSession;
 
-use crate::client::Polar;
+use crate::core::Core;
 
-/// Customer portal session operations of one [`Polar`] client, from [`Polar::customer_sessions`].
-#[derive(Debug, Clone, Copy)]
-pub struct CustomerSessions<'a> {
-    polar: &'a Polar,
+/// Customer portal session operations of one [`Polar`](crate::Polar) client, from [`Polar::customer_sessions`](crate::Polar::customer_sessions).
+#[derive(Debug, Clone)]
+pub struct CustomerSessions {
+    core: Core,
 }
 
-impl<'a> CustomerSessions<'a> {
-    pub(crate) fn new(polar: &'a Polar) -> Self {
-        Self { polar }
+impl CustomerSessions {
+    pub(crate) fn new(core: Core) -> Self {
+        Self { core }
     }
 }

@@ -93,7 +93,7 @@ fn judge(
         (_, [_, _, ..]) => Verdict::StoredTwice,
         (Ok(_), []) => Verdict::ReportedCreatedButNotStored,
         (Ok(c), [one])
-            if c.id() == one["id"]
+            if c.id().as_str() == one["id"]
                 && c.email() == Some(email)
                 && c.external_id() == Some(external_id) =>
         {
@@ -146,7 +146,7 @@ async fn another_customer_is_never_returned_as_ours() {
     let err = bob.unwrap_err();
     assert!(err.is_duplicate_external_id(), "{err:?}");
     assert_eq!(stored_with(&mock, "usr_42").len(), 1);
-    assert_eq!(mock.customers()[0]["id"], alice.id());
+    assert_eq!(mock.customers()[0]["id"], alice.id().as_str());
 }
 
 #[tokio::test]
@@ -201,7 +201,7 @@ async fn a_created_answer_that_is_not_json_returns_the_customer() {
     let (mock, customer) = create_after(&[Fault::MalformedBody]).await;
     let customer = customer.unwrap();
     assert!(customer.was_recovered());
-    assert_eq!(stored_with(&mock, "usr_1")[0]["id"], customer.id());
+    assert_eq!(stored_with(&mock, "usr_1")[0]["id"], customer.id().as_str());
 }
 
 #[tokio::test]

@@ -543,7 +543,7 @@ async fn not_found_names_the_member_and_the_customer() {
     );
     let text = err.to_string();
     assert!(
-        text.contains(&missing) && text.contains(team.id()),
+        text.contains(&missing) && text.contains(team.id().as_str()),
         "{text}"
     );
 

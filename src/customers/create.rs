@@ -3,15 +3,17 @@
 //! customer asked for — and [`Customers::create_or_get`], the safe way to create again. The
 //! lookups that settle a create run within what is left of the create's overall deadline.
 
+use std::future::Future;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::time::Instant;
 
 use super::Customers;
 use super::lookup::same_email;
+use crate::core::run::{Finished, Operation, time_left, wait_within};
 use crate::customer::{Customer, CustomerKind};
 use crate::error::{Difference, Error};
 use crate::new_customer::NewCustomer;
-use crate::run::{Finished, Operation, time_left, wait_within};
 use crate::validate::{InputProblem, validate};
 
 /// How far Polar's clock may lag ours: a customer found after an ambiguous create that is older
@@ -51,7 +53,7 @@ impl CreateOrGet {
     }
 }
 
-impl Customers<'_> {
+impl Customers {
     /// Creates a customer, retrying what is safe to retry and never creating it twice.
     ///
     /// The input is validated first; nothing is sent when it is invalid. An attempt that may have
@@ -99,16 +101,23 @@ impl Customers<'_> {
     /// [`Error::InvalidInput`] (nothing sent), and every server or network failure classified by
     /// [`Error`]: validation and duplicates, authentication, permission, rate limits, server errors,
     /// transport failures and timeouts (saying whether the customer may have been created).
-    pub async fn create(&self, customer: NewCustomer) -> Result<Customer, Error> {
-        self.validate(&customer)?;
-        let finished = self.send_create(&customer).await;
-        match finished.result {
-            Ok(created) => Ok(created),
-            // Boxed: the rare settle path's lookups would otherwise enlarge every create's future.
-            Err(error) if finished.may_have_landed && customer.has_dedup_key() => {
-                Box::pin(self.settle_lost_create(&customer, error, finished.started)).await
+    pub fn create(
+        &self,
+        customer: NewCustomer,
+    ) -> impl Future<Output = Result<Customer, Error>> + Send + 'static + use<> {
+        let this = self.clone();
+        async move {
+            let this = &this;
+            this.validate(&customer)?;
+            let finished = this.send_create(&customer).await;
+            match finished.result {
+                Ok(created) => Ok(created),
+                // Boxed: the rare settle path's lookups would otherwise enlarge every create's future.
+                Err(error) if finished.may_have_landed && customer.has_dedup_key() => {
+                    Box::pin(this.settle_lost_create(&customer, error, finished.started)).await
+                }
+                Err(error) => Err(error),
             }
-            Err(error) => Err(error),
         }
     }
 
@@ -153,49 +162,56 @@ impl Customers<'_> {
     /// [`Error::InvalidInput`] when the customer has neither email nor `external_id` (nothing
     /// would identify an existing one) or breaks a validation rule; [`Error::Conflict`] as above;
     /// otherwise as [`Customers::create`].
-    pub async fn create_or_get(&self, customer: NewCustomer) -> Result<CreateOrGet, Error> {
-        if !customer.has_dedup_key() {
-            return Err(Error::InvalidInput {
-                problems: vec![InputProblem::new(
-                    "email",
-                    "create_or_get needs an email or an external_id to recognise an existing customer",
-                )],
-            });
-        }
-        self.validate(&customer)?;
-        let asked_at = DateTime::<Utc>::from(std::time::SystemTime::now());
-        let finished = self.send_create(&customer).await;
-        let error = match finished.result {
-            Ok(created) => return Ok(CreateOrGet::Created(created)),
-            Err(error) => error,
-        };
-        let duplicate = error.is_duplicate_email() || error.is_duplicate_external_id();
-        if !duplicate && !finished.may_have_landed {
-            return Err(error);
-        }
-        let lookup = self.find_asked(&customer, &error, finished.started);
-        let Some(mut found) = Box::pin(lookup).await else {
-            return Err(error);
-        };
-        let differences = differences(&customer, &found);
-        if !differences.is_empty() {
-            return Err(Error::Conflict {
-                existing: Box::new(found),
-                differences,
-            });
-        }
-        if finished.may_have_landed && found.created_at() >= asked_at - CLOCK_SKEW {
-            found.mark_recovered();
-            Ok(CreateOrGet::Created(found))
-        } else {
-            Ok(CreateOrGet::Existing(found))
+    pub fn create_or_get(
+        &self,
+        customer: NewCustomer,
+    ) -> impl Future<Output = Result<CreateOrGet, Error>> + Send + 'static + use<> {
+        let this = self.clone();
+        async move {
+            let this = &this;
+            if !customer.has_dedup_key() {
+                return Err(Error::InvalidInput {
+                    problems: vec![InputProblem::new(
+                        "email",
+                        "create_or_get needs an email or an external_id to recognise an existing customer",
+                    )],
+                });
+            }
+            this.validate(&customer)?;
+            let asked_at = DateTime::<Utc>::from(std::time::SystemTime::now());
+            let finished = this.send_create(&customer).await;
+            let error = match finished.result {
+                Ok(created) => return Ok(CreateOrGet::Created(created)),
+                Err(error) => error,
+            };
+            let duplicate = error.is_duplicate_email() || error.is_duplicate_external_id();
+            if !duplicate && !finished.may_have_landed {
+                return Err(error);
+            }
+            let lookup = this.find_asked(&customer, &error, finished.started);
+            let Some(mut found) = Box::pin(lookup).await else {
+                return Err(error);
+            };
+            let differences = differences(&customer, &found);
+            if !differences.is_empty() {
+                return Err(Error::Conflict {
+                    existing: Box::new(found),
+                    differences,
+                });
+            }
+            if finished.may_have_landed && found.created_at() >= asked_at - CLOCK_SKEW {
+                found.mark_recovered();
+                Ok(CreateOrGet::Created(found))
+            } else {
+                Ok(CreateOrGet::Existing(found))
+            }
         }
     }
 
     /// Checks the customer against Polar's rules; nothing is sent when it breaks one. The customer
     /// is then the request body as it is (it serializes to exactly what Polar expects).
     fn validate(&self, customer: &NewCustomer) -> Result<(), Error> {
-        validate(customer, self.polar.state().token_kind)
+        validate(customer, self.core.state().token_kind)
             .map_err(|problems| Error::InvalidInput { problems })
     }
 
@@ -206,8 +222,8 @@ impl Customers<'_> {
             replay_safe: customer.has_dedup_key(),
             success_status: 201,
         };
-        let api = self.polar.api();
-        self.polar.run(op, || api.customers_create(customer)).await
+        let api = self.core.api();
+        self.core.run(op, || api.customers_create(customer)).await
     }
 
     /// The call failed after an attempt may have created the customer: return that customer if
@@ -221,7 +237,7 @@ impl Customers<'_> {
         match self.find_asked(asked, &error, call_started).await {
             Some(mut found) if differences(asked, &found).is_empty() => {
                 tracing::info!(
-                    customer_id = found.id(),
+                    customer_id = found.id().as_str(),
                     "an attempt whose answer was lost had created the customer; returning it"
                 );
                 found.mark_recovered();
@@ -229,7 +245,7 @@ impl Customers<'_> {
             }
             Some(other) => {
                 tracing::info!(
-                    customer_id = other.id(),
+                    customer_id = other.id().as_str(),
                     "another customer holds the key of the one asked for; the error stands"
                 );
                 Err(error)
@@ -259,7 +275,7 @@ impl Customers<'_> {
             asked.external_id.is_none()
                 || (error.is_duplicate_email() && !error.is_duplicate_external_id())
         });
-        let state = self.polar.state();
+        let state = self.core.state();
         let policy = state.retry;
         let within = Some(call_started);
         for attempt in 1..=policy.attempt_count() {

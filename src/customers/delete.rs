@@ -2,10 +2,13 @@
 //! (`customers:delete`, `customers:delete_external`): replay-safe, and a `404` after an attempt
 //! that may have landed is the delete having succeeded.
 
+use std::future::Future;
+
 use super::{Customers, by_external_id, by_id};
+use crate::core::run::Operation;
 use crate::error::Error;
+use crate::id::CustomerId;
 use crate::ids::CustomerRef;
-use crate::run::Operation;
 
 /// What a delete does besides the soft delete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,7 +19,7 @@ enum Erase {
     PersonalData,
 }
 
-impl Customers<'_> {
+impl Customers {
     /// Deletes the customer with this Polar ID.
     ///
     /// Polar soft-deletes: the customer disappears from reads and lists, its members are deleted,
@@ -49,8 +52,17 @@ impl Customers<'_> {
     /// [`Error::InvalidInput`] (nothing sent) when `id` is not a version-4 UUID;
     /// [`Error::NotFound`] naming the ID when no live customer has it (and no attempt of this call
     /// may have deleted it); otherwise as [`Customers::create`].
-    pub async fn delete(&self, id: &str) -> Result<(), Error> {
-        self.remove(by_id(id)?, Erase::Nothing).await
+    pub fn delete<I: Into<CustomerId>>(
+        &self,
+        id: I,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static + use<I> {
+        let this = self.clone();
+        let id: CustomerId = id.into();
+        async move {
+            let this = &this;
+            let id = id.as_str();
+            this.remove(by_id(id)?, Erase::Nothing).await
+        }
     }
 
     /// Deletes the customer with this external ID; see [`Customers::delete`].
@@ -77,9 +89,18 @@ impl Customers<'_> {
     /// [`Error::InvalidInput`] (nothing sent) for an external ID that cannot be one path segment
     /// (empty, `.`/`..`, containing `/`, `\` or a control character); otherwise as
     /// [`Customers::delete`].
-    pub async fn delete_by_external_id(&self, external_id: &str) -> Result<(), Error> {
-        self.remove(by_external_id(external_id)?, Erase::Nothing)
-            .await
+    pub fn delete_by_external_id<E: Into<String>>(
+        &self,
+        external_id: E,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static + use<E> {
+        let this = self.clone();
+        let external_id: String = external_id.into();
+        async move {
+            let this = &this;
+            let external_id = external_id.as_str();
+            this.remove(by_external_id(external_id)?, Erase::Nothing)
+                .await
+        }
     }
 
     /// Deletes the customer with this Polar ID and anonymizes its personal data (a data-deletion
@@ -105,8 +126,17 @@ impl Customers<'_> {
     ///
     /// # Errors
     /// As [`Customers::delete`].
-    pub async fn anonymize(&self, id: &str) -> Result<(), Error> {
-        self.remove(by_id(id)?, Erase::PersonalData).await
+    pub fn anonymize<I: Into<CustomerId>>(
+        &self,
+        id: I,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static + use<I> {
+        let this = self.clone();
+        let id: CustomerId = id.into();
+        async move {
+            let this = &this;
+            let id = id.as_str();
+            this.remove(by_id(id)?, Erase::PersonalData).await
+        }
     }
 
     /// Deletes and anonymizes the customer with this external ID; see [`Customers::anonymize`].
@@ -119,26 +149,35 @@ impl Customers<'_> {
     ///
     /// # Errors
     /// As [`Customers::delete_by_external_id`].
-    pub async fn anonymize_by_external_id(&self, external_id: &str) -> Result<(), Error> {
-        self.remove(by_external_id(external_id)?, Erase::PersonalData)
-            .await
+    pub fn anonymize_by_external_id<E: Into<String>>(
+        &self,
+        external_id: E,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static + use<E> {
+        let this = self.clone();
+        let external_id: String = external_id.into();
+        async move {
+            let this = &this;
+            let external_id = external_id.as_str();
+            this.remove(by_external_id(external_id)?, Erase::PersonalData)
+                .await
+        }
     }
 
     /// The DELETE through the retry loop, settled: a `404` after an attempt that may have landed
     /// is that attempt's success.
     async fn remove(&self, target: CustomerRef<'_>, erase: Erase) -> Result<(), Error> {
         let anonymize = Some(erase == Erase::PersonalData);
-        let api = self.polar.api();
+        let api = self.core.api();
         let finished = match target {
             CustomerRef::Id(id) => {
-                self.polar
+                self.core
                     .run(Operation::replayable("customers:delete", 204), || {
                         api.customers_delete(&id, anonymize)
                     })
                     .await
             }
             CustomerRef::External(external_id) => {
-                self.polar
+                self.core
                     .run(
                         Operation::replayable("customers:delete_external", 204),
                         || api.customers_delete_external(external_id, anonymize),

@@ -1,12 +1,15 @@
 //! Fetching a customer by Polar's ID (`customers:get`).
 
+use std::future::Future;
+
 use super::{Customers, checked_id};
+use crate::core::run::Operation;
 use crate::customer::Customer;
 use crate::error::Error;
+use crate::id::CustomerId;
 use crate::ids::CustomerRef;
-use crate::run::Operation;
 
-impl Customers<'_> {
+impl Customers {
     /// Fetches the customer with this Polar ID (a version-4 UUID such as
     /// `992fae2a-2a17-4b7a-8d9e-e287cf90131b`, from [`Customer::id`]).
     ///
@@ -39,13 +42,22 @@ impl Customers<'_> {
     /// [`Error::InvalidInput`] (nothing sent) when `id` is not a version-4 UUID;
     /// [`Error::NotFound`] naming the ID when no live customer has it (or it belongs to an
     /// organization the token cannot read); otherwise as [`Customers::create`].
-    pub async fn get(&self, id: &str) -> Result<Customer, Error> {
-        let id = checked_id(id, |_| {})?;
-        let api = self.polar.api();
-        self.polar
-            .run(Operation::read("customers:get"), || api.customers_get(&id))
-            .await
-            .result
-            .map_err(|e| e.looking_for(|| CustomerRef::Id(id).to_string()))
+    pub fn get<I: Into<CustomerId>>(
+        &self,
+        id: I,
+    ) -> impl Future<Output = Result<Customer, Error>> + Send + 'static + use<I> {
+        let this = self.clone();
+        let id: CustomerId = id.into();
+        async move {
+            let this = &this;
+            let id = id.as_str();
+            let id = checked_id(id, |_| {})?;
+            let api = this.core.api();
+            this.core
+                .run(Operation::read("customers:get"), || api.customers_get(&id))
+                .await
+                .result
+                .map_err(|e| e.looking_for(|| CustomerRef::Id(id).to_string()))
+        }
     }
 }

@@ -1,13 +1,16 @@
 //! A customer's state — subscriptions, benefits, meters — by Polar's ID or by external ID
 //! (`customers:get_state`, `customers:get_state_external`).
 
+use std::future::Future;
+
 use super::{Customers, by_external_id, by_id};
+use crate::core::run::Operation;
 use crate::customers::state::CustomerState;
 use crate::error::Error;
+use crate::id::CustomerId;
 use crate::ids::CustomerRef;
-use crate::run::Operation;
 
-impl Customers<'_> {
+impl Customers {
     /// What the customer with this Polar ID is entitled to right now: its active subscriptions,
     /// granted benefits and meters — the "may this user use X?" check.
     ///
@@ -36,8 +39,17 @@ impl Customers<'_> {
     /// [`Error::InvalidInput`] (nothing sent) when `id` is not a version-4 UUID;
     /// [`Error::NotFound`] naming the ID when no live customer has it; otherwise as
     /// [`Customers::create`].
-    pub async fn state(&self, id: &str) -> Result<CustomerState, Error> {
-        self.state_of(by_id(id)?).await
+    pub fn state<I: Into<CustomerId>>(
+        &self,
+        id: I,
+    ) -> impl Future<Output = Result<CustomerState, Error>> + Send + 'static + use<I> {
+        let this = self.clone();
+        let id: CustomerId = id.into();
+        async move {
+            let this = &this;
+            let id = id.as_str();
+            this.state_of(by_id(id)?).await
+        }
     }
 
     /// What the customer with this external ID (your system's ID for it) is entitled to right
@@ -63,23 +75,32 @@ impl Customers<'_> {
     /// [`Error::InvalidInput`] (nothing sent) for an external ID that cannot be one path segment
     /// (empty, `.`/`..`, containing `/`, `\` or a control character); [`Error::NotFound`] naming
     /// it when no live customer has it; otherwise as [`Customers::create`].
-    pub async fn state_by_external_id(&self, external_id: &str) -> Result<CustomerState, Error> {
-        self.state_of(by_external_id(external_id)?).await
+    pub fn state_by_external_id<E: Into<String>>(
+        &self,
+        external_id: E,
+    ) -> impl Future<Output = Result<CustomerState, Error>> + Send + 'static + use<E> {
+        let this = self.clone();
+        let external_id: String = external_id.into();
+        async move {
+            let this = &this;
+            let external_id = external_id.as_str();
+            this.state_of(by_external_id(external_id)?).await
+        }
     }
 
     /// Runs the state read for a checked target.
     async fn state_of(&self, target: CustomerRef<'_>) -> Result<CustomerState, Error> {
-        let api = self.polar.api();
+        let api = self.core.api();
         let finished = match target {
             CustomerRef::Id(id) => {
-                self.polar
+                self.core
                     .run(Operation::read("customers:get_state"), || {
                         api.customers_get_state(&id)
                     })
                     .await
             }
             CustomerRef::External(external_id) => {
-                self.polar
+                self.core
                     .run(Operation::read("customers:get_state_external"), || {
                         api.customers_get_state_external(external_id)
                     })

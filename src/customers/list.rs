@@ -16,12 +16,13 @@ use progenitor_client::{
 };
 
 use super::Customers;
-use crate::client::Polar;
+use crate::core::Core;
+use crate::core::run::Operation;
 use crate::customer::Customer;
 use crate::error::Error;
 use crate::generated::{Client, types};
+use crate::id::CustomerId;
 use crate::metadata::MetadataValue;
-use crate::run::Operation;
 use crate::validate::{Checker, InputProblem};
 
 /// The largest page Polar serves; larger sizes are served this many.
@@ -112,8 +113,8 @@ impl CustomerSort {
 /// ```
 #[derive(Clone, Debug)]
 #[must_use = "a listing does nothing until it is streamed"]
-pub struct ListCustomers<'a> {
-    polar: &'a Polar,
+pub struct ListCustomers {
+    core: Core,
     email: Option<String>,
     query: Option<String>,
     active: Option<bool>,
@@ -123,7 +124,7 @@ pub struct ListCustomers<'a> {
     page_size: u32,
 }
 
-impl<'a> Customers<'a> {
+impl Customers {
     /// Lists customers: a [`ListCustomers`] builder, with no filter and newest first until told
     /// otherwise; [`ListCustomers::stream`] walks the pages.
     ///
@@ -137,9 +138,9 @@ impl<'a> Customers<'a> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn list(&self) -> ListCustomers<'a> {
+    pub fn list(&self) -> ListCustomers {
         ListCustomers {
-            polar: self.polar,
+            core: self.core.clone(),
             email: None,
             query: None,
             active: None,
@@ -151,7 +152,7 @@ impl<'a> Customers<'a> {
     }
 }
 
-impl<'a> ListCustomers<'a> {
+impl ListCustomers {
     /// Only the customer with this email, compared without regard to case (an empty email
     /// matches nothing).
     /// ```
@@ -289,7 +290,7 @@ impl<'a> ListCustomers<'a> {
     /// # Errors
     /// The stream yields [`Error::InvalidInput`] (nothing sent) for a page size of 0 or an
     /// organization ID that is not a UUID; otherwise the errors of [`Customers::get`].
-    pub fn stream(self) -> impl Stream<Item = Result<Customer, Error>> + Send + 'a {
+    pub fn stream(self) -> impl Stream<Item = Result<Customer, Error>> + Send + 'static {
         let walk = Walk {
             problems: self.problems(),
             list: self,
@@ -349,10 +350,10 @@ impl<'a> ListCustomers<'a> {
 
     /// Fetches one page through the retry loop.
     async fn page(&self, page: u64) -> Result<types::ListResourceCustomer, Error> {
-        let api = self.polar.api();
+        let api = self.core.api();
         let url = format!("{}/v1/customers/", api.baseurl());
         let query = self.query_pairs(page);
-        self.polar
+        self.core
             .run(Operation::read("customers:list"), || {
                 send_list(api, &url, &query)
             })
@@ -383,17 +384,17 @@ async fn send_list(
 
 /// Where a walk is: the next page to fetch, the customers of the last page not yet yielded, and
 /// the IDs yielded so far.
-struct Walk<'a> {
-    list: ListCustomers<'a>,
+struct Walk {
+    list: ListCustomers,
     /// The input's problems, reported (once) instead of the first request.
     problems: Result<(), Vec<InputProblem>>,
     page: u64,
     buffered: std::vec::IntoIter<Customer>,
-    seen: HashSet<String>,
+    seen: HashSet<CustomerId>,
     ended: bool,
 }
 
-impl Walk<'_> {
+impl Walk {
     /// The next customer not yielded before, fetching pages as needed; `None` at the end.
     async fn next(&mut self) -> Option<Result<Customer, Error>> {
         if let Err(problems) = std::mem::replace(&mut self.problems, Ok(())) {
@@ -402,7 +403,7 @@ impl Walk<'_> {
         }
         loop {
             if let Some(customer) = self.buffered.find(|c| !self.seen.contains(c.id())) {
-                self.seen.insert(customer.id().to_owned());
+                self.seen.insert(customer.id().clone());
                 return Some(Ok(customer));
             }
             if self.ended {

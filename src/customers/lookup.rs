@@ -1,14 +1,16 @@
 //! Looking a customer up by your ID for it (`customers:get_external`) or by email (`customers:list`),
 //! as a call of its own or as part of one that started earlier (settling a lost create).
 
+use std::future::Future;
+
 use tokio::time::Instant;
 
 use super::Customers;
+use crate::core::run::{Operation, run_within};
 use crate::customer::Customer;
 use crate::error::Error;
-use crate::run::{Operation, run_within};
 
-impl Customers<'_> {
+impl Customers {
     /// Fetches the customer with this `external_id` (your system's ID for it).
     ///
     /// ```no_run
@@ -25,8 +27,17 @@ impl Customers<'_> {
     /// [`Error::InvalidInput`] (nothing sent) for an ID that cannot be one path segment: empty,
     /// `.`/`..`, or containing `/`, `\` or a control character. [`Error::NotFound`] when no
     /// customer has that external ID; otherwise as [`Customers::create`].
-    pub async fn get_by_external_id(&self, external_id: &str) -> Result<Customer, Error> {
-        self.get_by_external_id_within(external_id, None).await
+    pub fn get_by_external_id<E: Into<String>>(
+        &self,
+        external_id: E,
+    ) -> impl Future<Output = Result<Customer, Error>> + Send + 'static + use<E> {
+        let this = self.clone();
+        let external_id: String = external_id.into();
+        async move {
+            let this = &this;
+            let external_id = external_id.as_str();
+            this.get_by_external_id_within(external_id, None).await
+        }
     }
 
     /// Finds the customer with this email address, if there is one.
@@ -44,8 +55,17 @@ impl Customers<'_> {
     ///
     /// # Errors
     /// As [`Customers::get_by_external_id`], except that no match is `Ok(None)`, not an error.
-    pub async fn find_by_email(&self, email: &str) -> Result<Option<Customer>, Error> {
-        self.find_by_email_within(email, None).await
+    pub fn find_by_email<E: Into<String>>(
+        &self,
+        email: E,
+    ) -> impl Future<Output = Result<Option<Customer>, Error>> + Send + 'static + use<E> {
+        let this = self.clone();
+        let email: String = email.into();
+        async move {
+            let this = &this;
+            let email = email.as_str();
+            this.find_by_email_within(email, None).await
+        }
     }
 
     /// [`Customers::get_by_external_id`] as part of the call that started at `call_started`
@@ -56,9 +76,9 @@ impl Customers<'_> {
         call_started: Option<Instant>,
     ) -> Result<Customer, Error> {
         let external_id = crate::path::segment("external_id", external_id)?;
-        let api = self.polar.api();
+        let api = self.core.api();
         let op = Operation::read("customers:get_external");
-        run_within(self.polar.state(), op, call_started, || {
+        run_within(self.core.state(), op, call_started, || {
             api.customers_get_external(external_id)
         })
         .await
@@ -73,9 +93,9 @@ impl Customers<'_> {
         email: &str,
         call_started: Option<Instant>,
     ) -> Result<Option<Customer>, Error> {
-        let api = self.polar.api();
+        let api = self.core.api();
         let op = Operation::read("customers:list");
-        let page = run_within(self.polar.state(), op, call_started, || {
+        let page = run_within(self.core.state(), op, call_started, || {
             api.customers_list(None, Some(email), None, None, None, None, None)
         })
         .await

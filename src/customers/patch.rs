@@ -2,14 +2,17 @@
 //! `customers:update_external`): every problem of the input reported at once before sending; a
 //! PATCH sets fields to given values, so replaying it is harmless.
 
+use std::future::Future;
+
 use super::{Customers, checked_id};
+use crate::core::run::Operation;
 use crate::customer::Customer;
 use crate::customers::update::CustomerUpdate;
 use crate::error::Error;
+use crate::id::CustomerId;
 use crate::ids::CustomerRef;
-use crate::run::Operation;
 
-impl Customers<'_> {
+impl Customers {
     /// Applies `update` to the customer with this Polar ID and returns the customer as it is now.
     ///
     /// The ID and the update are checked first and every problem is reported at once; nothing is
@@ -41,16 +44,26 @@ impl Customers<'_> {
     /// [`Error::InvalidInput`] (nothing sent) with every problem of `id` and `update`;
     /// [`Error::NotFound`] naming the ID when no live customer has it; [`Error::Validation`] for
     /// what Polar refuses (see above); otherwise as [`Customers::create`].
-    pub async fn update(&self, id: &str, update: CustomerUpdate) -> Result<Customer, Error> {
-        let id = checked_id(id, |check| update.check(check))?;
-        let api = self.polar.api();
-        self.polar
-            .run(Operation::replayable("customers:update", 200), || {
-                api.customers_update(&id, &update)
-            })
-            .await
-            .result
-            .map_err(|e| e.looking_for(|| CustomerRef::Id(id).to_string()))
+    pub fn update<I: Into<CustomerId>>(
+        &self,
+        id: I,
+        update: CustomerUpdate,
+    ) -> impl Future<Output = Result<Customer, Error>> + Send + 'static + use<I> {
+        let this = self.clone();
+        let id: CustomerId = id.into();
+        async move {
+            let this = &this;
+            let id = id.as_str();
+            let id = checked_id(id, |check| update.check(check))?;
+            let api = this.core.api();
+            this.core
+                .run(Operation::replayable("customers:update", 200), || {
+                    api.customers_update(&id, &update)
+                })
+                .await
+                .result
+                .map_err(|e| e.looking_for(|| CustomerRef::Id(id).to_string()))
+        }
     }
 
     /// Applies `update` to the customer with this external ID; see [`Customers::update`].
@@ -89,33 +102,39 @@ impl Customers<'_> {
     /// # Errors
     /// [`Error::InvalidInput`] (nothing sent) with every problem of `external_id` (as for
     /// [`Customers::get_by_external_id`]) and of `update`; otherwise as [`Customers::update`].
-    pub async fn update_by_external_id(
+    pub fn update_by_external_id<E: Into<String>>(
         &self,
-        external_id: &str,
+        external_id: E,
         update: CustomerUpdate,
-    ) -> Result<Customer, Error> {
-        let (external_id, body) = match (
-            crate::path::segment("external_id", external_id),
-            update.by_external_id(),
-        ) {
-            (Ok(external_id), Ok(body)) => (external_id, body),
-            (segment, body) => {
-                let mut problems = segment
-                    .err()
-                    .map(|e| e.problems().to_vec())
-                    .unwrap_or_default();
-                problems.extend(body.err().unwrap_or_default());
-                return Err(Error::InvalidInput { problems });
-            }
-        };
-        let api = self.polar.api();
-        self.polar
-            .run(
-                Operation::replayable("customers:update_external", 200),
-                || api.customers_update_external(external_id, &body),
-            )
-            .await
-            .result
-            .map_err(|e| e.looking_for(|| CustomerRef::External(external_id).to_string()))
+    ) -> impl Future<Output = Result<Customer, Error>> + Send + 'static + use<E> {
+        let this = self.clone();
+        let external_id: String = external_id.into();
+        async move {
+            let this = &this;
+            let external_id = external_id.as_str();
+            let (external_id, body) = match (
+                crate::path::segment("external_id", external_id),
+                update.by_external_id(),
+            ) {
+                (Ok(external_id), Ok(body)) => (external_id, body),
+                (segment, body) => {
+                    let mut problems = segment
+                        .err()
+                        .map(|e| e.problems().to_vec())
+                        .unwrap_or_default();
+                    problems.extend(body.err().unwrap_or_default());
+                    return Err(Error::InvalidInput { problems });
+                }
+            };
+            let api = this.core.api();
+            this.core
+                .run(
+                    Operation::replayable("customers:update_external", 200),
+                    || api.customers_update_external(external_id, &body),
+                )
+                .await
+                .result
+                .map_err(|e| e.looking_for(|| CustomerRef::External(external_id).to_string()))
+        }
     }
 }

@@ -1,11 +1,14 @@
 //! Adding a member to a customer (`customers:members:create` and `…:create_external`).
 
-use super::{Member, Members, NewMember, checked};
-use crate::error::Error;
-use crate::ids::CustomerRef;
-use crate::run::Operation;
+use std::future::Future;
 
-impl Members<'_> {
+use super::{Member, Members, NewMember, checked};
+use crate::core::run::Operation;
+use crate::error::Error;
+use crate::id::CustomerId;
+use crate::ids::CustomerRef;
+
+impl Members {
     /// Adds a member to the customer with this Polar ID (a version-4 UUID).
     ///
     /// Adding is idempotent by email: when the customer already has a member with this email
@@ -47,12 +50,22 @@ impl Members<'_> {
     /// - [`Error::Unauthorized`], [`Error::RateLimited`], and the transport and server errors of
     ///   any call, after the client's own retries. A second member with the same `external_id`
     ///   makes Polar fail with a server error.
-    pub async fn create(&self, customer_id: &str, member: NewMember) -> Result<Member, Error> {
-        let customer = checked(
-            CustomerRef::by_id("customer_id", customer_id),
-            member.validate(),
-        )?;
-        self.add(customer, &member).await
+    pub fn create<C: Into<CustomerId>>(
+        &self,
+        customer_id: C,
+        member: NewMember,
+    ) -> impl Future<Output = Result<Member, Error>> + Send + 'static + use<C> {
+        let this = self.clone();
+        let customer_id: CustomerId = customer_id.into();
+        async move {
+            let this = &this;
+            let customer_id = customer_id.as_str();
+            let customer = checked(
+                CustomerRef::by_id("customer_id", customer_id),
+                member.validate(),
+            )?;
+            this.add(customer, &member).await
+        }
     }
 
     /// Adds a member to the customer with this `external_id` (your system's ID for it).
@@ -74,32 +87,38 @@ impl Members<'_> {
     /// path segment (empty, `.`/`..`, or containing `/`, `\` or a control character), and
     /// [`Error::RequestRejected`] with status `409` (`AmbiguousExternalCustomerID`) when a personal
     /// access token sees customers with this external ID in several organizations.
-    pub async fn create_by_external_id(
+    pub fn create_by_external_id<C: Into<String>>(
         &self,
-        external_customer_id: &str,
+        external_customer_id: C,
         member: NewMember,
-    ) -> Result<Member, Error> {
-        let customer = checked(
-            CustomerRef::by_external_id("external_customer_id", external_customer_id),
-            member.validate(),
-        )?;
-        self.add(customer, &member).await
+    ) -> impl Future<Output = Result<Member, Error>> + Send + 'static + use<C> {
+        let this = self.clone();
+        let external_customer_id: String = external_customer_id.into();
+        async move {
+            let this = &this;
+            let external_customer_id = external_customer_id.as_str();
+            let customer = checked(
+                CustomerRef::by_external_id("external_customer_id", external_customer_id),
+                member.validate(),
+            )?;
+            this.add(customer, &member).await
+        }
     }
 
     /// Sends the create, replayed on ambiguous failures (Polar deduplicates by email).
     async fn add(&self, customer: CustomerRef<'_>, member: &NewMember) -> Result<Member, Error> {
         let op = |name| Operation::replayable(name, 201);
-        let api = self.polar.api();
+        let api = self.core.api();
         let finished = match customer {
             CustomerRef::Id(id) => {
-                self.polar
+                self.core
                     .run(op("customers:members:create"), || {
                         api.customers_members_create(&id, member)
                     })
                     .await
             }
             CustomerRef::External(id) => {
-                self.polar
+                self.core
                     .run(op("customers:members:create_external"), || {
                         api.customers_members_create_external(id, member)
                     })

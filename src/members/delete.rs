@@ -1,10 +1,13 @@
 //! Removing a member (`customers:members:delete` and `…:delete_external`).
 
-use super::{MemberRef, Members, checked};
-use crate::error::Error;
-use crate::run::Operation;
+use std::future::Future;
 
-impl Members<'_> {
+use super::{MemberRef, Members, checked};
+use crate::core::run::Operation;
+use crate::error::Error;
+use crate::id::{CustomerId, MemberId};
+
+impl Members {
     /// Removes the member with this Polar ID (any UUID) from the customer with this Polar ID (a
     /// version-4 UUID). Polar revokes the member's seats and benefit grants shortly after.
     ///
@@ -26,9 +29,21 @@ impl Members<'_> {
     /// - [`Error::Forbidden`] when the token lacks the `members:write` scope.
     /// - [`Error::Unauthorized`], [`Error::RateLimited`], and the transport and server errors of
     ///   any call, after the client's own retries.
-    pub async fn delete(&self, customer_id: &str, member_id: &str) -> Result<(), Error> {
-        self.remove(checked(MemberRef::by_ids(customer_id, member_id), Ok(()))?)
-            .await
+    pub fn delete<C: Into<CustomerId>, M: Into<MemberId>>(
+        &self,
+        customer_id: C,
+        member_id: M,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static + use<C, M> {
+        let this = self.clone();
+        let customer_id: CustomerId = customer_id.into();
+        let member_id: MemberId = member_id.into();
+        async move {
+            let this = &this;
+            let customer_id = customer_id.as_str();
+            let member_id = member_id.as_str();
+            this.remove(checked(MemberRef::by_ids(customer_id, member_id), Ok(()))?)
+                .await
+        }
     }
 
     /// Removes the member with this `external_id` from the customer with this `external_id`.
@@ -44,29 +59,37 @@ impl Members<'_> {
     /// path segment, [`Error::NotFound`] also when no customer has this external ID, and
     /// [`Error::RequestRejected`] with status `409` (`AmbiguousExternalCustomerID`) when a personal
     /// access token sees customers with it in several organizations.
-    pub async fn delete_by_external_ids(
+    pub fn delete_by_external_ids<C: Into<String>, M: Into<String>>(
         &self,
-        external_customer_id: &str,
-        external_member_id: &str,
-    ) -> Result<(), Error> {
-        let member = MemberRef::by_external_ids(external_customer_id, external_member_id);
-        self.remove(checked(member, Ok(()))?).await
+        external_customer_id: C,
+        external_member_id: M,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static + use<C, M> {
+        let this = self.clone();
+        let external_customer_id: String = external_customer_id.into();
+        let external_member_id: String = external_member_id.into();
+        async move {
+            let this = &this;
+            let external_customer_id = external_customer_id.as_str();
+            let external_member_id = external_member_id.as_str();
+            let member = MemberRef::by_external_ids(external_customer_id, external_member_id);
+            this.remove(checked(member, Ok(()))?).await
+        }
     }
 
     /// Sends the delete; a `404` after an attempt that may have landed means it did.
     async fn remove(&self, target: MemberRef<'_>) -> Result<(), Error> {
         let op = |name| Operation::replayable(name, 204);
-        let api = self.polar.api();
+        let api = self.core.api();
         let finished = match target {
             MemberRef::Ids { customer, member } => {
-                self.polar
+                self.core
                     .run(op("customers:members:delete"), || {
                         api.customers_members_delete(&customer, &member)
                     })
                     .await
             }
             MemberRef::External { customer, member } => {
-                self.polar
+                self.core
                     .run(op("customers:members:delete_external"), || {
                         api.customers_members_delete_external(customer, member)
                     })

@@ -1,10 +1,13 @@
 //! Fetching one member (`customers:members:get` and `…:get_external`).
 
-use super::{Member, MemberRef, Members, checked};
-use crate::error::Error;
-use crate::run::Operation;
+use std::future::Future;
 
-impl Members<'_> {
+use super::{Member, MemberRef, Members, checked};
+use crate::core::run::Operation;
+use crate::error::Error;
+use crate::id::{CustomerId, MemberId};
+
+impl Members {
     /// Fetches the member with this Polar ID (any UUID) of the customer with this Polar ID (a
     /// version-4 UUID).
     ///
@@ -25,9 +28,21 @@ impl Members<'_> {
     /// - [`Error::Forbidden`] when the token lacks the `members:read` scope.
     /// - [`Error::Unauthorized`], [`Error::RateLimited`], and the transport and server errors of
     ///   any call, after the client's own retries.
-    pub async fn get(&self, customer_id: &str, member_id: &str) -> Result<Member, Error> {
-        self.fetch(checked(MemberRef::by_ids(customer_id, member_id), Ok(()))?)
-            .await
+    pub fn get<C: Into<CustomerId>, M: Into<MemberId>>(
+        &self,
+        customer_id: C,
+        member_id: M,
+    ) -> impl Future<Output = Result<Member, Error>> + Send + 'static + use<C, M> {
+        let this = self.clone();
+        let customer_id: CustomerId = customer_id.into();
+        let member_id: MemberId = member_id.into();
+        async move {
+            let this = &this;
+            let customer_id = customer_id.as_str();
+            let member_id = member_id.as_str();
+            this.fetch(checked(MemberRef::by_ids(customer_id, member_id), Ok(()))?)
+                .await
+        }
     }
 
     /// Fetches the member with this `external_id` of the customer with this `external_id`.
@@ -44,27 +59,35 @@ impl Members<'_> {
     /// path segment, [`Error::NotFound`] also when no customer has this external ID, and
     /// [`Error::RequestRejected`] with status `409` (`AmbiguousExternalCustomerID`) when a personal
     /// access token sees customers with it in several organizations.
-    pub async fn get_by_external_ids(
+    pub fn get_by_external_ids<C: Into<String>, M: Into<String>>(
         &self,
-        external_customer_id: &str,
-        external_member_id: &str,
-    ) -> Result<Member, Error> {
-        let member = MemberRef::by_external_ids(external_customer_id, external_member_id);
-        self.fetch(checked(member, Ok(()))?).await
+        external_customer_id: C,
+        external_member_id: M,
+    ) -> impl Future<Output = Result<Member, Error>> + Send + 'static + use<C, M> {
+        let this = self.clone();
+        let external_customer_id: String = external_customer_id.into();
+        let external_member_id: String = external_member_id.into();
+        async move {
+            let this = &this;
+            let external_customer_id = external_customer_id.as_str();
+            let external_member_id = external_member_id.as_str();
+            let member = MemberRef::by_external_ids(external_customer_id, external_member_id);
+            this.fetch(checked(member, Ok(()))?).await
+        }
     }
 
     async fn fetch(&self, target: MemberRef<'_>) -> Result<Member, Error> {
-        let api = self.polar.api();
+        let api = self.core.api();
         let finished = match target {
             MemberRef::Ids { customer, member } => {
-                self.polar
+                self.core
                     .run(Operation::read("customers:members:get"), || {
                         api.customers_members_get(&customer, &member)
                     })
                     .await
             }
             MemberRef::External { customer, member } => {
-                self.polar
+                self.core
                     .run(Operation::read("customers:members:get_external"), || {
                         api.customers_members_get_external(customer, member)
                     })

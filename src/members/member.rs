@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::id::{CustomerId, MemberId};
 use crate::open_enum::open_enum;
 
 open_enum! {
@@ -58,12 +59,12 @@ open_enum! {
     schemars(description = "A member of a customer, with its role.")
 )]
 pub struct Member {
-    id: String,
+    id: MemberId,
     #[serde(deserialize_with = "crate::timestamp::required")]
     created_at: DateTime<Utc>,
     #[serde(default, deserialize_with = "crate::timestamp::optional")]
     modified_at: Option<DateTime<Utc>>,
-    customer_id: String,
+    customer_id: CustomerId,
     email: String,
     #[serde(default)]
     name: Option<String>,
@@ -74,7 +75,7 @@ pub struct Member {
 
 impl Member {
     /// The member's ID in Polar.
-    pub fn id(&self) -> &str {
+    pub fn id(&self) -> &MemberId {
         &self.id
     }
 
@@ -89,7 +90,7 @@ impl Member {
     }
 
     /// The ID of the customer the member belongs to.
-    pub fn customer_id(&self) -> &str {
+    pub fn customer_id(&self) -> &CustomerId {
         &self.customer_id
     }
 

@@ -1,10 +1,13 @@
 //! Changing a member (`customers:members:update` and `…:update_external`).
 
-use super::{Member, MemberRef, MemberUpdate, Members, checked};
-use crate::error::Error;
-use crate::run::Operation;
+use std::future::Future;
 
-impl Members<'_> {
+use super::{Member, MemberRef, MemberUpdate, Members, checked};
+use crate::core::run::Operation;
+use crate::error::Error;
+use crate::id::{CustomerId, MemberId};
+
+impl Members {
     /// Changes the member with this Polar ID (any UUID) of the customer with this Polar ID (a
     /// version-4 UUID), and returns it as it is now.
     ///
@@ -45,14 +48,22 @@ impl Members<'_> {
     /// - [`Error::Forbidden`] when the token lacks the `members:write` scope.
     /// - [`Error::Unauthorized`], [`Error::RateLimited`], and the transport and server errors of
     ///   any call, after the client's own retries.
-    pub async fn update(
+    pub fn update<C: Into<CustomerId>, M: Into<MemberId>>(
         &self,
-        customer_id: &str,
-        member_id: &str,
+        customer_id: C,
+        member_id: M,
         update: MemberUpdate,
-    ) -> Result<Member, Error> {
-        let target = checked(MemberRef::by_ids(customer_id, member_id), update.validate())?;
-        self.change(target, &update).await
+    ) -> impl Future<Output = Result<Member, Error>> + Send + 'static + use<C, M> {
+        let this = self.clone();
+        let customer_id: CustomerId = customer_id.into();
+        let member_id: MemberId = member_id.into();
+        async move {
+            let this = &this;
+            let customer_id = customer_id.as_str();
+            let member_id = member_id.as_str();
+            let target = checked(MemberRef::by_ids(customer_id, member_id), update.validate())?;
+            this.change(target, &update).await
+        }
     }
 
     /// Changes the member with this `external_id` of the customer with this `external_id`.
@@ -71,32 +82,40 @@ impl Members<'_> {
     /// path segment, [`Error::NotFound`] also when no customer has this external ID, and
     /// [`Error::RequestRejected`] with status `409` (`AmbiguousExternalCustomerID`) when a personal
     /// access token sees customers with it in several organizations.
-    pub async fn update_by_external_ids(
+    pub fn update_by_external_ids<C: Into<String>, M: Into<String>>(
         &self,
-        external_customer_id: &str,
-        external_member_id: &str,
+        external_customer_id: C,
+        external_member_id: M,
         update: MemberUpdate,
-    ) -> Result<Member, Error> {
-        let target = checked(
-            MemberRef::by_external_ids(external_customer_id, external_member_id),
-            update.validate(),
-        )?;
-        self.change(target, &update).await
+    ) -> impl Future<Output = Result<Member, Error>> + Send + 'static + use<C, M> {
+        let this = self.clone();
+        let external_customer_id: String = external_customer_id.into();
+        let external_member_id: String = external_member_id.into();
+        async move {
+            let this = &this;
+            let external_customer_id = external_customer_id.as_str();
+            let external_member_id = external_member_id.as_str();
+            let target = checked(
+                MemberRef::by_external_ids(external_customer_id, external_member_id),
+                update.validate(),
+            )?;
+            this.change(target, &update).await
+        }
     }
 
     async fn change(&self, target: MemberRef<'_>, update: &MemberUpdate) -> Result<Member, Error> {
         let op = |name| Operation::replayable(name, 200);
-        let api = self.polar.api();
+        let api = self.core.api();
         let finished = match target {
             MemberRef::Ids { customer, member } => {
-                self.polar
+                self.core
                     .run(op("customers:members:update"), || {
                         api.customers_members_update(&customer, &member, update)
                     })
                     .await
             }
             MemberRef::External { customer, member } => {
-                self.polar
+                self.core
                     .run(op("customers:members:update_external"), || {
                         api.customers_members_update_external(customer, member, update)
                     })

@@ -1,10 +1,12 @@
 //! Creating a customer portal session (`customer-sessions:create`).
 
-use super::{CustomerSession, CustomerSessions, NewCustomerSession};
-use crate::error::Error;
-use crate::run::Operation;
+use std::future::Future;
 
-impl CustomerSessions<'_> {
+use super::{CustomerSession, CustomerSessions, NewCustomerSession};
+use crate::core::run::Operation;
+use crate::error::Error;
+
+impl CustomerSessions {
     /// Creates a customer portal session: a link that signs the customer (or, when the
     /// organization uses members, one of its members) into Polar's customer portal for one hour.
     ///
@@ -48,15 +50,22 @@ impl CustomerSessions<'_> {
     /// - [`Error::Unauthorized`], [`Error::Forbidden`] (the token lacks
     ///   `customer_sessions:write`), [`Error::RateLimited`], and the transport and server errors of
     ///   any call, after the client's own retries.
-    pub async fn create(&self, session: NewCustomerSession) -> Result<CustomerSession, Error> {
-        session
-            .validate()
-            .map_err(|problems| Error::InvalidInput { problems })?;
-        let op = Operation::replayable("customer-sessions:create", 201);
-        let api = self.polar.api();
-        self.polar
-            .run(op, || api.customer_sessions_create(&session))
-            .await
-            .result
+    pub fn create(
+        &self,
+        session: NewCustomerSession,
+    ) -> impl Future<Output = Result<CustomerSession, Error>> + Send + 'static + use<> {
+        let this = self.clone();
+        async move {
+            let this = &this;
+            session
+                .validate()
+                .map_err(|problems| Error::InvalidInput { problems })?;
+            let op = Operation::replayable("customer-sessions:create", 201);
+            let api = this.core.api();
+            this.core
+                .run(op, || api.customer_sessions_create(&session))
+                .await
+                .result
+        }
     }
 }

@@ -65,8 +65,8 @@ impl NewCustomerSession {
     }
 
     /// A session for the customer with this Polar ID (a UUID).
-    pub fn for_customer(customer_id: impl Into<String>) -> Self {
-        Self::new(Ref::Id(customer_id.into()))
+    pub fn for_customer(customer_id: impl Into<crate::CustomerId>) -> Self {
+        Self::new(Ref::Id(customer_id.into().into_string()))
     }
 
     /// A session for the customer with this ID in your system (its `external_id`).

@@ -229,7 +229,7 @@ impl Event {
 
     /// The ID of the customer a `customer.*` or `member.*` event is about: the key to order or
     /// serialize a customer's events by.
-    pub fn customer_id(&self) -> Option<&str> {
+    pub fn customer_id(&self) -> Option<&crate::CustomerId> {
         self.customer()
             .map(Customer::id)
             .or_else(|| self.member().map(Member::customer_id))

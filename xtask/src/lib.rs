@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 /// The file holding the crate's `DEFAULT_API_VERSION`, relative to the repository root: the one
 /// place the default version is written down.
-pub const CLIENT_SOURCE: &str = "src/client.rs";
+pub const CLIENT_SOURCE: &str = "src/core/state.rs";
 
 /// The repository root: `$XTASK_ROOT` when set (tests use a scratch copy), else the nearest
 /// directory, from the current one upward, that holds `xtask/operations.txt`. It is found where

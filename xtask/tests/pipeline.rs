@@ -383,13 +383,13 @@ fn a_refresh_that_fails_writes_nothing_and_says_why() {
     std::fs::remove_dir_all(&root).unwrap();
 }
 
-/// Moving to a version other than the crate's `DEFAULT_API_VERSION` (read from `src/client.rs`)
+/// Moving to a version other than the crate's `DEFAULT_API_VERSION` (read from `src/core/state.rs`)
 /// is flagged.
 #[test]
 fn a_refresh_to_another_version_than_the_crates_default_warns() {
     let root = scratch_root("version-warning", false);
     std::fs::write(
-        root.join("src/client.rs"),
+        root.join("src/core/state.rs"),
         "/// Doc.\npub const DEFAULT_API_VERSION: &str = \"2026-04\";\n",
     )
     .unwrap();

@@ -31,15 +31,15 @@ pub fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-/// A scratch repository root holding the operation list and `src/client.rs` (and, if asked, the
+/// A scratch repository root holding the operation list and `src/core/state.rs` (and, if asked, the
 /// committed spec files).
 pub fn scratch_root(name: &str, with_committed: bool) -> PathBuf {
     let root = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    for dir in ["xtask", "spec", "src"] {
+    for dir in ["xtask", "spec", "src/core"] {
         std::fs::create_dir_all(root.join(dir)).unwrap();
     }
-    for file in ["xtask/operations.txt", "src/client.rs"] {
+    for file in ["xtask/operations.txt", "src/core/state.rs"] {
         std::fs::copy(repo().join(file), root.join(file)).unwrap();
     }
     if with_committed {

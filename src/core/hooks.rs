@@ -11,9 +11,9 @@
 
 use http_body_util::Limited;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::{Body, Request, Response, ResponseBuilderExt, StatusCode, Url};
+use reqwest::{Body, Request, Response, ResponseBuilderExt, StatusCode};
 
-use crate::client::ClientState;
+use crate::core::state::ClientState;
 use crate::generated::Client;
 
 impl ClientHooks<ClientState> for Client {
@@ -39,32 +39,6 @@ impl ClientHooks<ClientState> for Client {
             return Ok(response);
         }
         Ok(capped(response, limit, elsewhere))
-    }
-}
-
-/// The origin (scheme, host, port) of the client's base URL, which every request goes to.
-#[derive(Clone, Debug)]
-pub(crate) struct Origin {
-    scheme: String,
-    host: Option<String>,
-    port: Option<u16>,
-}
-
-impl Origin {
-    /// The origin of `url`.
-    pub(crate) fn of(url: &Url) -> Self {
-        Self {
-            scheme: url.scheme().to_owned(),
-            host: url.host_str().map(str::to_owned),
-            port: url.port_or_known_default(),
-        }
-    }
-
-    /// Whether `url` has this origin (compared as `Url::origin` does, without allocating).
-    fn holds(&self, url: &Url) -> bool {
-        url.scheme() == self.scheme
-            && url.host_str() == self.host.as_deref()
-            && url.port_or_known_default() == self.port
     }
 }
 

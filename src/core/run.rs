@@ -18,13 +18,13 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::{Instrument, field};
 
-use crate::classify::{
+use crate::core::classify::{
     answered_elsewhere, classify_response, classify_transport, invalid_response,
 };
-use crate::client::ClientState;
+use crate::core::hooks::FromElsewhere;
+use crate::core::retry::{AttemptContext, Decision, Failure, decide};
+use crate::core::state::ClientState;
 use crate::error::Error;
-use crate::hooks::FromElsewhere;
-use crate::retry::{AttemptContext, Decision, Failure, decide};
 
 /// What the loop needs to know about an operation.
 #[derive(Clone, Copy, Debug)]
@@ -228,7 +228,7 @@ impl Progress {
     ) -> Option<Error> {
         let error = error.with_replay_safety(op.replay_safe);
         self.may_have_landed |= error.may_have_been_processed();
-        let failure = Failure::of(&error);
+        let failure = error.failure();
         match failure {
             Failure::RateLimited { .. } => self.ctx.rate_limited += 1,
             _ => self.ctx.attempts += 1,
@@ -422,7 +422,7 @@ mod tests {
 
     use super::*;
     use crate::client::Polar;
-    use crate::retry::RetryPolicy;
+    use crate::core::retry::RetryPolicy;
 
     const CREATE: Operation = Operation {
         name: "customers:create",
@@ -463,7 +463,7 @@ mod tests {
         script: &[fn() -> Generated<String>],
     ) -> (Finished<String>, u32) {
         let calls = AtomicU32::new(0);
-        let finished = run(polar.state(), op, || {
+        let finished = run(polar.core().state(), op, || {
             let n = calls.fetch_add(1, Ordering::SeqCst) as usize;
             let step = script[n.min(script.len() - 1)];
             async move { step() }
@@ -549,7 +549,7 @@ mod tests {
             .build()
             .unwrap();
         let started = Instant::now();
-        let finished: Finished<String> = run(polar.state(), CREATE, || async {
+        let finished: Finished<String> = run(polar.core().state(), CREATE, || async {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             created()
         })
@@ -616,7 +616,7 @@ mod tests {
             replay_safe: true,
             success_status: 204,
         };
-        let finished: Finished<()> = run(polar.state(), delete, || async {
+        let finished: Finished<()> = run(polar.core().state(), delete, || async {
             let response = http::Response::builder()
                 .status(200)
                 .body(Vec::new())

@@ -1,12 +1,10 @@
 //! When to try a request again: the caller's retry policy, the pure retry decision and the backoff maths.
 //!
 //! Nothing here performs I/O or sleeps. The loop (`run.rs`) classifies a failed attempt into an
-//! [`Error`], reads its [`Failure`], asks [`decide`] what to do, and waits the returned duration
+//! [`Error`](crate::Error), reads its [`Failure`], asks [`decide`] what to do, and waits the returned duration
 //! itself.
 
 use std::time::{Duration, SystemTime};
-
-use crate::error::Error;
 
 /// How the client retries a request that failed in a way worth trying again.
 ///
@@ -174,34 +172,6 @@ pub(crate) enum Failure {
 }
 
 impl Failure {
-    /// Classifies an error of one attempt.
-    pub(crate) fn of(error: &Error) -> Self {
-        match *error {
-            Error::RateLimited { retry_after, .. } => Self::RateLimited { retry_after },
-            Error::Transport {
-                may_have_reached_server: false,
-                ..
-            }
-            | Error::Timeout {
-                may_have_reached_server: false,
-                ..
-            } => Self::NotSent,
-            Error::Transport { replay_safe, .. }
-            | Error::Timeout { replay_safe, .. }
-            | Error::Server {
-                status: 502..=504,
-                replay_safe,
-                ..
-            }
-            | Error::RequestRejected {
-                status: 408,
-                replay_safe,
-                ..
-            } => Self::Transient { replay_safe },
-            _ => Self::Final,
-        }
-    }
-
     /// Whether a new attempt is allowed at all (attempt budget and deadline aside).
     pub(crate) fn may_retry(self) -> bool {
         match self {
@@ -302,6 +272,7 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     const MS: fn(u64) -> Duration = Duration::from_millis;
     const SECS: fn(u64) -> Duration = Duration::from_secs;
@@ -413,7 +384,7 @@ mod tests {
             (Error::InvalidConfig { message: String::new() }, Failure::Final),
         ];
         for (error, expected) in rows {
-            assert_eq!(Failure::of(&error), expected, "{error:?}");
+            assert_eq!(error.failure(), expected, "{error:?}");
             assert_eq!(error.is_retryable(), expected.may_retry(), "{error:?}");
         }
     }

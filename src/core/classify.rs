@@ -9,9 +9,9 @@ use bytes::Bytes;
 use reqwest::header::{self, HeaderMap};
 use serde::Deserialize;
 
+use crate::core::retry::parse_retry_after;
 use crate::error::{AuthFailure, Error, FieldError, ForbiddenReason, ValidationKind};
 use crate::excerpt::{EXCERPT_CHARS, clean, excerpt};
-use crate::retry::parse_retry_after;
 
 /// Every JSON error shape Polar sends, read leniently: `{error, detail: str}`,
 /// `{error, detail: [..]}`, `{error, error_description}` and `{detail: "Not Found"}`.
