@@ -8,6 +8,7 @@
 pub(crate) mod classify;
 pub(crate) mod handle;
 pub(crate) mod hooks;
+pub(crate) mod request;
 pub(crate) mod retry;
 pub(crate) mod run;
 pub(crate) mod state;

@@ -11,16 +11,14 @@
 use std::collections::HashSet;
 
 use futures_util::Stream;
-use progenitor_client::{
-    ClientHooks, ClientInfo, Error as GeneratedError, OperationInfo, ResponseValue,
-};
 
 use super::Customers;
 use crate::core::Core;
+use crate::core::request::{Request, send};
 use crate::core::run::Operation;
 use crate::customer::Customer;
 use crate::error::Error;
-use crate::generated::{Client, types};
+use crate::generated::types;
 use crate::id::CustomerId;
 use crate::metadata::MetadataValue;
 use crate::validate::{Checker, InputProblem};
@@ -351,34 +349,12 @@ impl ListCustomers {
     /// Fetches one page through the retry loop.
     async fn page(&self, page: u64) -> Result<types::ListResourceCustomer, Error> {
         let api = self.core.api();
-        let url = format!("{}/v1/customers/", api.baseurl());
         let query = self.query_pairs(page);
+        let request = Request::get("customers_list", "/v1/customers/", &query);
         self.core
-            .run(Operation::read("customers:list"), || {
-                send_list(api, &url, &query)
-            })
+            .run(Operation::read("customers:list"), || send(api, &request))
             .await
             .result
-    }
-}
-
-/// One list request, built and sent as the generated methods do: our hooks, then the decoding.
-async fn send_list(
-    api: &Client,
-    url: &str,
-    query: &[(String, String)],
-) -> Result<ResponseValue<types::ListResourceCustomer>, GeneratedError<()>> {
-    let mut request = api.client().get(url).query(query).build()?;
-    let info = OperationInfo {
-        operation_id: "customers_list",
-    };
-    api.pre(&mut request, &info).await?;
-    let result = api.exec(request, &info).await;
-    api.post(&result, &info).await?;
-    let response = result?;
-    match response.status().as_u16() {
-        200 => ResponseValue::from_response(response).await,
-        _ => Err(GeneratedError::UnexpectedResponse(response)),
     }
 }
 

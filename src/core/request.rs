@@ -1,0 +1,91 @@
+//! Requests for operations the generated client does not have (hand-written models, query strings
+//! the generator cannot express): built and sent exactly as the generated methods are — the
+//! client's URL, the hooks before and after, the documented success status decoded — so they run
+//! through the same retry loop and classification.
+//!
+//! Path segments that come from the caller must already be encoded with
+//! [`progenitor_client::encode_path`] (see [`crate::path::segment`] for the checks before it).
+
+use progenitor_client::{
+    ClientHooks, ClientInfo, Error as GeneratedError, OperationInfo, ResponseValue,
+};
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::generated::Client;
+
+/// One request: method, path below the base URL (`/v1/...`), query pairs, optional JSON body.
+#[derive(Debug)]
+pub(crate) struct Request<'a, B: ?Sized = ()> {
+    /// Polar's operation id with `_` for `:` (`customers_list`), as the hooks see it.
+    pub(crate) operation_id: &'static str,
+    pub(crate) method: Method,
+    pub(crate) path: &'a str,
+    pub(crate) query: &'a [(String, String)],
+    pub(crate) body: Option<&'a B>,
+    /// The documented success status; any other answer is classified by the loop.
+    pub(crate) success: u16,
+}
+
+impl<'a> Request<'a> {
+    /// A `GET` of `path` with `query`.
+    pub(crate) fn get(
+        operation_id: &'static str,
+        path: &'a str,
+        query: &'a [(String, String)],
+    ) -> Self {
+        Self {
+            operation_id,
+            method: Method::GET,
+            path,
+            query,
+            body: None,
+            success: 200,
+        }
+    }
+}
+
+/// Sends one request as a generated method would, decoding the documented success as `T` (an
+/// empty `204` body as `null`, for `T = ()`).
+pub(crate) async fn send<T, B>(
+    api: &Client,
+    request: &Request<'_, B>,
+) -> Result<ResponseValue<T>, GeneratedError<()>>
+where
+    T: DeserializeOwned,
+    B: Serialize + ?Sized,
+{
+    let url = api.inner().url(request.path);
+    let mut builder = api
+        .client()
+        .request(request.method.clone(), url)
+        .header(reqwest::header::ACCEPT, "application/json");
+    if !request.query.is_empty() {
+        builder = builder.query(request.query);
+    }
+    if let Some(body) = request.body {
+        builder = builder.json(body);
+    }
+    let mut built = builder.build()?;
+    let info = OperationInfo {
+        operation_id: request.operation_id,
+    };
+    api.pre(&mut built, &info).await?;
+    let result = api.exec(built, &info).await;
+    api.post(&result, &info).await?;
+    let response = result?;
+    if response.status().as_u16() != request.success {
+        return Err(GeneratedError::UnexpectedResponse(response));
+    }
+    if request.success == 204 {
+        let value: T = serde_json::from_slice(b"null")
+            .map_err(|e| GeneratedError::InvalidResponsePayload(bytes::Bytes::new(), e))?;
+        return Ok(ResponseValue::new(
+            value,
+            response.status(),
+            response.headers().clone(),
+        ));
+    }
+    ResponseValue::from_response(response).await
+}
