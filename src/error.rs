@@ -278,6 +278,29 @@ pub enum Error {
         request_id: Option<String>,
     },
 
+    /// An earlier attempt of this call may have been carried out by Polar — its answer was lost,
+    /// or was a server error — and a later attempt then failed for another reason (a rate limit,
+    /// a refusal, …). The call as a whole may have taken effect: `last` says why it stopped, not
+    /// what happened to the earlier attempt. [`Error::may_have_been_processed`] is `true`; the
+    /// other helpers ([`status`](Error::status), [`retry_after`](Error::retry_after),
+    /// [`field_errors`](Error::field_errors), …) read `last`.
+    ///
+    /// Before deciding the operation did not happen, read the resource back (or use an operation
+    /// that settles itself, such as [`Customers::create_or_get`](crate::Customers::create_or_get)).
+    #[non_exhaustive]
+    #[error(
+        "an earlier attempt may have been carried out ({earlier}), then the call failed: {last}"
+    )]
+    OutcomeUnknown {
+        /// What the earlier attempt that may have landed failed with, as text.
+        earlier: String,
+        /// The error of the attempt that ended the call.
+        last: Box<Error>,
+        /// Whether sending the same request again can do nothing twice (see
+        /// [`Error::Server`]'s field of the same name).
+        replay_safe: bool,
+    },
+
     /// An answer was larger than the client's response size limit
     /// ([`PolarBuilder::max_response_bytes`](crate::PolarBuilder::max_response_bytes)); the client
     /// stopped reading it there. With a success status the request was carried out.
@@ -309,6 +332,7 @@ impl Error {
             | Self::Redirected { status, .. }
             | Self::UnexpectedStatus { status, .. }
             | Self::ResponseTooLarge { status, .. } => Some(*status),
+            Self::OutcomeUnknown { last, .. } => last.status(),
             Self::InvalidInput { .. }
             | Self::InvalidConfig { .. }
             | Self::Transport { .. }
@@ -356,7 +380,44 @@ impl Error {
                 replay_safe,
                 ..
             } => Failure::Transient { replay_safe },
+            // Sending again is harmless only when the operation is replay-safe.
+            Error::OutcomeUnknown {
+                ref last,
+                replay_safe: true,
+                ..
+            } => last.failure(),
             _ => Failure::Final,
+        }
+    }
+
+    /// A stable, lower-case name for the kind of error, for metrics labels and log fields
+    /// (`"rate_limited"`, `"server_error"`, `"outcome_unknown"`, …). Names never change once
+    /// released; new kinds get new names.
+    ///
+    /// ```
+    /// let err = polar_client::Polar::builder().build().unwrap_err(); // no access token
+    /// assert_eq!(err.kind(), "invalid_config");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::InvalidInput { .. } => "invalid_input",
+            Self::InvalidConfig { .. } => "invalid_config",
+            Self::Validation { .. } => "validation",
+            Self::Unauthorized { .. } => "unauthorized",
+            Self::Forbidden { .. } => "forbidden",
+            Self::NotFound { .. } => "not_found",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::UnsupportedApiVersion { .. } => "unsupported_api_version",
+            Self::RequestRejected { .. } => "request_rejected",
+            Self::Server { .. } => "server_error",
+            Self::Transport { .. } => "transport",
+            Self::Timeout { .. } => "timeout",
+            Self::InvalidResponse { .. } => "invalid_response",
+            Self::Conflict { .. } => "conflict",
+            Self::Redirected { .. } => "redirected",
+            Self::UnexpectedStatus { .. } => "unexpected_status",
+            Self::OutcomeUnknown { .. } => "outcome_unknown",
+            Self::ResponseTooLarge { .. } => "response_too_large",
         }
     }
 
@@ -373,7 +434,9 @@ impl Error {
                 may_have_reached_server,
                 ..
             } => *may_have_reached_server,
-            Self::Server { .. } | Self::InvalidResponse { .. } => true,
+            Self::Server { .. } | Self::InvalidResponse { .. } | Self::OutcomeUnknown { .. } => {
+                true
+            }
             Self::RequestRejected { status, .. } => *status == 408,
             Self::ResponseTooLarge { status, .. } => (200..300).contains(status),
             _ => false,
@@ -382,10 +445,16 @@ impl Error {
 
     /// Names what a `404` was about (`customer with external ID "usr_1"`); other errors pass.
     pub(crate) fn looking_for(mut self, what: impl FnOnce() -> String) -> Self {
-        if let Self::NotFound { resource, .. } = &mut self {
-            *resource = Some(what());
-        }
+        self.name_missing(what);
         self
+    }
+
+    fn name_missing(&mut self, what: impl FnOnce() -> String) {
+        match self {
+            Self::NotFound { resource, .. } => *resource = Some(what()),
+            Self::OutcomeUnknown { last, .. } => last.name_missing(what),
+            _ => {}
+        }
     }
 
     /// Records whether the request that failed could be replayed without acting twice.
@@ -404,6 +473,7 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::RateLimited { retry_after, .. } => *retry_after,
+            Self::OutcomeUnknown { last, .. } => last.retry_after(),
             _ => None,
         }
     }
@@ -450,6 +520,7 @@ impl Error {
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
             Self::Validation { errors, .. } => errors,
+            Self::OutcomeUnknown { last, .. } => last.field_errors(),
             _ => &[],
         }
     }
@@ -466,6 +537,7 @@ impl Error {
             | Self::Server { request_id, .. }
             | Self::Redirected { request_id, .. }
             | Self::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
+            Self::OutcomeUnknown { last, .. } => last.request_id(),
             _ => None,
         }
     }

@@ -9,6 +9,7 @@ mod core;
 mod country;
 mod customer;
 mod customers;
+mod deleted;
 mod error;
 mod excerpt;
 mod generated;
@@ -51,6 +52,7 @@ pub use client::{
 pub use country::{Country, ParseCountryError};
 pub use customer::{Customer, CustomerKind};
 pub use customers::{CreateOrGet, CustomerSort, Customers, ListCustomers};
+pub use deleted::Deleted;
 pub use error::{
     AuthFailure, Difference, Error, FieldError, ForbiddenReason, RawBody, ValidationKind,
 };

@@ -92,6 +92,26 @@ impl fmt::Display for MemberRef<'_> {
     }
 }
 
+impl Members {
+    /// The Polar IDs of the customer and the member `target` names. A member named by external
+    /// IDs is looked up first (one read), so that a write sent again after a lost answer can only
+    /// reach the member the lookup found — never one that took a freed external ID meanwhile.
+    async fn polar_ids(&self, target: MemberRef<'_>) -> Result<(Uuid, Uuid), Error> {
+        match target {
+            MemberRef::Ids { customer, member } => Ok((customer, member)),
+            MemberRef::External { .. } => {
+                let found = self.fetch(target).await?;
+                match checked(MemberRef::by_ids(found.customer_id(), found.id()), Ok(()))? {
+                    MemberRef::Ids { customer, member } => Ok((customer, member)),
+                    MemberRef::External { .. } => Err(Error::InvalidInput {
+                        problems: vec![InputProblem::new("member_id", "is not a member ID")],
+                    }),
+                }
+            }
+        }
+    }
+}
+
 /// The IDs of a request, once they and its body have passed their checks; otherwise every
 /// problem of both, as [`Error::InvalidInput`].
 fn checked<T>(

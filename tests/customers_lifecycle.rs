@@ -11,8 +11,8 @@ use futures_util::{StreamExt, TryStreamExt};
 use http::Method;
 use polar_client::mock::{Fault, MockPolar, Uuid};
 use polar_client::{
-    Address, BenefitType, Country, Customer, CustomerKind, CustomerSort, CustomerUpdate, Error,
-    ListCustomers, MetadataValue, NewCustomer, Polar, SubscriptionStatus,
+    Address, BenefitType, Country, Customer, CustomerKind, CustomerSort, CustomerUpdate, Deleted,
+    Error, ListCustomers, MetadataValue, NewCustomer, Polar, SubscriptionStatus,
 };
 use serde_json::json;
 
@@ -206,7 +206,8 @@ async fn a_patch_carries_its_length_and_goes_to_the_unslashed_path() {
         .collect();
     assert_eq!(patches.len(), 2);
     assert_eq!(patches[0].path, format!("/v1/customers/{}", jane.id()));
-    assert_eq!(patches[1].path, "/v1/customers/external/usr_1");
+    // By external ID: looked up, then updated by Polar's ID (a retry can reach no one else).
+    assert_eq!(patches[1].path, format!("/v1/customers/{}", jane.id()));
     for patch in patches {
         assert_eq!(patch.header("content-length"), Some("2"));
         assert_eq!(patch.body, b"{}");
@@ -500,7 +501,7 @@ async fn a_patch_whose_answer_was_lost_is_sent_again() {
     assert_eq!(sent(&mock, "PATCH").len(), 2, "the lost PATCH was replayed");
     mock.fail_next_matching(
         Method::PATCH,
-        "/v1/customers/external/",
+        "/v1/customers/",
         1,
         Fault::ServerError { status: 503 },
     );
@@ -562,9 +563,10 @@ async fn delete_by_external_id() {
         .delete_by_external_id("usr_1")
         .await
         .unwrap();
+    // Looked up first, then deleted by Polar's ID.
     assert_eq!(
         sent(&mock, "DELETE"),
-        ["/v1/customers/external/usr_1?anonymize=false"]
+        [format!("/v1/customers/{}?anonymize=false", jane.id())]
     );
     assert!(polar.customers().get(jane.id()).await.is_err());
 }
@@ -601,7 +603,7 @@ async fn anonymize_hashes_personal_data_but_keeps_a_business_name() {
         sent(&mock, "DELETE"),
         [
             format!("/v1/customers/{}?anonymize=true", jane.id()),
-            "/v1/customers/external/org_1?anonymize=true".to_owned()
+            format!("/v1/customers/{}?anonymize=true", acme.id()),
         ]
     );
     let stored = mock.customers();
@@ -631,26 +633,27 @@ async fn a_delete_whose_204_was_lost_succeeds_on_retry() {
     let (mock, polar) = setup().await;
     let jane = create(&polar, "jane@example.org", "usr_1").await;
     mock.fail_next_matching(Method::DELETE, "/v1/customers/", 1, Fault::DropAfterStore);
-    polar.customers().delete(jane.id()).await.unwrap();
+    let outcome = polar.customers().delete(jane.id()).await.unwrap();
     assert_eq!(
-        sent(&mock, "DELETE").len(),
-        2,
-        "the retry got 404 and that is success"
+        outcome,
+        Deleted::GoneAfterLostAnswer,
+        "the retry got 404: gone, but the call cannot say it was this call"
     );
+    assert_eq!(sent(&mock, "DELETE").len(), 2);
     assert!(polar.customers().get(jane.id()).await.is_err());
 
     create(&polar, "bob@example.org", "usr_2").await;
-    mock.fail_next_matching(
-        Method::DELETE,
-        "/v1/customers/external/",
-        1,
-        Fault::DropAfterStore,
-    );
-    polar
+    mock.fail_next_matching(Method::DELETE, "/v1/customers/", 1, Fault::DropAfterStore);
+    // The lost attempt did anonymize bob, but the call cannot know it was this call's attempt:
+    // it never claims an anonymization it did not see.
+    let err = polar
         .customers()
         .anonymize_by_external_id("usr_2")
         .await
-        .unwrap();
+        .unwrap_err();
+    assert_eq!(err.kind(), "outcome_unknown", "{err}");
+    assert!(err.may_have_been_processed());
+    assert_eq!(err.status(), Some(404));
     assert_eq!(sent(&mock, "DELETE").len(), 4);
 }
 

@@ -24,6 +24,7 @@ use crate::core::classify::{
 use crate::core::hooks::FromElsewhere;
 use crate::core::retry::{AttemptContext, Decision, Failure, decide};
 use crate::core::state::ClientState;
+use crate::deleted::Deleted;
 use crate::error::Error;
 
 /// What the loop needs to know about an operation.
@@ -68,17 +69,19 @@ pub(crate) struct Finished<T> {
 }
 
 impl Finished<()> {
-    /// Settles a delete: a `404` after an attempt that may have been carried out is that attempt
-    /// having deleted the resource, so the call succeeded. Any other `404` names `what`.
-    pub(crate) fn into_deleted(self, what: impl FnOnce() -> String) -> Result<(), Error> {
+    /// Settles a delete. A `404` after an attempt that may have been carried out is success
+    /// that the client cannot attribute ([`Deleted::GoneAfterLostAnswer`]); a `404` with no such
+    /// attempt names `what`.
+    pub(crate) fn into_deleted(self, what: impl FnOnce() -> String) -> Result<Deleted, Error> {
         match self.result {
-            Err(Error::NotFound { .. }) if self.may_have_landed => {
+            Ok(()) => Ok(Deleted::ByThisCall),
+            Err(Error::OutcomeUnknown { last, .. }) if matches!(*last, Error::NotFound { .. }) => {
                 tracing::info!(
-                    "an attempt whose answer was lost had deleted it; the delete succeeded"
+                    "gone when retried after an attempt whose answer was lost; that attempt may or may not have deleted it"
                 );
-                Ok(())
+                Ok(Deleted::GoneAfterLostAnswer)
             }
-            result => result.map_err(|e| e.looking_for(what)),
+            Err(error) => Err(error.looking_for(what)),
         }
     }
 }
@@ -163,6 +166,7 @@ where
                 break Err(error);
             }
         };
+        let result = result.map_err(|error| progress.conclude(error, op));
         if traced {
             record_outcome(progress.tries, started.elapsed(), &result);
         }
@@ -197,6 +201,8 @@ struct Progress {
     ctx: AttemptContext,
     tries: u32,
     may_have_landed: bool,
+    /// What the first attempt that may have been carried out failed with, as text.
+    landed: Option<String>,
 }
 
 impl Progress {
@@ -206,6 +212,7 @@ impl Progress {
             ctx: AttemptContext::default(),
             tries: 0,
             may_have_landed: false,
+            landed: None,
         }
     }
 
@@ -227,7 +234,10 @@ impl Progress {
         error: Error,
     ) -> Option<Error> {
         let error = error.with_replay_safety(op.replay_safe);
-        self.may_have_landed |= error.may_have_been_processed();
+        if error.may_have_been_processed() && !self.may_have_landed {
+            self.may_have_landed = true;
+            self.landed = Some(error.to_string());
+        }
         let failure = error.failure();
         match failure {
             Failure::RateLimited { .. } => self.ctx.rate_limited += 1,
@@ -246,6 +256,23 @@ impl Progress {
                 tokio::time::sleep(wait).await;
                 None
             }
+        }
+    }
+}
+
+impl Progress {
+    /// The error that ends the call, saying what the whole call knows: when an earlier attempt
+    /// may have been carried out but the last one's error says nothing was, the call's outcome is
+    /// unknown ([`Error::OutcomeUnknown`]), never "not applied".
+    #[inline(never)]
+    fn conclude(&mut self, last: Error, op: Operation) -> Error {
+        match self.landed.take() {
+            Some(earlier) if !last.may_have_been_processed() => Error::OutcomeUnknown {
+                earlier,
+                last: Box::new(last),
+                replay_safe: op.replay_safe,
+            },
+            _ => last,
         }
     }
 }
@@ -345,7 +372,10 @@ async fn classify(
                         limit: state.max_response_bytes,
                     });
                 }
-                Err(BodyError::Transport(e)) => {
+                // The status line arrived: a refusal (a 404, a 429, …) is that refusal however its
+                // body ended, classified from what arrived of it.
+                Err(BodyError::Transport(_, partial)) if !(200..300).contains(&status) => partial,
+                Err(BodyError::Transport(e, _)) => {
                     return Unlisted::Failed(classify_transport(e, limit));
                 }
             };
@@ -382,8 +412,8 @@ async fn classify(
 enum BodyError {
     /// Larger than the client's limit; what arrived before it.
     TooLarge(Bytes),
-    /// The connection failed while reading.
-    Transport(reqwest::Error),
+    /// The connection failed while reading; what arrived before it.
+    Transport(reqwest::Error, Bytes),
 }
 
 /// Reads a response body, which the request hooks have already capped at the client's limit.
@@ -394,7 +424,7 @@ async fn read_body(mut response: reqwest::Response) -> Result<Bytes, BodyError> 
             Ok(Some(chunk)) => body.extend_from_slice(&chunk),
             Ok(None) => return Ok(body.freeze()),
             Err(e) if is_too_large(&e) => return Err(BodyError::TooLarge(body.freeze())),
-            Err(e) => return Err(BodyError::Transport(e)),
+            Err(e) => return Err(BodyError::Transport(e, body.freeze())),
         }
     }
 }

@@ -1,11 +1,14 @@
-//! Updating a customer by Polar's ID or by external ID (`customers:update`,
-//! `customers:update_external`): every problem of the input reported at once before sending; a
-//! PATCH sets fields to given values, so replaying it is harmless.
+//! Updating a customer by Polar's ID or by external ID (`customers:update`; an update by
+//! external ID looks the customer up first and then updates it by Polar's ID, so a retry reaches
+//! only the customer the lookup found): every problem of the input reported at once before
+//! sending; a PATCH sets fields to given values, so replaying it is harmless.
 
 use std::future::Future;
 
+use tokio::time::Instant;
+
 use super::{Customers, checked_id};
-use crate::core::run::Operation;
+use crate::core::run::{Operation, run_within};
 use crate::customer::Customer;
 use crate::customers::update::CustomerUpdate;
 use crate::error::Error;
@@ -112,11 +115,12 @@ impl Customers {
         async move {
             let this = &this;
             let external_id = external_id.as_str();
-            let (external_id, body) = match (
+            let started = Instant::now();
+            let external_id = match (
                 crate::path::segment("external_id", external_id),
                 update.by_external_id(),
             ) {
-                (Ok(external_id), Ok(body)) => (external_id, body),
+                (Ok(external_id), Ok(_)) => external_id,
                 (segment, body) => {
                     let mut problems = segment
                         .err()
@@ -126,15 +130,20 @@ impl Customers {
                     return Err(Error::InvalidInput { problems });
                 }
             };
+            // Looked up first and updated by Polar's ID: a retry after a lost answer can only
+            // reach the customer the lookup found.
+            let customer = this
+                .get_by_external_id_within(external_id, Some(started))
+                .await?;
+            let id = checked_id(customer.id(), |_| {})?;
             let api = this.core.api();
-            this.core
-                .run(
-                    Operation::replayable("customers:update_external", 200),
-                    || api.customers_update_external(external_id, &body),
-                )
-                .await
-                .result
-                .map_err(|e| e.looking_for(|| CustomerRef::External(external_id).to_string()))
+            let op = Operation::replayable("customers:update", 200);
+            run_within(this.core.state(), op, Some(started), || {
+                api.customers_update(&id, &update)
+            })
+            .await
+            .result
+            .map_err(|e| e.looking_for(|| CustomerRef::External(external_id).to_string()))
         }
     }
 }

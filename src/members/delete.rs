@@ -4,6 +4,7 @@ use std::future::Future;
 
 use super::{MemberRef, Members, checked};
 use crate::core::run::Operation;
+use crate::deleted::Deleted;
 use crate::error::Error;
 use crate::id::{CustomerId, MemberId};
 
@@ -12,7 +13,9 @@ impl Members {
     /// version-4 UUID). Polar revokes the member's seats and benefit grants shortly after.
     ///
     /// Safe to retry: when an attempt whose answer was lost may have removed the member and the
-    /// retry finds it gone (`404`), the removal happened, and this returns `Ok(())`.
+    /// retry finds it gone (`404`), this returns [`Deleted::GoneAfterLostAnswer`] (that attempt
+    /// may have removed it, or it was not there); [`Deleted::ByThisCall`] when Polar answered this
+    /// call's request.
     ///
     /// ```no_run
     /// # async fn run(polar: polar_client::Polar, customer_id: &str, member_id: &str) -> Result<(), polar_client::Error> {
@@ -33,7 +36,7 @@ impl Members {
         &self,
         customer_id: C,
         member_id: M,
-    ) -> impl Future<Output = Result<(), Error>> + Send + 'static + use<C, M> {
+    ) -> impl Future<Output = Result<Deleted, Error>> + Send + 'static + use<C, M> {
         let this = self.clone();
         let customer_id: CustomerId = customer_id.into();
         let member_id: MemberId = member_id.into();
@@ -47,6 +50,9 @@ impl Members {
     }
 
     /// Removes the member with this `external_id` from the customer with this `external_id`.
+    ///
+    /// The member is looked up first (one read) and removed by Polar's IDs, so a retry can only
+    /// reach the member the lookup found.
     ///
     /// ```no_run
     /// # async fn run(polar: polar_client::Polar) -> Result<(), polar_client::Error> {
@@ -63,7 +69,7 @@ impl Members {
         &self,
         external_customer_id: C,
         external_member_id: M,
-    ) -> impl Future<Output = Result<(), Error>> + Send + 'static + use<C, M> {
+    ) -> impl Future<Output = Result<Deleted, Error>> + Send + 'static + use<C, M> {
         let this = self.clone();
         let external_customer_id: String = external_customer_id.into();
         let external_member_id: String = external_member_id.into();
@@ -76,26 +82,17 @@ impl Members {
         }
     }
 
-    /// Sends the delete; a `404` after an attempt that may have landed means it did.
-    async fn remove(&self, target: MemberRef<'_>) -> Result<(), Error> {
-        let op = |name| Operation::replayable(name, 204);
+    /// Sends the delete by Polar's IDs (looked up first for external IDs), settled into what it
+    /// knows: a `404` after an attempt that may have landed is [`Deleted::GoneAfterLostAnswer`].
+    async fn remove(&self, target: MemberRef<'_>) -> Result<Deleted, Error> {
+        let (customer, member) = self.polar_ids(target).await?;
         let api = self.core.api();
-        let finished = match target {
-            MemberRef::Ids { customer, member } => {
-                self.core
-                    .run(op("customers:members:delete"), || {
-                        api.customers_members_delete(&customer, &member)
-                    })
-                    .await
-            }
-            MemberRef::External { customer, member } => {
-                self.core
-                    .run(op("customers:members:delete_external"), || {
-                        api.customers_members_delete_external(customer, member)
-                    })
-                    .await
-            }
-        };
-        finished.into_deleted(|| target.to_string())
+        self.core
+            .run(
+                Operation::replayable("customers:members:delete", 204),
+                || api.customers_members_delete(&customer, &member),
+            )
+            .await
+            .into_deleted(|| target.to_string())
     }
 }

@@ -76,7 +76,7 @@ impl Members {
         }
     }
 
-    async fn fetch(&self, target: MemberRef<'_>) -> Result<Member, Error> {
+    pub(super) async fn fetch(&self, target: MemberRef<'_>) -> Result<Member, Error> {
         let api = self.core.api();
         let finished = match target {
             MemberRef::Ids { customer, member } => {

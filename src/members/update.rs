@@ -103,26 +103,17 @@ impl Members {
         }
     }
 
+    /// Sends the update by Polar's IDs (looked up first for external IDs, so that a retry can
+    /// only reach the member the lookup found).
     async fn change(&self, target: MemberRef<'_>, update: &MemberUpdate) -> Result<Member, Error> {
-        let op = |name| Operation::replayable(name, 200);
+        let (customer, member) = self.polar_ids(target).await?;
         let api = self.core.api();
-        let finished = match target {
-            MemberRef::Ids { customer, member } => {
-                self.core
-                    .run(op("customers:members:update"), || {
-                        api.customers_members_update(&customer, &member, update)
-                    })
-                    .await
-            }
-            MemberRef::External { customer, member } => {
-                self.core
-                    .run(op("customers:members:update_external"), || {
-                        api.customers_members_update_external(customer, member, update)
-                    })
-                    .await
-            }
-        };
-        finished
+        self.core
+            .run(
+                Operation::replayable("customers:members:update", 200),
+                || api.customers_members_update(&customer, &member, update),
+            )
+            .await
             .result
             .map_err(|e| e.looking_for(|| target.to_string()))
     }
