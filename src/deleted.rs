@@ -21,7 +21,6 @@
 /// # log(Deleted::ByThisCall);
 /// ```
 #[non_exhaustive]
-#[must_use = "a delete may have found the resource already gone; check `is_confirmed`"]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Deleted {
     /// Polar answered this call's request by deleting the resource.
