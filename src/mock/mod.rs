@@ -75,7 +75,9 @@ pub use recorded::RecordedRequest;
 /// no direct `uuid` dependency.
 pub use uuid::Uuid;
 #[cfg(feature = "webhooks")]
-pub use webhooks::{AttemptOutcome, DeliveryAttempt, WebhookDeliveries, WebhookEndpoint};
+pub use webhooks::{
+    AttemptOutcome, DeliveryAttempt, NotSettled, WebhookDeliveries, WebhookEndpoint,
+};
 
 use customer_state::Attachment;
 use state::{Features, Identity, Scopes, State};
@@ -116,6 +118,9 @@ pub struct MockPolar {
     organization_token: String,
     organization_id: Uuid,
     server: JoinHandle<()>,
+    /// The runtime the mock was started on, where webhook deliveries run.
+    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))]
+    runtime: tokio::runtime::Handle,
 }
 
 impl MockPolar {
@@ -527,6 +532,7 @@ impl MockPolarBuilder {
             organization_token: self.organization_token,
             organization_id: self.organization_id,
             server,
+            runtime: tokio::runtime::Handle::current(),
         })
     }
 }

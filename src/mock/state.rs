@@ -323,6 +323,12 @@ impl State {
         self.lock().events.recorded()
     }
 
+    /// The event log itself, to read by index without holding the data lock.
+    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))]
+    pub(crate) fn event_log(&self) -> super::events::EventLog {
+        self.lock().events.clone()
+    }
+
     /// A receiver of the events recorded from now on.
     pub(crate) fn subscribe_events(&self) -> tokio::sync::broadcast::Receiver<MockEvent> {
         self.lock().events.subscribe()

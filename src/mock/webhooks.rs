@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::MockPolar;
+use super::events::EventLog;
 use super::webhook_dispatch::{self, Job};
 use crate::webhooks::WebhookSecret;
 
@@ -140,6 +141,7 @@ pub enum AttemptOutcome {
 /// delivery (including pending retries).
 pub struct WebhookDeliveries {
     shared: Arc<Shared>,
+    events: EventLog,
     redeliveries: mpsc::UnboundedSender<Job>,
     dispatcher: JoinHandle<()>,
 }
@@ -147,7 +149,18 @@ pub struct WebhookDeliveries {
 /// What the dispatcher and the handle share.
 pub(crate) struct Shared {
     log: Mutex<Log>,
-    settled: watch::Sender<usize>,
+    progress: watch::Sender<Progress>,
+}
+
+/// How far the delivery has come, watched by the waits of [`WebhookDeliveries`].
+#[derive(Clone, Copy, Debug, Default)]
+struct Progress {
+    /// The index in the mock's event log of the next event the dispatcher has not taken yet.
+    taken: usize,
+    /// Deliveries started: subscribed events taken plus redeliveries asked for.
+    started: usize,
+    /// Deliveries finished: delivered, out of attempts, or skipped.
+    settled: usize,
 }
 
 #[derive(Default)]
@@ -165,6 +178,15 @@ struct Log {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Log> {
         self.log.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Marks the event at `index` of the log as taken, starting a delivery if `delivered`
+    /// (the endpoint subscribed to its type).
+    pub(crate) fn take_event(&self, index: usize, delivered: bool) {
+        self.progress.send_modify(|progress| {
+            progress.taken = progress.taken.max(index + 1);
+            progress.started += usize::from(delivered);
+        });
     }
 
     /// Remembers a new event's job so it can be redelivered.
@@ -190,7 +212,7 @@ impl Shared {
                 }
             }
         }
-        self.settled.send_modify(|settled| *settled += 1);
+        self.progress.send_modify(|progress| progress.settled += 1);
     }
 
     /// Whether the endpoint is disabled (new and pending deliveries are skipped).
@@ -201,18 +223,28 @@ impl Shared {
     /// Drops a delivery because the endpoint is disabled; it counts as finished.
     pub(crate) fn skip(&self, job: &Job) {
         self.lock().skipped.push(job.webhook_id.clone());
-        self.settled.send_modify(|settled| *settled += 1);
+        self.progress.send_modify(|progress| progress.settled += 1);
     }
 }
 
 impl MockPolar {
     /// Starts delivering this mock's events (those recorded from now on, see
     /// [`events`](Self::events)) to `endpoint` as Polar does: a `POST` of the
-    /// `{"type","timestamp","data"}` body with `webhook-id` (stable across retries), a fresh
-    /// `webhook-timestamp` and `webhook-signature` on each attempt; only a 2xx within the timeout
-    /// counts, redirects are not followed, and failures are retried with exponential backoff up to
-    /// the endpoint's attempt limit. First attempts go out in event order; retries can overtake.
-    /// After 10 deliveries in a row fail for good, the endpoint is disabled, as Polar does.
+    /// `{"type","timestamp","data"}` body (keys in that order, see [`MockEvent::webhook_body`])
+    /// with `webhook-id` (stable across retries), a fresh `webhook-timestamp` and
+    /// `webhook-signature` on each attempt; only a 2xx within the timeout counts, redirects are
+    /// not followed, and failures are retried with exponential backoff up to the endpoint's
+    /// attempt limit. First attempts go out in event order; retries can overtake. After 10
+    /// deliveries in a row fail for good, the endpoint is disabled, as Polar does.
+    ///
+    /// Events are read from the mock's log in order, so a slow receiver delays deliveries but
+    /// never loses one, and the sender holds at most a small batch of events in memory.
+    ///
+    /// This is not `async` and needs no runtime in the calling thread: the delivery runs as a
+    /// task on the Tokio runtime the mock was started on (with a current-thread runtime, it
+    /// makes progress while that runtime is driven, e.g. while the test awaits something).
+    ///
+    /// [`MockEvent::webhook_body`]: super::MockEvent::webhook_body
     ///
     /// # Errors
     /// An `InvalidInput` I/O error when the URL is not `http(s)://…` or the secret is empty, or
@@ -221,15 +253,16 @@ impl MockPolar {
     /// # Examples
     /// ```
     /// use polar_client::mock::{MockPolar, WebhookEndpoint};
+    /// use std::time::Duration;
     ///
     /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let polar = MockPolar::start().await?;
     /// let deliveries = polar.deliver_webhooks(
     ///     WebhookEndpoint::new("http://127.0.0.1:9/webhooks", "whsec_test").max_attempts(2),
     /// )?;
     /// // ... create customers through polar.base_url(), then:
-    /// // deliveries.settled(1).await;
+    /// deliveries.all_settled(Duration::from_secs(10)).await?;
     /// assert!(deliveries.attempts().is_empty());
     /// # Ok(())
     /// # }
@@ -252,23 +285,30 @@ impl MockPolar {
             return Err(invalid("the webhook secret is empty".to_owned()));
         }
         let client = webhook_dispatch::http_client()?;
+        let events = self.state.event_log();
+        let from = events.len();
         let shared = Arc::new(Shared {
             log: Mutex::new(Log::default()),
-            settled: watch::Sender::new(0),
+            progress: watch::Sender::new(Progress {
+                taken: from,
+                ..Progress::default()
+            }),
         });
         let (redeliveries, redelivery_queue) = mpsc::unbounded_channel();
-        let dispatcher = tokio::spawn(webhook_dispatch::run(
+        let dispatcher = self.runtime.spawn(webhook_dispatch::run(
             webhook_dispatch::Dispatcher {
                 client,
                 url,
                 endpoint: Arc::new(endpoint),
                 shared: Arc::clone(&shared),
             },
-            self.subscribe_events(),
+            events.clone(),
+            from,
             redelivery_queue,
         ));
         Ok(WebhookDeliveries {
             shared,
+            events,
             redeliveries,
             dispatcher,
         })
@@ -282,13 +322,78 @@ impl WebhookDeliveries {
     }
 
     /// Waits until `deliveries` deliveries have finished: delivered, out of attempts, or skipped
-    /// because the endpoint is disabled (each event is one delivery, and so is each
-    /// [`redeliver`](Self::redeliver)).
-    /// Bound the wait with `tokio::time::timeout` in a test.
+    /// because the endpoint is disabled (each subscribed event is one delivery, and so is each
+    /// [`redeliver`](Self::redeliver)). It has no timeout: prefer
+    /// [`all_settled`](Self::all_settled), which needs no count, or bound this wait with
+    /// `tokio::time::timeout`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::{MockPolar, WebhookEndpoint};
+    /// # use std::time::Duration;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let polar = MockPolar::start().await?;
+    /// let deliveries = polar.deliver_webhooks(WebhookEndpoint::new("http://127.0.0.1:9/", "whsec_t"))?;
+    /// // Nothing recorded yet: zero deliveries have finished at once.
+    /// tokio::time::timeout(Duration::from_secs(1), deliveries.settled(0)).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn settled(&self, deliveries: usize) {
-        let mut settled = self.shared.settled.subscribe();
+        let mut progress = self.shared.progress.subscribe();
         // The sender lives in `shared`, which `self` holds: the channel cannot close here.
-        let _ = settled.wait_for(|count| *count >= deliveries).await;
+        let _ = progress
+            .wait_for(|progress| progress.settled >= deliveries)
+            .await;
+    }
+
+    /// Waits, at most `timeout`, until every event the mock has recorded so far has been taken
+    /// by the delivery and no delivery is still under way: each was delivered, ran out of
+    /// attempts, or was skipped (unsubscribed types need no delivery; redeliveries asked for
+    /// count too). Events recorded during the wait may extend it, never past `timeout`.
+    ///
+    /// # Errors
+    /// [`NotSettled`] when the timeout passes first, with what was still outstanding.
+    ///
+    /// # Examples
+    /// ```
+    /// use polar_client::mock::{MockPolar, WebhookEndpoint};
+    /// use std::time::Duration;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = MockPolar::start().await?;
+    /// let deliveries = polar.deliver_webhooks(
+    ///     WebhookEndpoint::new("http://127.0.0.1:9/hook", "whsec_test").max_attempts(1),
+    /// )?;
+    /// // ... create customers through polar.base_url() ...
+    /// deliveries.all_settled(Duration::from_secs(30)).await?;
+    /// for attempt in deliveries.attempts() {
+    ///     println!("{} {} {:?}", attempt.webhook_id, attempt.event_type, attempt.outcome);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn all_settled(&self, timeout: Duration) -> Result<(), NotSettled> {
+        let recorded = self.events.len();
+        let mut progress = self.shared.progress.subscribe();
+        let done = |progress: &Progress| {
+            progress.taken >= recorded && progress.settled >= progress.started
+        };
+        // The sender lives in `shared`, which `self` holds: the channel cannot close here.
+        if let Ok(Ok(_)) = tokio::time::timeout(timeout, progress.wait_for(done)).await {
+            return Ok(());
+        }
+        let progress = *self.shared.progress.borrow();
+        if done(&progress) {
+            return Ok(());
+        }
+        Err(NotSettled {
+            events_not_taken: recorded.saturating_sub(progress.taken),
+            deliveries_under_way: progress.started.saturating_sub(progress.settled),
+            timeout,
+        })
     }
 
     /// Whether the endpoint is disabled: as Polar does, after 10 deliveries in a row failed for
@@ -313,8 +418,20 @@ impl WebhookDeliveries {
     /// Sends an event again with the same `webhook-id`, as Polar's dashboard "redeliver" does;
     /// `false` if no event with that ID was sent to this endpoint.
     pub fn redeliver(&self, webhook_id: &str) -> bool {
-        let job = self.shared.lock().sent.get(webhook_id).cloned();
-        job.is_some_and(|job| self.redeliveries.send(job).is_ok())
+        let Some(job) = self.shared.lock().sent.get(webhook_id).cloned() else {
+            return false;
+        };
+        // Counted before it is queued, so `all_settled` cannot miss it.
+        self.shared
+            .progress
+            .send_modify(|progress| progress.started += 1);
+        if self.redeliveries.send(job).is_ok() {
+            return true;
+        }
+        self.shared
+            .progress
+            .send_modify(|progress| progress.started -= 1);
+        false
     }
 }
 
@@ -330,4 +447,34 @@ impl std::fmt::Debug for WebhookDeliveries {
             .field("attempts", &self.shared.lock().attempts.len())
             .finish_non_exhaustive()
     }
+}
+
+/// The error of [`WebhookDeliveries::all_settled`]: the timeout passed with deliveries still
+/// outstanding.
+///
+/// # Examples
+/// ```
+/// use polar_client::mock::{MockPolar, NotSettled, WebhookDeliveries};
+///
+/// fn report(result: Result<(), NotSettled>) {
+///     if let Err(error) = result {
+///         eprintln!("{error}: {} events not taken, {} deliveries under way",
+///             error.events_not_taken, error.deliveries_under_way);
+///     }
+/// }
+/// # report(Ok(()));
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "webhook deliveries not settled within {timeout:?}: {events_not_taken} recorded events not \
+     taken yet, {deliveries_under_way} deliveries under way"
+)]
+pub struct NotSettled {
+    /// Recorded events the delivery had not reached yet.
+    pub events_not_taken: usize,
+    /// Deliveries started but not finished (first attempts, retries and redeliveries).
+    pub deliveries_under_way: usize,
+    /// The timeout that passed.
+    pub timeout: Duration,
 }
