@@ -82,6 +82,8 @@ mod update;
 #[cfg(feature = "webhooks")]
 mod webhook_dispatch;
 #[cfg(feature = "webhooks")]
+mod webhook_types;
+#[cfg(feature = "webhooks")]
 mod webhooks;
 
 pub use attachments::{MockBenefitGrant, MockSubscription};
@@ -95,9 +97,9 @@ pub use recorded::RecordedRequest;
 /// no direct `uuid` dependency.
 pub use uuid::Uuid;
 #[cfg(feature = "webhooks")]
-pub use webhooks::{
-    AttemptOutcome, DeliveryAttempt, NotSettled, WebhookDeliveries, WebhookEndpoint,
-};
+pub use webhook_types::{AttemptOutcome, DeliveryAttempt, WebhookEndpoint};
+#[cfg(feature = "webhooks")]
+pub use webhooks::{NotSettled, WebhookDeliveries};
 
 use customer_state::Attachment;
 use state::{Features, Identity, Scopes, State};

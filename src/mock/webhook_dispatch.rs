@@ -1,19 +1,17 @@
 //! The mock's webhook sender: turns recorded events into deliveries, sends each attempt signed
 //! anew, reads a bounded excerpt of the answer, and schedules retries with Polar's backoff.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use std::collections::VecDeque;
-
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::MockEvent;
-use super::events::EventLog;
-use super::webhooks::{AttemptOutcome, DeliveryAttempt, Shared, WebhookEndpoint};
+use super::events::{EventLog, MockEvent};
+use super::webhook_types::{AttemptOutcome, DeliveryAttempt, Job, Shared, WebhookEndpoint};
 use crate::webhooks::sign;
 
 /// Polar stores the first 2,048 characters of a receiver's answer.
@@ -22,27 +20,6 @@ const EXCERPT_CHARS: usize = 2048;
 const EXCERPT_BYTES: usize = EXCERPT_CHARS * 4;
 /// Polar caps its backoff at 20 minutes, 600 times its 2 s base.
 const MAX_BACKOFF_FACTOR: u32 = 600;
-
-/// One event to deliver: its `webhook-id` (kept across retries and redeliveries) and body.
-#[derive(Clone, Debug)]
-pub(crate) struct Job {
-    pub(crate) webhook_id: String,
-    event_type: String,
-    body: Bytes,
-}
-
-impl Job {
-    /// A new delivery of `event`, with a fresh random `webhook-id` (a UUID, as Polar's event IDs).
-    fn new(event: &MockEvent) -> Self {
-        Self {
-            webhook_id: uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
-                .into_uuid()
-                .to_string(),
-            event_type: event.event_type.clone(),
-            body: Bytes::from(event.webhook_body()),
-        }
-    }
-}
 
 /// Everything an attempt needs; cheap to clone into a retry task.
 #[derive(Clone)]
