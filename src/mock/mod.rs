@@ -59,6 +59,7 @@
 
 mod app;
 mod attachments;
+mod call;
 mod customer;
 mod customer_state;
 mod customers;
@@ -77,6 +78,7 @@ mod server;
 mod sessions;
 mod stamp;
 mod state;
+mod stored;
 mod syntax;
 mod update;
 #[cfg(feature = "webhooks")]
