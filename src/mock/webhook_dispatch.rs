@@ -91,7 +91,7 @@ pub(crate) async fn run(
             (index, event) = cursor.next() => {
                 if dispatcher.subscribed(&event) {
                     let job = Job::new(&event);
-                    dispatcher.shared.remember(&job);
+                    dispatcher.shared.remember(&job, index);
                     dispatcher.shared.take_event(index, true);
                     job
                 } else {

@@ -149,10 +149,16 @@ pub(crate) struct Job {
 impl Job {
     /// A new delivery of `event`, with a fresh random `webhook-id` (a UUID, as Polar's event IDs).
     pub(crate) fn new(event: &MockEvent) -> Self {
+        let webhook_id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
+            .into_uuid()
+            .to_string();
+        Self::again(webhook_id, event)
+    }
+
+    /// A delivery of `event` under a `webhook-id` it was sent with before (a redelivery).
+    pub(crate) fn again(webhook_id: String, event: &MockEvent) -> Self {
         Self {
-            webhook_id: uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
-                .into_uuid()
-                .to_string(),
+            webhook_id,
             event_type: event.event_type.clone(),
             body: Bytes::from(event.webhook_body()),
         }
@@ -180,8 +186,9 @@ pub(crate) struct Progress {
 #[derive(Default)]
 pub(crate) struct Log {
     pub(crate) attempts: Vec<DeliveryAttempt>,
-    /// Every event sent so far by `webhook-id`, for redelivery.
-    pub(crate) sent: HashMap<String, Job>,
+    /// The index in the mock's event log of every event sent so far, by `webhook-id`, for
+    /// redelivery (the body is rebuilt from the log, not kept twice).
+    pub(crate) sent: HashMap<String, usize>,
     /// Deliveries that failed for good since the last success.
     pub(crate) failed_in_a_row: usize,
     pub(crate) disabled: bool,
@@ -203,9 +210,9 @@ impl Shared {
         });
     }
 
-    /// Remembers a new event's job so it can be redelivered.
-    pub(crate) fn remember(&self, job: &Job) {
-        self.lock().sent.insert(job.webhook_id.clone(), job.clone());
+    /// Remembers which logged event a new job delivers (its index), so it can be redelivered.
+    pub(crate) fn remember(&self, job: &Job, index: usize) {
+        self.lock().sent.insert(job.webhook_id.clone(), index);
     }
 
     pub(crate) fn record(&self, attempt: DeliveryAttempt) {

@@ -212,9 +212,13 @@ impl WebhookDeliveries {
     /// Sends an event again with the same `webhook-id`, as Polar's dashboard "redeliver" does;
     /// `false` if no event with that ID was sent to this endpoint.
     pub fn redeliver(&self, webhook_id: &str) -> bool {
-        let Some(job) = self.shared.lock().sent.get(webhook_id).cloned() else {
+        let Some(index) = self.shared.lock().sent.get(webhook_id).copied() else {
             return false;
         };
+        let Some(event) = self.events.range(index, 1).pop() else {
+            return false;
+        };
+        let job = Job::again(webhook_id.to_owned(), &event);
         // Counted before it is queued, so `all_settled` cannot miss it.
         self.shared
             .progress
