@@ -6,29 +6,7 @@ use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use crate::open_enum::FromWire;
 use crate::{Address, CustomerUpdate, MetadataValue, NewCustomerSession, TaxId, TaxIdFormat};
-
-/// The schema of an open enum: any string, with the codes this crate knows as `examples` (not a
-/// closed `enum`, because unknown codes decode as `Other`).
-pub(crate) fn open_enum_schema<T: FromWire>(codes: &[&str]) -> Schema {
-    json_schema!({
-        "type": "string",
-        "description": format!(
-            "{}; the known codes are listed in `examples`, any other string is accepted too.",
-            capitalized(T::EXPECTING)
-        ),
-        "examples": codes,
-    })
-}
-
-/// `text` with its first letter upper-cased (`"a country code string"` → `"A country code string"`).
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
-}
 
 /// `TaxId` is the two-element array `[value, format]`.
 impl JsonSchema for TaxId {

@@ -178,13 +178,36 @@ macro_rules! open_enum {
             }
 
             fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                $crate::json_schema::open_enum_schema::<Self>(&[$($code),*])
+                $crate::open_enum::open_enum_schema::<Self>(&[$($code),*])
             }
         }
     };
 }
 
 pub(crate) use open_enum;
+
+/// The schema of an open enum: any string, with the codes this crate knows as `examples` (not a
+/// closed `enum`, because unknown codes decode as `Other`).
+#[cfg(feature = "schemars")]
+pub(crate) fn open_enum_schema<T: FromWire>(codes: &[&str]) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "description": format!(
+            "{}; the known codes are listed in `examples`, any other string is accepted too.",
+            capitalized(T::EXPECTING)
+        ),
+        "examples": codes,
+    })
+}
+
+/// `text` with its first letter upper-cased (`"a country code string"` → `"A country code string"`).
+#[cfg(feature = "schemars")]
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use futures_util::{StreamExt, TryStreamExt};
 use http::Method;
-use polar_client::mock::{Fault, MockPolar, Uuid};
+use polar_client::mock::{Fault, MockBenefitGrant, MockPolar, MockSubscription, Uuid};
 use polar_client::{
     Address, BenefitType, Country, Customer, CustomerKind, CustomerSort, CustomerUpdate, Deleted,
     Error, ListCustomers, MetadataValue, NewCustomer, Polar, SubscriptionStatus,
@@ -896,10 +896,11 @@ async fn list_filters_active_and_organization() {
         );
     }
     let uuid = |c: &Customer| Uuid::parse_str(c.id()).unwrap();
-    mock.add_subscription(uuid(&made[0]), json!({})).unwrap();
-    mock.add_subscription(uuid(&made[1]), json!({"status": "trialing"}))
+    mock.add_subscription(uuid(&made[0]), MockSubscription::new())
         .unwrap();
-    mock.add_subscription(uuid(&made[2]), json!({"status": "past_due"}))
+    mock.add_subscription(uuid(&made[1]), MockSubscription::new().status("trialing"))
+        .unwrap();
+    mock.add_subscription(uuid(&made[2]), MockSubscription::new().status("past_due"))
         .unwrap();
     assert_eq!(
         walk_emails(
@@ -1062,16 +1063,28 @@ async fn state_decodes_unknown_benefit_types_statuses_and_extra_fields() {
     let id = Uuid::parse_str(jane.id()).unwrap();
     mock.grant_benefit(
         id,
-        json!({"benefit_type": "brand_new_kind", "shiny_new_field": [1, 2]}),
+        MockBenefitGrant::new()
+            .benefit_type("brand_new_kind")
+            .field("shiny_new_field", json!([1, 2])),
     )
     .unwrap();
     mock.grant_benefit(
         id,
-        json!({"benefit_type": "meter_credit", "properties": {}}),
+        MockBenefitGrant::new()
+            .benefit_type("meter_credit")
+            .properties(json!({})),
     )
     .unwrap();
-    mock.add_subscription(id, json!({"status": "trialing", "recurring_interval": "fortnight", "price_id": "p_1", "novel": {"a": 1}})).unwrap();
-    mock.add_subscription(id, json!({"status": "past_due"}))
+    mock.add_subscription(
+        id,
+        MockSubscription::new()
+            .status("trialing")
+            .recurring_interval("fortnight")
+            .field("price_id", "p_1")
+            .field("novel", json!({"a": 1})),
+    )
+    .unwrap();
+    mock.add_subscription(id, MockSubscription::new().status("past_due"))
         .unwrap();
     mock.add_meter(
         id,
@@ -1109,7 +1122,7 @@ async fn state_by_external_id() {
     )
     .await;
     let id = Uuid::parse_str(jane.id()).unwrap();
-    let grant = mock.grant_benefit(id, json!({})).unwrap();
+    let grant = mock.grant_benefit(id, MockBenefitGrant::new()).unwrap();
     let state = polar
         .customers()
         .state_by_external_id("usr 1-é")

@@ -3,7 +3,7 @@
 //! response types, and the bodies our request builders write are accepted and do what they say.
 #![cfg(feature = "mock")]
 
-use polar_client::mock::{MockPolar, Uuid};
+use polar_client::mock::{MockBenefitGrant, MockPolar, MockSubscription, Uuid};
 use polar_client::{
     BenefitType, Customer, CustomerSession, CustomerState, CustomerUpdate, Member, MemberRole,
     MemberUpdate, MetadataValue, NewCustomer, NewCustomerSession, NewMember, NewMemberRole, Owner,
@@ -81,19 +81,26 @@ async fn the_state_polar_answers_decodes_with_unknown_values_and_extra_fields() 
     polar
         .add_subscription(
             id,
-            json!({ "status": "trialing", "recurring_interval": "fortnight", "seats": 3 }),
+            MockSubscription::new()
+                .status("trialing")
+                .recurring_interval("fortnight")
+                .field("seats", 3),
         )
         .unwrap();
     let grant = polar
         .grant_benefit(
             id,
-            json!({ "benefit_type": "brand_new_kind", "extra": [1, 2] }),
+            MockBenefitGrant::new()
+                .benefit_type("brand_new_kind")
+                .field("extra", json!([1, 2])),
         )
         .unwrap();
     polar
         .grant_benefit(
             id,
-            json!({ "benefit_type": "meter_credit", "properties": {} }),
+            MockBenefitGrant::new()
+                .benefit_type("meter_credit")
+                .properties(json!({})),
         )
         .unwrap();
     polar

@@ -3,7 +3,7 @@
 //! each test is one row of Polar's documented server behaviour, asserting status and body shape.
 #![cfg(feature = "mock")]
 
-use polar_client::mock::{Fault, MockEvent, MockPolar, Uuid};
+use polar_client::mock::{Fault, MockBenefitGrant, MockEvent, MockPolar, MockSubscription, Uuid};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -892,10 +892,12 @@ async fn delete_removes_members_first_and_cancels_billable_subscriptions() {
     assert_eq!(status, StatusCode::CREATED);
     for status in ["active", "past_due", "canceled"] {
         polar
-            .add_subscription(uuid(&team), json!({"status": status}))
+            .add_subscription(uuid(&team), MockSubscription::new().status(status))
             .unwrap();
     }
-    polar.grant_benefit(uuid(&team), json!({})).unwrap();
+    polar
+        .grant_benefit(uuid(&team), MockBenefitGrant::new())
+        .unwrap();
     let before = polar.events().len();
     let (status, _) = delete(&polar, &by_id(&team)).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -918,7 +920,9 @@ async fn delete_removes_members_first_and_cancels_billable_subscriptions() {
     assert_eq!(state["active_subscriptions"], json!([]));
     assert_eq!(state["granted_benefits"], json!([]));
     assert!(
-        polar.add_subscription(uuid(&team), json!({})).is_none(),
+        polar
+            .add_subscription(uuid(&team), MockSubscription::new())
+            .is_none(),
         "deleted"
     );
 }
@@ -953,13 +957,13 @@ async fn list_active_counts_past_due_which_state_does_not_list() {
     let trial = create_individual(&polar, "trial@example.org").await;
     let gone = create_individual(&polar, "gone@example.org").await;
     polar
-        .add_subscription(uuid(&due), json!({"status": "past_due"}))
+        .add_subscription(uuid(&due), MockSubscription::new().status("past_due"))
         .unwrap();
     polar
-        .add_subscription(uuid(&trial), json!({"status": "trialing"}))
+        .add_subscription(uuid(&trial), MockSubscription::new().status("trialing"))
         .unwrap();
     polar
-        .add_subscription(uuid(&gone), json!({"status": "canceled"}))
+        .add_subscription(uuid(&gone), MockSubscription::new().status("canceled"))
         .unwrap();
     let (_, active) = get(&polar, "/v1/customers/?active=true&sorting=email").await;
     assert_eq!(emails(&active), ["due@example.org", "trial@example.org"]);
@@ -1070,18 +1074,20 @@ async fn state_lists_active_and_trialing_subscriptions_benefits_of_any_type_and_
         mock_with(json!({"email": "a@example.org", "external_id": "usr_1"})).await;
     let before = polar.events().len();
     let active = polar
-        .add_subscription(uuid(&customer), json!({"status": "active"}))
+        .add_subscription(uuid(&customer), MockSubscription::new().status("active"))
         .unwrap();
     let trialing = polar
-        .add_subscription(uuid(&customer), json!({"status": "trialing"}))
+        .add_subscription(uuid(&customer), MockSubscription::new().status("trialing"))
         .unwrap();
     polar
-        .add_subscription(uuid(&customer), json!({"status": "past_due"}))
+        .add_subscription(uuid(&customer), MockSubscription::new().status("past_due"))
         .unwrap();
     let grant = polar
         .grant_benefit(
             uuid(&customer),
-            json!({"benefit_type": "quantum_entanglement", "tier": {"level": 3}}),
+            MockBenefitGrant::new()
+                .benefit_type("quantum_entanglement")
+                .field("tier", json!({"level": 3})),
         )
         .unwrap();
     let meter = polar
@@ -1111,7 +1117,11 @@ async fn state_lists_active_and_trialing_subscriptions_benefits_of_any_type_and_
         assert_eq!(state["active_meters"], json!([meter]));
         assert_eq!(state, polar.events().last().unwrap().data);
     }
-    assert!(polar.grant_benefit(UNKNOWN_ID, json!({})).is_none());
+    assert!(
+        polar
+            .grant_benefit(UNKNOWN_ID, MockBenefitGrant::new())
+            .is_none()
+    );
 }
 
 // ---- members ----

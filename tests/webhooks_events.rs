@@ -52,6 +52,7 @@ fn customer_created_team_without_email() {
     let Event::CustomerCreated {
         customer,
         timestamp,
+        ..
     } = &event
     else {
         panic!("{event:?}");
@@ -167,7 +168,10 @@ fn a_typed_event_whose_data_does_not_decode_names_the_path() {
 #[test]
 fn customer_state_changed_with_subscriptions_benefits_and_meters() {
     let event = decode(fixture!("customer.state_changed.individual"));
-    let Event::CustomerStateChanged { state, timestamp } = &event else {
+    let Event::CustomerStateChanged {
+        state, timestamp, ..
+    } = &event
+    else {
         panic!("{event:?}");
     };
     assert_eq!(event.event_type(), "customer.state_changed");
@@ -236,7 +240,10 @@ fn member_created_updated_and_deleted() {
     assert_eq!(updated.event_type(), "member.updated");
 
     let deleted = decode(fixture!("member.deleted"));
-    let Event::MemberDeleted { member, timestamp } = &deleted else {
+    let Event::MemberDeleted {
+        member, timestamp, ..
+    } = &deleted
+    else {
         panic!("{deleted:?}");
     };
     assert_eq!(member.role(), &MemberRole::Member);

@@ -1,7 +1,12 @@
 //! The application behind the transport: token validity, routing, JSON parsing, authentication
 //! and scopes, then the endpoint's own validation and rules, in the order Polar's server applies
 //! them.
+//!
+//! The top of the mock's layers: it alone imports the resource handlers (`customers`, `list`,
+//! `members`, `sessions`) and routes to them; they build on the core (`call`, `state`, `stored`,
+//! `reply`, `routes`, `schema`), which imports none of them.
 
+use super::call::{Call, customer_reply};
 use super::reply::{Reply, error_item};
 use super::routes::{self, Endpoint, Routing};
 use super::schema::{self, NewCustomer};
@@ -19,18 +24,6 @@ pub(crate) struct Request<'a> {
     pub(crate) query: Option<&'a str>,
     pub(crate) headers: &'a HeaderMap,
     pub(crate) body: &'a [u8],
-}
-
-/// An authenticated request on its way to an endpoint.
-pub(crate) struct Call<'a> {
-    pub(crate) state: &'a State,
-    pub(crate) identity: &'a Identity,
-    pub(crate) method: &'a Method,
-    pub(crate) query: Option<&'a str>,
-    /// The parsed JSON body (`Value::Null` for GET and DELETE).
-    pub(crate) body: &'a Value,
-    /// The server's own origin, `http://host:port`, as the client addressed it.
-    pub(crate) origin: String,
 }
 
 /// The scopes that open customer reads.
@@ -239,9 +232,4 @@ fn organization(identity: &Identity, new: &NewCustomer) -> Result<Uuid, Value> {
         ));
     }
     Ok(organization_id)
-}
-
-/// A customer answer (201 on create, 200 on lookup and update), not to be cached.
-pub(crate) fn customer_reply(status: u16, customer: &Value) -> Reply {
-    Reply::json(status, customer).with_header("cache-control", "private, no-store")
 }

@@ -1,17 +1,12 @@
-//! Customer state (`GET /v1/customers/{id}/state`): the customer with its active subscriptions,
-//! granted benefits and meters, and the test-side helpers that attach those to a customer.
+//! The test-side helpers that attach subscriptions, benefit grants and meters to a customer,
+//! whose `CustomerState` (`GET /v1/customers/{id}/state`, [`Stored::state_body`]) lists them.
 
 use super::stamp;
-use super::state::{Data, State, Stored};
+use super::state::{Data, State};
+use super::stored::Stored;
 use chrono::{Duration, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
-
-/// Subscription statuses that count as active in the state (`past_due` does not, although the
-/// list's `active` filter counts it).
-const STATE_ACTIVE: [&str; 2] = ["active", "trialing"];
-/// Subscription statuses a customer deletion cancels at once.
-pub(crate) const BILLABLE: [&str; 3] = ["trialing", "active", "past_due"];
 
 /// What a test can attach to a customer.
 #[derive(Debug, Clone, Copy)]
@@ -86,44 +81,6 @@ impl Attachment {
             Self::Meter => &mut stored.meters,
         }
     }
-}
-
-/// The `CustomerState` body: the customer's fields plus `active_subscriptions` (status active
-/// or trialing), `granted_benefits` and `active_meters`.
-pub(crate) fn render(stored: &Stored) -> Value {
-    let mut state = stored.body.clone();
-    if let Value::Object(fields) = &mut state {
-        let active: Vec<Value> = stored
-            .subscriptions
-            .iter()
-            .filter(|subscription| {
-                subscription["status"]
-                    .as_str()
-                    .is_some_and(|status| STATE_ACTIVE.contains(&status))
-            })
-            .cloned()
-            .collect();
-        fields.insert("active_subscriptions".to_owned(), Value::Array(active));
-        fields.insert(
-            "granted_benefits".to_owned(),
-            Value::Array(stored.benefits.clone()),
-        );
-        fields.insert(
-            "active_meters".to_owned(),
-            Value::Array(stored.meters.clone()),
-        );
-    }
-    state
-}
-
-/// Whether the customer has a subscription that counts for the list's `active` filter
-/// (trialing, active or past due).
-pub(crate) fn has_billable_subscription(stored: &Stored) -> bool {
-    stored.subscriptions.iter().any(|subscription| {
-        subscription["status"]
-            .as_str()
-            .is_some_and(|status| BILLABLE.contains(&status))
-    })
 }
 
 impl State {

@@ -1,12 +1,12 @@
 //! One customer's endpoints, by id or external id: get, state, update and delete, after the
 //! path is validated and resolved to a live customer the token can see.
 
-use super::app::{Call, customer_reply};
+use super::call::{Call, customer_reply};
 use super::reply::Reply;
 use super::routes::CustomerPath;
 use super::schema;
 use super::state::{CustomerKey, Data, Miss};
-use super::{customer_state, query, removal, update};
+use super::{query, removal, update};
 use hyper::Method;
 
 /// The detail of a customer lookup that found nothing.
@@ -56,7 +56,7 @@ pub(crate) fn state(call: &Call<'_>, customer: &CustomerPath) -> Reply {
     };
     let data = call.state.lock();
     match find(&data, call, &key) {
-        Ok(index) => customer_reply(200, &customer_state::render(&data.customers[index])),
+        Ok(index) => customer_reply(200, &data.customers[index].state_body()),
         Err(reply) => reply,
     }
 }

@@ -1,9 +1,13 @@
 //! The mock's event log: what Polar would send webhooks for (`customer.*`, `member.*`), recorded
-//! in order and broadcast to subscribers as it happens.
+//! in order, read by index by the webhook delivery (which therefore never misses one) and
+//! broadcast to live subscribers as it happens.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// How many events a slow subscriber may fall behind before it misses some (it then gets
 /// [`RecvError::Lagged`](tokio::sync::broadcast::error::RecvError::Lagged)).
@@ -63,56 +67,147 @@ impl MockEvent {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// A [`Value`] does not keep the order of its keys; [`webhook_body`](Self::webhook_body) has
+    /// the bytes the mock sends, in Polar's order.
     #[must_use]
     pub fn envelope(&self) -> Value {
-        let timestamp = if self.timestamp.timestamp_subsec_micros() == 0 {
-            self.timestamp.format("%Y-%m-%dT%H:%M:%SZ")
-        } else {
-            self.timestamp.format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        };
         serde_json::json!({
             "type": self.event_type,
-            "timestamp": timestamp.to_string(),
+            "timestamp": self.polar_timestamp(),
             "data": self.data,
         })
     }
+
+    /// The webhook body as the mock sends it: compact JSON with the keys in Polar's order,
+    /// `{"type":…,"timestamp":…,"data":…}`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::MockPolar;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// # let polar = MockPolar::start().await?;
+    /// for event in polar.events() {
+    ///     assert!(event.webhook_body().starts_with(br#"{"type":""#));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn webhook_body(&self) -> Vec<u8> {
+        let envelope = Envelope {
+            event_type: &self.event_type,
+            timestamp: self.polar_timestamp(),
+            data: &self.data,
+        };
+        // Strings and a `serde_json::Value` always serialize.
+        serde_json::to_vec(&envelope).unwrap_or_default()
+    }
+
+    /// The timestamp in UTC with `Z`, microseconds omitted when zero (Polar's serializer).
+    fn polar_timestamp(&self) -> String {
+        let format = if self.timestamp.timestamp_subsec_micros() == 0 {
+            "%Y-%m-%dT%H:%M:%SZ"
+        } else {
+            "%Y-%m-%dT%H:%M:%S%.6fZ"
+        };
+        self.timestamp.format(format).to_string()
+    }
 }
 
-/// The recorded events and the channel that broadcasts new ones.
+/// The webhook body in Polar's key order, borrowed from a [`MockEvent`].
+#[derive(Serialize)]
+struct Envelope<'a> {
+    #[serde(rename = "type")]
+    event_type: &'a str,
+    timestamp: String,
+    data: &'a Value,
+}
+
+/// The recorded events, shared by the server (which records) and its readers: the webhook
+/// dispatcher reads them by index, so however far it falls behind it loses none.
+#[derive(Clone)]
 pub(crate) struct EventLog {
-    recorded: Vec<MockEvent>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    recorded: Mutex<Vec<MockEvent>>,
+    /// How many events are recorded; readers by index wait on it.
+    len: watch::Sender<usize>,
+    /// The live feed of [`MockPolar::subscribe_events`](super::MockPolar::subscribe_events).
     sender: broadcast::Sender<MockEvent>,
 }
 
 impl Default for EventLog {
     fn default() -> Self {
         Self {
-            recorded: Vec::new(),
-            sender: broadcast::channel(SUBSCRIBER_BACKLOG).0,
+            shared: Arc::new(Shared {
+                recorded: Mutex::new(Vec::new()),
+                len: watch::Sender::new(0),
+                sender: broadcast::channel(SUBSCRIBER_BACKLOG).0,
+            }),
         }
     }
 }
 
 impl EventLog {
-    /// Records an event now and broadcasts it to the current subscribers.
-    pub(crate) fn emit(&mut self, event_type: &str, data: Value) {
+    fn lock(&self) -> MutexGuard<'_, Vec<MockEvent>> {
+        self.shared
+            .recorded
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records an event now, wakes the readers by index and broadcasts it to the current
+    /// subscribers.
+    pub(crate) fn emit(&self, event_type: &str, data: Value) {
         let event = MockEvent {
             event_type: event_type.to_owned(),
             timestamp: Utc::now(),
             data,
         };
-        // No subscriber is not an error: the event stays in the log.
-        let _ = self.sender.send(event.clone());
-        self.recorded.push(event);
+        let len = {
+            let mut recorded = self.lock();
+            // No subscriber is not an error: the event stays in the log.
+            let _ = self.shared.sender.send(event.clone());
+            recorded.push(event);
+            recorded.len()
+        };
+        self.shared.len.send_replace(len);
     }
 
     /// Every event so far, oldest first.
     pub(crate) fn recorded(&self) -> Vec<MockEvent> {
-        self.recorded.clone()
+        self.lock().clone()
+    }
+
+    /// How many events are recorded.
+    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))] // read by the webhook delivery
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// At most `max` events from index `from` on (fewer at the end of the log).
+    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))] // read by the webhook delivery
+    pub(crate) fn range(&self, from: usize, max: usize) -> Vec<MockEvent> {
+        let recorded = self.lock();
+        let start = from.min(recorded.len());
+        let end = start.saturating_add(max).min(recorded.len());
+        recorded[start..end].to_vec()
+    }
+
+    /// Waits until more than `index` events are recorded (returns at once if they are).
+    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))] // read by the webhook delivery
+    pub(crate) async fn wait_beyond(&self, index: usize) {
+        let mut len = self.shared.len.subscribe();
+        // The sender lives in `self.shared`, which `self` holds: the channel cannot close here.
+        let _ = len.wait_for(|len| *len > index).await;
     }
 
     /// A receiver of the events emitted from now on.
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<MockEvent> {
-        self.sender.subscribe()
+        self.shared.sender.subscribe()
     }
 }

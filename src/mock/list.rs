@@ -2,10 +2,10 @@
 //! its filters (email, query, active, metadata, organization), sorting and page-based paging,
 //! and the `ListResource` answer. Deleted customers never appear.
 
-use super::customer_state::has_billable_subscription;
 use super::query;
 use super::reply::{Reply, error_item};
-use super::state::{Identity, State, Stored};
+use super::state::{Identity, State};
+use super::stored::Stored;
 use serde_json::{Value, json};
 use std::cmp::Ordering;
 use uuid::Uuid;
@@ -102,7 +102,7 @@ impl ListQuery {
         });
         let active_ok = self
             .active
-            .is_none_or(|active| has_billable_subscription(stored) == active);
+            .is_none_or(|active| stored.has_billable_subscription() == active);
         let metadata_ok = self.metadata.iter().all(|(key, values)| {
             customer["metadata"]
                 .get(key)

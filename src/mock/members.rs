@@ -2,13 +2,14 @@
 //! the organization's member feature, one member for individuals, create idempotent by email,
 //! ownership transfer, the only-owner rules, and `member.*` events.
 
-use super::app::Call;
+use super::call::Call;
 use super::customers::customer_key;
 use super::reply::{Reply, error_item};
 use super::routes::CustomerPath;
 use super::schema::{self, Checker, MAX_NAME};
 use super::stamp;
 use super::state::{CustomerKey, Data, Miss};
+use super::stored::new_member;
 use hyper::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -24,26 +25,6 @@ const ROLES: [&str; 3] = ["owner", "billing_manager", "member"];
 const ROLES_EXPECTED: &str = "<MemberRole.owner: 'owner'>, <MemberRole.billing_manager: 'billing_manager'> or <MemberRole.member: 'member'>";
 /// The detail of a member lookup that found nothing.
 const MEMBER_NOT_FOUND: &str = "Member not found";
-
-/// A new `Member` body.
-pub(crate) fn render(
-    customer_id: Uuid,
-    email: Option<String>,
-    name: Option<String>,
-    external_id: Option<String>,
-    role: &str,
-) -> Value {
-    json!({
-        "id": stamp::new_id(),
-        "created_at": stamp::now(),
-        "modified_at": null,
-        "customer_id": customer_id,
-        "email": email,
-        "name": name,
-        "external_id": external_id,
-        "role": role,
-    })
-}
 
 /// `POST …/members`: 201 with the new member, or with the existing one of the same email.
 pub(crate) fn create(call: &Call<'_>, customer: &CustomerPath) -> Reply {
@@ -85,7 +66,7 @@ pub(crate) fn create(call: &Call<'_>, customer: &CustomerPath) -> Reply {
     {
         return Reply::unhandled();
     }
-    let member = render(
+    let member = new_member(
         stored.id,
         Some(new.email.trim().to_owned()),
         new.name,

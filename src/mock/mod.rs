@@ -8,8 +8,8 @@
 //!   update (`PATCH`, with Polar's per-field rules, all rule errors in one 422) and delete (a
 //!   soft delete that frees the email and external id; `?anonymize=true`);
 //! - customer state (`…/state`): the subscriptions, benefit grants and meters a test attaches
-//!   with [`MockPolar::add_subscription`], [`MockPolar::grant_benefit`] and
-//!   [`MockPolar::add_meter`];
+//!   with [`MockPolar::add_subscription`] ([`MockSubscription`]), [`MockPolar::grant_benefit`]
+//!   ([`MockBenefitGrant`]) and [`MockPolar::add_meter`];
 //! - members (`…/members`, `…/members/{member_id}`), when the organization has the member model
 //!   or seat-based pricing ([`MockPolarBuilder::member_model`]);
 //! - customer portal sessions (`POST /v1/customer-sessions/`), member sessions in member mode.
@@ -20,6 +20,24 @@
 //! ([`MockPolar::events`], [`MockPolar::subscribe_events`]). Like Polar, a request the mock has
 //! accepted is finished and stored even if the client goes away. It speaks plain JSON and does
 //! not use the rest of this crate, so any HTTP client can be tested against it.
+//!
+//! # Webhook events per operation
+//!
+//! Each accepted operation records, in this order, the events Polar would send (see
+//! [`MockEvent`] for their payloads; [`MockPolar::deliver_webhooks`] sends them as webhooks with
+//! the `webhooks` feature). Refused requests (4xx) and reads record nothing.
+//!
+//! | operation | events recorded |
+//! |---|---|
+//! | create a customer (`POST /v1/customers/`) | with the member model or seat-based pricing: `member.created` (the owner); then `customer.created`, `customer.state_changed` |
+//! | update a customer (`PATCH …/{id}`, `…/external/{external_id}`; also `{}`) | `customer.updated`, `customer.state_changed` |
+//! | delete a customer (`DELETE`, with or without `anonymize`) | `member.deleted` for each of its members; then `customer.deleted`, `customer.state_changed` |
+//! | create a member (`POST …/members`) | `member.created` |
+//! | update a member (`PATCH …/members/{member_id}`) | `member.updated` only if its name, email or role changed; an ownership transfer records it for the promoted member only |
+//! | delete a member (`DELETE …/members/{member_id}`) | `member.deleted` |
+//! | create a customer session (`POST /v1/customer-sessions/`) | none |
+//! | [`MockPolar::add_subscription`], [`MockPolar::grant_benefit`], [`MockPolar::add_meter`] | `customer.state_changed` |
+//! | get, list, customer state, any refused request or fault before storing | none |
 //!
 //! Not modelled: `GET /v1/customers/export`, the member list and the deprecated `/v1/members/`
 //! routes, rate limits (inject [`Fault::RateLimited`]), the read-replica lag and state caching
@@ -40,6 +58,8 @@
 //! ```
 
 mod app;
+mod attachments;
+mod call;
 mod customer;
 mod customer_state;
 mod customers;
@@ -58,13 +78,17 @@ mod server;
 mod sessions;
 mod stamp;
 mod state;
+mod stored;
 mod syntax;
 mod update;
 #[cfg(feature = "webhooks")]
 mod webhook_dispatch;
 #[cfg(feature = "webhooks")]
+mod webhook_types;
+#[cfg(feature = "webhooks")]
 mod webhooks;
 
+pub use attachments::{MockBenefitGrant, MockSubscription};
 pub use events::MockEvent;
 pub use fault::Fault;
 /// The HTTP method type [`MockPolar::fail_next_matching`] takes, re-exported so tests need not
@@ -75,7 +99,9 @@ pub use recorded::RecordedRequest;
 /// no direct `uuid` dependency.
 pub use uuid::Uuid;
 #[cfg(feature = "webhooks")]
-pub use webhooks::{AttemptOutcome, DeliveryAttempt, WebhookDeliveries, WebhookEndpoint};
+pub use webhook_types::{AttemptOutcome, DeliveryAttempt, WebhookEndpoint};
+#[cfg(feature = "webhooks")]
+pub use webhooks::{NotSettled, WebhookDeliveries};
 
 use customer_state::Attachment;
 use state::{Features, Identity, Scopes, State};
@@ -116,6 +142,9 @@ pub struct MockPolar {
     organization_token: String,
     organization_id: Uuid,
     server: JoinHandle<()>,
+    /// The runtime the mock was started on, where webhook deliveries run.
+    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))]
+    runtime: tokio::runtime::Handle,
 }
 
 impl MockPolar {
@@ -288,24 +317,23 @@ impl MockPolar {
     }
 
     /// Attaches a subscription to a live customer and records `customer.state_changed`.
-    /// `fields` (a JSON object) overrides and extends the defaults (an `active` monthly
-    /// subscription of 10.00 USD with fresh ids, `price_id` included as Polar sends it): set
-    /// `status` (`"trialing"`, `"past_due"`, `"canceled"`, or any string), or add fields Polar
-    /// may add. The customer's state lists it among `active_subscriptions` only when `active` or
-    /// `trialing`; the list's `active=true` filter also counts `past_due`.
+    /// `subscription` sets Polar's fields over the defaults of [`MockSubscription`] (an `active`
+    /// monthly subscription of 10.00 USD with fresh ids). The customer's state lists it among
+    /// `active_subscriptions` only when `active` or `trialing`; the list's `active=true` filter
+    /// also counts `past_due`, and a customer deletion cancels `trialing`, `active` and
+    /// `past_due` ones.
     ///
-    /// Returns the stored subscription, or `None` when no live customer has this id.
+    /// Returns the stored subscription body, or `None` when no live customer has this id.
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::MockPolar;
-    /// # use serde_json::json;
+    /// # use polar_client::mock::{MockPolar, MockSubscription, Uuid};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let polar = MockPolar::start().await?;
     /// // Normally the id of a customer created through polar.base_url().
-    /// let customer_id = polar_client::mock::Uuid::from_u128(0x6f1c_2a3e_5b4d_4c3e_9a8b_7c6d_5e4f_3a2b);
-    /// let attached = polar.add_subscription(customer_id, json!({"status": "past_due"}));
+    /// let customer_id = Uuid::from_u128(0x6f1c_2a3e_5b4d_4c3e_9a8b_7c6d_5e4f_3a2b);
+    /// let attached = polar.add_subscription(customer_id, MockSubscription::new().status("past_due"));
     /// assert!(attached.is_none()); // no such customer
     /// # Ok(())
     /// # }
@@ -313,37 +341,45 @@ impl MockPolar {
     pub fn add_subscription(
         &self,
         customer_id: Uuid,
-        fields: serde_json::Value,
+        subscription: MockSubscription,
     ) -> Option<serde_json::Value> {
-        self.state
-            .attach(customer_id, Attachment::Subscription, fields)
+        self.state.attach(
+            customer_id,
+            Attachment::Subscription,
+            subscription.into_fields(),
+        )
     }
 
     /// Grants a benefit to a live customer (it appears in `granted_benefits`) and records
-    /// `customer.state_changed`. `fields` overrides and extends the defaults (a `custom` benefit
-    /// with empty `benefit_metadata` and `properties`): any `benefit_type` string and any extra
-    /// field are kept as given, to test forward compatibility.
+    /// `customer.state_changed`. `grant` sets Polar's fields over the defaults of
+    /// [`MockBenefitGrant`] (a `custom` benefit with empty `benefit_metadata` and
+    /// `properties`); any `benefit_type` string and any extra field are kept as given, to test
+    /// forward compatibility.
     ///
-    /// Returns the stored grant, or `None` when no live customer has this id.
+    /// Returns the stored grant body, or `None` when no live customer has this id.
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::{MockPolar, Uuid};
+    /// # use polar_client::mock::{MockBenefitGrant, MockPolar, Uuid};
     /// # use serde_json::json;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let polar = MockPolar::start().await?;
     /// # let customer_id = Uuid::from_u128(0x6f1c_2a3e_5b4d_4c3e_9a8b_7c6d_5e4f_3a2b);
-    /// polar.grant_benefit(customer_id, json!({"benefit_type": "brand_new_kind", "extra": [1, 2]}));
+    /// polar.grant_benefit(
+    ///     customer_id,
+    ///     MockBenefitGrant::new().benefit_type("brand_new_kind").field("extra", json!([1, 2])),
+    /// );
     /// # Ok(())
     /// # }
     /// ```
     pub fn grant_benefit(
         &self,
         customer_id: Uuid,
-        fields: serde_json::Value,
+        grant: MockBenefitGrant,
     ) -> Option<serde_json::Value> {
-        self.state.attach(customer_id, Attachment::Benefit, fields)
+        self.state
+            .attach(customer_id, Attachment::Benefit, grant.into_fields())
     }
 
     /// Adds a meter to a live customer (it appears in `active_meters`, oldest first) and records
@@ -527,6 +563,7 @@ impl MockPolarBuilder {
             organization_token: self.organization_token,
             organization_id: self.organization_id,
             server,
+            runtime: tokio::runtime::Handle::current(),
         })
     }
 }

@@ -2,9 +2,9 @@
 //! what it records, and the `anonymize=true` rewrite.
 
 use super::customer::{avatar_url, stable_hash};
-use super::customer_state::BILLABLE;
 use super::stamp;
 use super::state::Data;
+use super::stored::BILLABLE;
 use serde_json::{Value, json};
 
 /// The domain anonymized emails are moved to.

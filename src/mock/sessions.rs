@@ -2,12 +2,13 @@
 //! external id (Polar's undiscriminated union, resolved as pydantic does), or a member session
 //! when the organization uses the member model.
 
-use super::app::{Call, customer_reply};
+use super::call::{Call, customer_reply};
 use super::query::encode;
 use super::reply::{Reply, error_item};
 use super::schema::{self, Checker};
 use super::stamp;
-use super::state::{CustomerKey, Miss, Stored};
+use super::state::{CustomerKey, Miss};
+use super::stored::Stored;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 

@@ -8,6 +8,7 @@ use super::fault::Fault;
 use super::recorded::RecordedRequest;
 use super::reply::error_item;
 use super::schema::NewCustomer;
+use super::stored::{Stored, new_member};
 use hyper::Method;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -86,41 +87,6 @@ impl Features {
     /// Whether the member endpoints are open (either flag).
     pub(crate) fn members(self) -> bool {
         self.member_model || self.seat_based_pricing
-    }
-}
-
-/// A stored customer: its `Customer` body (the source of truth for its fields) and what hangs
-/// off it.
-pub(crate) struct Stored {
-    pub(crate) id: Uuid,
-    pub(crate) organization_id: Uuid,
-    /// Soft-deleted: kept, but invisible to every endpoint.
-    pub(crate) deleted: bool,
-    pub(crate) body: Value,
-    /// `Member` bodies of the active members.
-    pub(crate) members: Vec<Value>,
-    /// Subscription bodies, whatever their status.
-    pub(crate) subscriptions: Vec<Value>,
-    /// Granted benefit-grant bodies.
-    pub(crate) benefits: Vec<Value>,
-    /// Customer-meter bodies, oldest first.
-    pub(crate) meters: Vec<Value>,
-}
-
-impl Stored {
-    /// The email, lower-cased (Polar's duplicate key).
-    pub(crate) fn email_key(&self) -> Option<String> {
-        self.body["email"].as_str().map(str::to_lowercase)
-    }
-
-    /// The external id.
-    pub(crate) fn external_id(&self) -> Option<&str> {
-        self.body["external_id"].as_str()
-    }
-
-    /// Whether this is a team customer.
-    pub(crate) fn is_team(&self) -> bool {
-        self.body["type"] == "team"
     }
 }
 
@@ -227,7 +193,7 @@ impl Data {
 
     /// Records a `customer.state_changed` for the customer at `index`.
     pub(crate) fn emit_state_changed(&mut self, index: usize) {
-        let state = super::customer_state::render(&self.customers[index]);
+        let state = self.customers[index].state_body();
         self.events.emit("customer.state_changed", state);
     }
 }
@@ -323,6 +289,12 @@ impl State {
         self.lock().events.recorded()
     }
 
+    /// The event log itself, to read by index without holding the data lock.
+    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))]
+    pub(crate) fn event_log(&self) -> super::events::EventLog {
+        self.lock().events.clone()
+    }
+
     /// A receiver of the events recorded from now on.
     pub(crate) fn subscribe_events(&self) -> tokio::sync::broadcast::Receiver<MockEvent> {
         self.lock().events.subscribe()
@@ -376,7 +348,7 @@ impl State {
                 .and_then(|owner| owner.name.clone())
                 .or(new.name.clone());
             let external_id = owner.and_then(|owner| owner.external_id.clone());
-            let member = super::members::render(id, email, name, external_id, "owner");
+            let member = new_member(id, email, name, external_id, "owner");
             data.events.emit("member.created", member.clone());
             stored.members.push(member);
         }

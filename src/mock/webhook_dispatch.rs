@@ -1,17 +1,17 @@
 //! The mock's webhook sender: turns recorded events into deliveries, sends each attempt signed
 //! anew, reads a bounded excerpt of the answer, and schedules retries with Polar's backoff.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::MockEvent;
-use super::webhooks::{AttemptOutcome, DeliveryAttempt, Shared, WebhookEndpoint};
+use super::events::{EventLog, MockEvent};
+use super::webhook_types::{AttemptOutcome, DeliveryAttempt, Job, Shared, WebhookEndpoint};
 use crate::webhooks::sign;
 
 /// Polar stores the first 2,048 characters of a receiver's answer.
@@ -20,28 +20,6 @@ const EXCERPT_CHARS: usize = 2048;
 const EXCERPT_BYTES: usize = EXCERPT_CHARS * 4;
 /// Polar caps its backoff at 20 minutes, 600 times its 2 s base.
 const MAX_BACKOFF_FACTOR: u32 = 600;
-
-/// One event to deliver: its `webhook-id` (kept across retries and redeliveries) and body.
-#[derive(Clone, Debug)]
-pub(crate) struct Job {
-    pub(crate) webhook_id: String,
-    event_type: String,
-    body: Bytes,
-}
-
-impl Job {
-    /// A new delivery of `event`, with a fresh random `webhook-id` (a UUID, as Polar's event IDs).
-    fn new(event: &MockEvent) -> Self {
-        Self {
-            webhook_id: uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
-                .into_uuid()
-                .to_string(),
-            event_type: event.event_type.clone(),
-            // Serializing a `serde_json::Value` cannot fail.
-            body: Bytes::from(serde_json::to_vec(&event.envelope()).unwrap_or_default()),
-        }
-    }
-}
 
 /// Everything an attempt needs; cheap to clone into a retry task.
 #[derive(Clone)]
@@ -60,33 +38,67 @@ pub(crate) fn http_client() -> std::io::Result<reqwest::Client> {
         .map_err(std::io::Error::other)
 }
 
-/// Delivers events as they are recorded and redeliveries as they are asked for, until aborted.
-/// First attempts go out one at a time in order; retries run beside them and can overtake.
+/// How many recorded events the dispatcher copies out of the log at a time: its memory is
+/// bounded by this however far the receiver falls behind.
+const BATCH: usize = 64;
+
+/// The dispatcher's place in the event log: the next index to read and the events read ahead.
+struct Cursor {
+    log: EventLog,
+    next: usize,
+    batch: VecDeque<(usize, MockEvent)>,
+}
+
+impl Cursor {
+    /// The next recorded event and its index, waiting for one if the log has none yet.
+    /// Cancel-safe: an event read from the log stays in the batch until it is returned.
+    async fn next(&mut self) -> (usize, MockEvent) {
+        loop {
+            if let Some(next) = self.batch.pop_front() {
+                return next;
+            }
+            self.log.wait_beyond(self.next).await;
+            let events = self.log.range(self.next, BATCH);
+            for event in events {
+                self.batch.push_back((self.next, event));
+                self.next += 1;
+            }
+        }
+    }
+}
+
+/// Delivers every event recorded from index `from` on, read from the log in order (however far
+/// the receiver falls behind, none is skipped), and redeliveries as they are asked for, until
+/// aborted. First attempts go out one at a time in order; retries run beside them and can
+/// overtake.
 pub(crate) async fn run(
     dispatcher: Dispatcher,
-    mut events: broadcast::Receiver<MockEvent>,
+    log: EventLog,
+    from: usize,
     mut redeliveries: mpsc::UnboundedReceiver<Job>,
 ) {
     let mut retries = JoinSet::new();
-    let mut events_open = true;
+    let mut cursor = Cursor {
+        log,
+        next: from,
+        batch: VecDeque::new(),
+    };
     loop {
         let job = tokio::select! {
-            received = events.recv(), if events_open => match received {
-                Ok(event) if dispatcher.subscribed(&event) => {
+            biased;
+            Some(_) = retries.join_next(), if !retries.is_empty() => continue,
+            Some(job) = redeliveries.recv() => job,
+            (index, event) = cursor.next() => {
+                if dispatcher.subscribed(&event) {
                     let job = Job::new(&event);
-                    dispatcher.shared.remember(&job);
+                    dispatcher.shared.remember(&job, index);
+                    dispatcher.shared.take_event(index, true);
                     job
-                }
-                // Not subscribed, or fell behind the mock's backlog: those events are skipped.
-                Ok(_) | Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => {
-                    events_open = false;
+                } else {
+                    dispatcher.shared.take_event(index, false);
                     continue;
                 }
-            },
-            Some(job) = redeliveries.recv() => job,
-            Some(_) = retries.join_next(), if !retries.is_empty() => continue,
-            else => break,
+            }
         };
         if dispatcher.shared.is_disabled() {
             dispatcher.shared.skip(&job);
@@ -98,7 +110,6 @@ pub(crate) async fn run(
             retries.spawn(dispatcher.clone().retry(job));
         }
     }
-    while retries.join_next().await.is_some() {}
 }
 
 impl Dispatcher {

@@ -1,218 +1,44 @@
 //! Webhook delivery from the mock (features `mock` and `webhooks`): [`MockPolar::deliver_webhooks`]
 //! sends the mock's events to a URL as Polar would, and records every attempt.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::MockPolar;
-use super::webhook_dispatch::{self, Job};
-use crate::webhooks::WebhookSecret;
-
-/// Polar's receiver deadline: an answer must come within 10 s.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Polar makes 10 attempts in all.
-const DEFAULT_MAX_ATTEMPTS: u32 = 10;
-/// Polar waits 2 s·2ⁿ; the mock compresses that to 10 ms·2ⁿ unless told otherwise.
-const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(10);
-/// Polar disables an endpoint whose 10 most recent deliveries all failed for good.
-const DISABLE_AFTER_FAILED_DELIVERIES: usize = 10;
-
-/// Where and how the mock delivers webhooks: the endpoint's URL and secret, the event types it
-/// subscribed to, and Polar's retry rules with the delays compressed for tests.
-///
-/// # Examples
-/// ```
-/// use polar_client::mock::WebhookEndpoint;
-/// use std::time::Duration;
-///
-/// let endpoint = WebhookEndpoint::new("http://127.0.0.1:8767/webhooks/polar", "whsec_test")
-///     .event_types(["customer.created", "customer.updated"])
-///     .max_attempts(3)
-///     .retry_base_delay(Duration::from_millis(1))
-///     .timeout(Duration::from_secs(2));
-/// # let _ = endpoint;
-/// ```
-#[derive(Clone, Debug)]
-pub struct WebhookEndpoint {
-    pub(crate) url: String,
-    pub(crate) secret: WebhookSecret,
-    pub(crate) event_types: Option<BTreeSet<String>>,
-    pub(crate) retry_base_delay: Duration,
-    pub(crate) max_attempts: u32,
-    pub(crate) timeout: Duration,
-}
-
-impl WebhookEndpoint {
-    /// An endpoint at `url` (`http://` or `https://`) signing with `secret`, subscribed to every
-    /// event type, with Polar's 10 attempts and 10 s timeout and a 10 ms retry base delay.
-    pub fn new(url: impl Into<String>, secret: impl Into<WebhookSecret>) -> Self {
-        Self {
-            url: url.into(),
-            secret: secret.into(),
-            event_types: None,
-            retry_base_delay: DEFAULT_RETRY_BASE_DELAY,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            timeout: DEFAULT_TIMEOUT,
-        }
-    }
-
-    /// Subscribes only to these event types (e.g. `customer.created`); others are not sent.
-    #[must_use]
-    pub fn event_types<S: Into<String>>(mut self, types: impl IntoIterator<Item = S>) -> Self {
-        self.event_types = Some(types.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// The base of the retry backoff (Polar: 2 s; default here 10 ms). After failed attempt `n`
-    /// the next waits `base·2ⁿ`, capped at `600·base` (Polar's 20 minutes), times a random factor
-    /// between 1 and 2.
-    #[must_use]
-    pub fn retry_base_delay(mut self, delay: Duration) -> Self {
-        self.retry_base_delay = delay;
-        self
-    }
-
-    /// Attempts per delivery, the first included (Polar: 10, the default; at least 1).
-    #[must_use]
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts.max(1);
-        self
-    }
-
-    /// How long the receiver has to answer an attempt (Polar: 10 s, the default).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-}
-
-/// One attempt to deliver an event, as [`WebhookDeliveries::attempts`] reports it.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq)]
-pub struct DeliveryAttempt {
-    /// The `webhook-id` sent: the same for every attempt and redelivery of one event.
-    pub webhook_id: String,
-    /// The event type, e.g. `customer.created`.
-    pub event_type: String,
-    /// 1 for the first attempt of a delivery (a redelivery starts again at 1).
-    pub attempt: u32,
-    /// The `webhook-timestamp` this attempt was signed with (each attempt is signed anew).
-    pub signed_at: DateTime<Utc>,
-    /// What came of it.
-    pub outcome: AttemptOutcome,
-}
-
-impl DeliveryAttempt {
-    /// Whether the receiver accepted the event (answered 2xx in time).
-    pub fn succeeded(&self) -> bool {
-        matches!(self.outcome, AttemptOutcome::Answered { status, .. } if (200..300).contains(&status))
-    }
-}
-
-/// What the receiver did with one attempt. Only a 2xx counts as delivered; a redirect is a
-/// failure (Polar does not follow it).
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AttemptOutcome {
-    /// The receiver answered in time.
-    Answered {
-        /// The HTTP status.
-        status: u16,
-        /// The start of the response body (at most 2,048 characters, as Polar stores it).
-        body: String,
-    },
-    /// No complete answer within the endpoint's timeout.
-    TimedOut,
-    /// The request could not be sent or its answer not read (connection refused, reset, …).
-    Failed {
-        /// What went wrong.
-        reason: String,
-    },
-}
+use super::events::EventLog;
+use super::webhook_dispatch;
+use super::webhook_types::{DeliveryAttempt, Job, Log, Progress, Shared, WebhookEndpoint};
 
 /// The running delivery of a mock's events to one [`WebhookEndpoint`]; dropping it stops the
 /// delivery (including pending retries).
 pub struct WebhookDeliveries {
     shared: Arc<Shared>,
+    events: EventLog,
     redeliveries: mpsc::UnboundedSender<Job>,
     dispatcher: JoinHandle<()>,
-}
-
-/// What the dispatcher and the handle share.
-pub(crate) struct Shared {
-    log: Mutex<Log>,
-    settled: watch::Sender<usize>,
-}
-
-#[derive(Default)]
-struct Log {
-    attempts: Vec<DeliveryAttempt>,
-    /// Every event sent so far by `webhook-id`, for redelivery.
-    sent: HashMap<String, Job>,
-    /// Deliveries that failed for good since the last success.
-    failed_in_a_row: usize,
-    disabled: bool,
-    /// The `webhook-id`s of deliveries dropped because the endpoint was disabled.
-    skipped: Vec<String>,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Log> {
-        self.log.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Remembers a new event's job so it can be redelivered.
-    pub(crate) fn remember(&self, job: &Job) {
-        self.lock().sent.insert(job.webhook_id.clone(), job.clone());
-    }
-
-    pub(crate) fn record(&self, attempt: DeliveryAttempt) {
-        self.lock().attempts.push(attempt);
-    }
-
-    /// Counts one more delivery as finished, delivered or out of attempts; the tenth failure in a
-    /// row disables the endpoint.
-    pub(crate) fn settle(&self, delivered: bool) {
-        {
-            let mut log = self.lock();
-            if delivered {
-                log.failed_in_a_row = 0;
-            } else {
-                log.failed_in_a_row += 1;
-                if log.failed_in_a_row >= DISABLE_AFTER_FAILED_DELIVERIES {
-                    log.disabled = true;
-                }
-            }
-        }
-        self.settled.send_modify(|settled| *settled += 1);
-    }
-
-    /// Whether the endpoint is disabled (new and pending deliveries are skipped).
-    pub(crate) fn is_disabled(&self) -> bool {
-        self.lock().disabled
-    }
-
-    /// Drops a delivery because the endpoint is disabled; it counts as finished.
-    pub(crate) fn skip(&self, job: &Job) {
-        self.lock().skipped.push(job.webhook_id.clone());
-        self.settled.send_modify(|settled| *settled += 1);
-    }
 }
 
 impl MockPolar {
     /// Starts delivering this mock's events (those recorded from now on, see
     /// [`events`](Self::events)) to `endpoint` as Polar does: a `POST` of the
-    /// `{"type","timestamp","data"}` body with `webhook-id` (stable across retries), a fresh
-    /// `webhook-timestamp` and `webhook-signature` on each attempt; only a 2xx within the timeout
-    /// counts, redirects are not followed, and failures are retried with exponential backoff up to
-    /// the endpoint's attempt limit. First attempts go out in event order; retries can overtake.
-    /// After 10 deliveries in a row fail for good, the endpoint is disabled, as Polar does.
+    /// `{"type","timestamp","data"}` body (keys in that order, see [`MockEvent::webhook_body`])
+    /// with `webhook-id` (stable across retries), a fresh `webhook-timestamp` and
+    /// `webhook-signature` on each attempt; only a 2xx within the timeout counts, redirects are
+    /// not followed, and failures are retried with exponential backoff up to the endpoint's
+    /// attempt limit. First attempts go out in event order; retries can overtake. After 10
+    /// deliveries in a row fail for good, the endpoint is disabled, as Polar does.
+    ///
+    /// Events are read from the mock's log in order, so a slow receiver delays deliveries but
+    /// never loses one, and the sender holds at most a small batch of events in memory.
+    ///
+    /// This is not `async` and needs no runtime in the calling thread: the delivery runs as a
+    /// task on the Tokio runtime the mock was started on (with a current-thread runtime, it
+    /// makes progress while that runtime is driven, e.g. while the test awaits something).
+    ///
+    /// [`MockEvent::webhook_body`]: super::MockEvent::webhook_body
     ///
     /// # Errors
     /// An `InvalidInput` I/O error when the URL is not `http(s)://…` or the secret is empty, or
@@ -221,15 +47,16 @@ impl MockPolar {
     /// # Examples
     /// ```
     /// use polar_client::mock::{MockPolar, WebhookEndpoint};
+    /// use std::time::Duration;
     ///
     /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let polar = MockPolar::start().await?;
     /// let deliveries = polar.deliver_webhooks(
     ///     WebhookEndpoint::new("http://127.0.0.1:9/webhooks", "whsec_test").max_attempts(2),
     /// )?;
     /// // ... create customers through polar.base_url(), then:
-    /// // deliveries.settled(1).await;
+    /// deliveries.all_settled(Duration::from_secs(10)).await?;
     /// assert!(deliveries.attempts().is_empty());
     /// # Ok(())
     /// # }
@@ -252,23 +79,30 @@ impl MockPolar {
             return Err(invalid("the webhook secret is empty".to_owned()));
         }
         let client = webhook_dispatch::http_client()?;
+        let events = self.state.event_log();
+        let from = events.len();
         let shared = Arc::new(Shared {
             log: Mutex::new(Log::default()),
-            settled: watch::Sender::new(0),
+            progress: watch::Sender::new(Progress {
+                taken: from,
+                ..Progress::default()
+            }),
         });
         let (redeliveries, redelivery_queue) = mpsc::unbounded_channel();
-        let dispatcher = tokio::spawn(webhook_dispatch::run(
+        let dispatcher = self.runtime.spawn(webhook_dispatch::run(
             webhook_dispatch::Dispatcher {
                 client,
                 url,
                 endpoint: Arc::new(endpoint),
                 shared: Arc::clone(&shared),
             },
-            self.subscribe_events(),
+            events.clone(),
+            from,
             redelivery_queue,
         ));
         Ok(WebhookDeliveries {
             shared,
+            events,
             redeliveries,
             dispatcher,
         })
@@ -282,13 +116,78 @@ impl WebhookDeliveries {
     }
 
     /// Waits until `deliveries` deliveries have finished: delivered, out of attempts, or skipped
-    /// because the endpoint is disabled (each event is one delivery, and so is each
-    /// [`redeliver`](Self::redeliver)).
-    /// Bound the wait with `tokio::time::timeout` in a test.
+    /// because the endpoint is disabled (each subscribed event is one delivery, and so is each
+    /// [`redeliver`](Self::redeliver)). It has no timeout: prefer
+    /// [`all_settled`](Self::all_settled), which needs no count, or bound this wait with
+    /// `tokio::time::timeout`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::{MockPolar, WebhookEndpoint};
+    /// # use std::time::Duration;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let polar = MockPolar::start().await?;
+    /// let deliveries = polar.deliver_webhooks(WebhookEndpoint::new("http://127.0.0.1:9/", "whsec_t"))?;
+    /// // Nothing recorded yet: zero deliveries have finished at once.
+    /// tokio::time::timeout(Duration::from_secs(1), deliveries.settled(0)).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn settled(&self, deliveries: usize) {
-        let mut settled = self.shared.settled.subscribe();
+        let mut progress = self.shared.progress.subscribe();
         // The sender lives in `shared`, which `self` holds: the channel cannot close here.
-        let _ = settled.wait_for(|count| *count >= deliveries).await;
+        let _ = progress
+            .wait_for(|progress| progress.settled >= deliveries)
+            .await;
+    }
+
+    /// Waits, at most `timeout`, until every event the mock has recorded so far has been taken
+    /// by the delivery and no delivery is still under way: each was delivered, ran out of
+    /// attempts, or was skipped (unsubscribed types need no delivery; redeliveries asked for
+    /// count too). Events recorded during the wait may extend it, never past `timeout`.
+    ///
+    /// # Errors
+    /// [`NotSettled`] when the timeout passes first, with what was still outstanding.
+    ///
+    /// # Examples
+    /// ```
+    /// use polar_client::mock::{MockPolar, WebhookEndpoint};
+    /// use std::time::Duration;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polar = MockPolar::start().await?;
+    /// let deliveries = polar.deliver_webhooks(
+    ///     WebhookEndpoint::new("http://127.0.0.1:9/hook", "whsec_test").max_attempts(1),
+    /// )?;
+    /// // ... create customers through polar.base_url() ...
+    /// deliveries.all_settled(Duration::from_secs(30)).await?;
+    /// for attempt in deliveries.attempts() {
+    ///     println!("{} {} {:?}", attempt.webhook_id, attempt.event_type, attempt.outcome);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn all_settled(&self, timeout: Duration) -> Result<(), NotSettled> {
+        let recorded = self.events.len();
+        let mut progress = self.shared.progress.subscribe();
+        let done = |progress: &Progress| {
+            progress.taken >= recorded && progress.settled >= progress.started
+        };
+        // The sender lives in `shared`, which `self` holds: the channel cannot close here.
+        if let Ok(Ok(_)) = tokio::time::timeout(timeout, progress.wait_for(done)).await {
+            return Ok(());
+        }
+        let progress = *self.shared.progress.borrow();
+        if done(&progress) {
+            return Ok(());
+        }
+        Err(NotSettled {
+            events_not_taken: recorded.saturating_sub(progress.taken),
+            deliveries_under_way: progress.started.saturating_sub(progress.settled),
+            timeout,
+        })
     }
 
     /// Whether the endpoint is disabled: as Polar does, after 10 deliveries in a row failed for
@@ -313,8 +212,24 @@ impl WebhookDeliveries {
     /// Sends an event again with the same `webhook-id`, as Polar's dashboard "redeliver" does;
     /// `false` if no event with that ID was sent to this endpoint.
     pub fn redeliver(&self, webhook_id: &str) -> bool {
-        let job = self.shared.lock().sent.get(webhook_id).cloned();
-        job.is_some_and(|job| self.redeliveries.send(job).is_ok())
+        let Some(index) = self.shared.lock().sent.get(webhook_id).copied() else {
+            return false;
+        };
+        let Some(event) = self.events.range(index, 1).pop() else {
+            return false;
+        };
+        let job = Job::again(webhook_id.to_owned(), &event);
+        // Counted before it is queued, so `all_settled` cannot miss it.
+        self.shared
+            .progress
+            .send_modify(|progress| progress.started += 1);
+        if self.redeliveries.send(job).is_ok() {
+            return true;
+        }
+        self.shared
+            .progress
+            .send_modify(|progress| progress.started -= 1);
+        false
     }
 }
 
@@ -330,4 +245,34 @@ impl std::fmt::Debug for WebhookDeliveries {
             .field("attempts", &self.shared.lock().attempts.len())
             .finish_non_exhaustive()
     }
+}
+
+/// The error of [`WebhookDeliveries::all_settled`]: the timeout passed with deliveries still
+/// outstanding.
+///
+/// # Examples
+/// ```
+/// use polar_client::mock::{MockPolar, NotSettled, WebhookDeliveries};
+///
+/// fn report(result: Result<(), NotSettled>) {
+///     if let Err(error) = result {
+///         eprintln!("{error}: {} events not taken, {} deliveries under way",
+///             error.events_not_taken, error.deliveries_under_way);
+///     }
+/// }
+/// # report(Ok(()));
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "webhook deliveries not settled within {timeout:?}: {events_not_taken} recorded events not \
+     taken yet, {deliveries_under_way} deliveries under way"
+)]
+pub struct NotSettled {
+    /// Recorded events the delivery had not reached yet.
+    pub events_not_taken: usize,
+    /// Deliveries started but not finished (first attempts, retries and redeliveries).
+    pub deliveries_under_way: usize,
+    /// The timeout that passed.
+    pub timeout: Duration,
 }

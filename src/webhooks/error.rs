@@ -96,6 +96,30 @@ impl WebhookError {
         }
     }
 
+    /// The answer to send Polar for a refused delivery: [`status_code`](Self::status_code) and
+    /// the error's text as a `text/plain` body (Polar stores the first 2,048 characters of it,
+    /// shown in its dashboard). Frameworks built on the `http` crate send it as is (axum:
+    /// `http::Response<String>` is an `IntoResponse`).
+    ///
+    /// # Examples
+    /// ```
+    /// use polar_client::webhooks::WebhookError;
+    ///
+    /// let response = WebhookError::SignatureMismatch.response();
+    /// assert_eq!(response.status(), http::StatusCode::UNAUTHORIZED);
+    /// assert_eq!(response.body(), &WebhookError::SignatureMismatch.to_string());
+    /// ```
+    #[must_use]
+    pub fn response(&self) -> http::Response<String> {
+        let mut response = http::Response::new(self.to_string());
+        *response.status_mut() = self.status_code();
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        response
+    }
+
     /// Whether the delivery was shown to come from Polar (its signature matched) even though it
     /// was refused; only [`InvalidPayload`](Self::InvalidPayload) is.
     pub fn is_authentic(&self) -> bool {

@@ -1,8 +1,10 @@
 //! [`Event`]: a webhook body decoded into the crate's types, with every event type Polar may add
 //! kept as [`Event::Other`].
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::de::DeserializeOwned;
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::WebhookError;
@@ -15,8 +17,10 @@ use crate::{Customer, CustomerState, Member};
 /// its `data` as JSON, never an error. The enum is
 /// `#[non_exhaustive]`: keep a catch-all arm, since later versions of the crate type more events.
 ///
-/// Payloads are forward compatible like the API's answers: unknown fields are ignored and unknown
-/// enum values decode as `Other(..)` values.
+/// Payloads are forward compatible like the API's answers: unknown fields are ignored by the typed
+/// payload and unknown enum values decode as `Other(..)` values. Every event also keeps its `data`
+/// exactly as sent ([`Event::raw_data`]), and serializes back to the webhook body
+/// (`Serialize`/`Deserialize`), so an event can be queued or stored and decoded again.
 ///
 /// # Examples
 /// ```
@@ -49,6 +53,9 @@ pub enum Event {
         timestamp: DateTime<Utc>,
         /// The customer as it was when the event was built.
         customer: Customer,
+        /// The `data` object exactly as Polar sent it, fields this crate does not type included
+        /// (also [`Event::raw_data`]).
+        data: Value,
     },
     /// `customer.updated`: a customer was updated (every accepted update, even one that changed
     /// nothing). The payload is the customer as it was when the event was built, not a diff: two
@@ -58,6 +65,9 @@ pub enum Event {
         timestamp: DateTime<Utc>,
         /// The customer as it was when the event was built.
         customer: Customer,
+        /// The `data` object exactly as Polar sent it, fields this crate does not type included
+        /// (also [`Event::raw_data`]).
+        data: Value,
     },
     /// `customer.deleted`: a customer was deleted; `deleted_at` is set, and its `external_id` is
     /// still shown (Polar freed it for reuse, so key on the customer's `id`).
@@ -66,6 +76,9 @@ pub enum Event {
         timestamp: DateTime<Utc>,
         /// The customer as it was when the event was built.
         customer: Customer,
+        /// The `data` object exactly as Polar sent it, fields this crate does not type included
+        /// (also [`Event::raw_data`]).
+        data: Value,
     },
     /// `customer.state_changed`: the customer's subscriptions, benefits or meters changed (also
     /// sent right after each `customer.created`, `customer.updated` and `customer.deleted`, and
@@ -75,6 +88,9 @@ pub enum Event {
         timestamp: DateTime<Utc>,
         /// The customer's state when the event was built.
         state: CustomerState,
+        /// The `data` object exactly as Polar sent it, fields this crate does not type included
+        /// (also [`Event::raw_data`]).
+        data: Value,
     },
     /// `member.created`: a member was added to a customer (also the owner Polar creates with a
     /// customer).
@@ -83,6 +99,9 @@ pub enum Event {
         timestamp: DateTime<Utc>,
         /// The member as created.
         member: Member,
+        /// The `data` object exactly as Polar sent it, fields this crate does not type included
+        /// (also [`Event::raw_data`]).
+        data: Value,
     },
     /// `member.updated`: a member's name, email or role changed (on an ownership transfer, only
     /// the promoted member gets one).
@@ -91,6 +110,9 @@ pub enum Event {
         timestamp: DateTime<Utc>,
         /// The member after the change.
         member: Member,
+        /// The `data` object exactly as Polar sent it, fields this crate does not type included
+        /// (also [`Event::raw_data`]).
+        data: Value,
     },
     /// `member.deleted`: a member was removed (one per member, before the `customer.deleted` of a
     /// deleted customer). The payload carries no deletion time.
@@ -99,6 +121,9 @@ pub enum Event {
         timestamp: DateTime<Utc>,
         /// The member as it was.
         member: Member,
+        /// The `data` object exactly as Polar sent it, fields this crate does not type included
+        /// (also [`Event::raw_data`]).
+        data: Value,
     },
     /// Any other event type, including those this crate does not know yet.
     Other {
@@ -131,6 +156,27 @@ impl Event {
     /// ```
     pub fn from_json(body: &[u8]) -> Result<Self, WebhookError> {
         let value: Value = serde_json::from_slice(body).map_err(|e| invalid(".", e))?;
+        Self::from_value(value)
+    }
+
+    /// Decodes a webhook body already parsed as JSON, **without verifying it** (see
+    /// [`from_json`](Self::from_json)).
+    ///
+    /// # Errors
+    /// As [`from_json`](Self::from_json): [`WebhookError::InvalidPayload`] with the JSON path of
+    /// the problem.
+    ///
+    /// # Examples
+    /// ```
+    /// use polar_client::webhooks::Event;
+    ///
+    /// let event = Event::from_value(serde_json::json!({
+    ///     "type": "order.paid", "timestamp": "2026-04-01T10:00:00Z", "data": {"id": "o_1"}
+    /// }))?;
+    /// assert_eq!(event.raw_data()["id"], "o_1");
+    /// # Ok::<(), polar_client::webhooks::WebhookError>(())
+    /// ```
+    pub fn from_value(value: Value) -> Result<Self, WebhookError> {
         let Value::Object(mut envelope) = value else {
             return Err(invalid(".", "expected a JSON object"));
         };
@@ -140,40 +186,48 @@ impl Event {
             None => return Err(invalid("type", "missing field")),
         };
         let timestamp = timestamp(&envelope)?;
-        let data = envelope.remove("data");
+        let raw = envelope.remove("data");
+        let data = raw.clone().unwrap_or(Value::Null);
         Ok(match event_type.as_str() {
             "customer.created" => Self::CustomerCreated {
                 timestamp,
-                customer: typed(data)?,
+                customer: typed(raw)?,
+                data,
             },
             "customer.updated" => Self::CustomerUpdated {
                 timestamp,
-                customer: typed(data)?,
+                customer: typed(raw)?,
+                data,
             },
             "customer.deleted" => Self::CustomerDeleted {
                 timestamp,
-                customer: typed(data)?,
+                customer: typed(raw)?,
+                data,
             },
             "customer.state_changed" => Self::CustomerStateChanged {
                 timestamp,
-                state: typed(data)?,
+                state: typed(raw)?,
+                data,
             },
             "member.created" => Self::MemberCreated {
                 timestamp,
-                member: typed(data)?,
+                member: typed(raw)?,
+                data,
             },
             "member.updated" => Self::MemberUpdated {
                 timestamp,
-                member: typed(data)?,
+                member: typed(raw)?,
+                data,
             },
             "member.deleted" => Self::MemberDeleted {
                 timestamp,
-                member: typed(data)?,
+                member: typed(raw)?,
+                data,
             },
             _ => Self::Other {
                 event_type,
                 timestamp,
-                data: data.unwrap_or(Value::Null),
+                data,
             },
         })
     }
@@ -206,6 +260,33 @@ impl Event {
         }
     }
 
+    /// The event's `data` object exactly as Polar sent it (`null` if it had none): every field,
+    /// including those the typed payload of this crate version drops.
+    ///
+    /// # Examples
+    /// ```
+    /// use polar_client::webhooks::Event;
+    ///
+    /// let event = Event::from_json(br#"{"type":"member.deleted","timestamp":"2026-04-01T10:00:00Z",
+    ///     "data":{"id":"0a4f6d1e-5c1b-4f4e-9a57-3c1f2b6d8e90","customer_id":"992fae2a-2a17-4b7a-8d9e-e287cf90131b",
+    ///     "email":"jane@example.org","name":null,"external_id":null,"role":"member",
+    ///     "created_at":"2026-03-01T09:00:00Z","modified_at":null,"brand_new_field":[1,2]}}"#)?;
+    /// assert_eq!(event.raw_data()["brand_new_field"], serde_json::json!([1, 2]));
+    /// # Ok::<(), polar_client::webhooks::WebhookError>(())
+    /// ```
+    pub fn raw_data(&self) -> &Value {
+        match self {
+            Self::CustomerCreated { data, .. }
+            | Self::CustomerUpdated { data, .. }
+            | Self::CustomerDeleted { data, .. }
+            | Self::CustomerStateChanged { data, .. }
+            | Self::MemberCreated { data, .. }
+            | Self::MemberUpdated { data, .. }
+            | Self::MemberDeleted { data, .. }
+            | Self::Other { data, .. } => data,
+        }
+    }
+
     /// The customer of a `customer.*` event (for `customer.state_changed`, the state's customer).
     pub fn customer(&self) -> Option<&Customer> {
         match self {
@@ -233,6 +314,33 @@ impl Event {
         self.customer()
             .map(Customer::id)
             .or_else(|| self.member().map(Member::customer_id))
+    }
+}
+
+/// Writes the webhook body back: `{"type","timestamp","data"}` in Polar's key order, with the
+/// raw `data` as received (so nothing the typed payload drops is lost) and the timestamp in RFC 3339
+/// UTC with `Z`. [`Event::from_json`] of the result gives the same event again: queue or store the
+/// event instead of the raw body.
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut envelope = serializer.serialize_struct("Event", 3)?;
+        envelope.serialize_field("type", self.event_type())?;
+        envelope.serialize_field(
+            "timestamp",
+            &self
+                .timestamp()
+                .to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        )?;
+        envelope.serialize_field("data", self.raw_data())?;
+        envelope.end()
+    }
+}
+
+/// Reads the webhook body (as [`Event::from_value`]), e.g. an event stored with `Serialize`.
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Self::from_value(value).map_err(serde::de::Error::custom)
     }
 }
 

@@ -3,8 +3,14 @@
 //! Polar signs each delivery the Standard Webhooks way (`webhook-id`, `webhook-timestamp`,
 //! `webhook-signature: v1,<base64>`), with one twist: the HMAC-SHA256 key is the UTF-8 bytes of the
 //! whole endpoint secret, `whsec_` prefix included. [`WebhookVerifier`] does exactly that from an
-//! [`http::HeaderMap`] and the raw body, so it works with any framework; [`sign`] produces the
-//! headers Polar would send, for your receiver's tests.
+//! [`http::HeaderMap`] and the raw body, so it works with any framework
+//! ([`WebhookVerifier::verify_request`] takes a whole `http::Request` with its body read, and
+//! [`WebhookError::response`] is the answer to a refused one); [`sign`] produces the headers Polar
+//! would send, for your receiver's tests.
+//!
+//! A verified [`Delivery`] and its [`Event`] are `Serialize` and `Deserialize`: queue one and
+//! answer Polar at once, then decode it again in a worker (equal to what was queued). Every event
+//! keeps its `data` exactly as sent ([`Event::raw_data`]), fields the typed payload drops included.
 //!
 //! ```
 //! use polar_client::webhooks::{self, Event, WebhookError, WebhookSecret, WebhookVerifier};

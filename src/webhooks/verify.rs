@@ -85,6 +85,49 @@ impl WebhookVerifier {
         self.verify_at(headers, body, SystemTime::now())
     }
 
+    /// Verifies an [`http::Request`] whose body is already read into bytes (`Request<Bytes>`,
+    /// `Request<Vec<u8>>`, `Request<String>`, …): the one call a handler in any framework built
+    /// on the `http` crate (axum, hyper, …) needs. Pair it with [`WebhookError::response`] for
+    /// the answer to a refused delivery.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify): the first check that fails, as a [`WebhookError`].
+    ///
+    /// # Examples
+    /// ```
+    /// use polar_client::webhooks::{self, Event, WebhookError, WebhookSecret, WebhookVerifier};
+    ///
+    /// /// A framework-neutral handler: whatever the framework, hand it the request with its body.
+    /// fn handle(verifier: &WebhookVerifier, request: &http::Request<Vec<u8>>) -> http::Response<String> {
+    ///     let delivery = match verifier.verify_request(request) {
+    ///         Ok(delivery) => delivery,
+    ///         Err(refused) => return refused.response(),
+    ///     };
+    ///     if let Event::CustomerDeleted { customer, .. } = delivery.event() {
+    ///         println!("forget {}", customer.id());
+    ///     }
+    ///     http::Response::new(String::new())
+    /// }
+    ///
+    /// let secret = WebhookSecret::new("whsec_test_secret");
+    /// let body = br#"{"type":"order.paid","timestamp":"2026-04-01T10:00:00Z","data":{}}"#.to_vec();
+    /// let headers = webhooks::sign(&secret, "msg_1", std::time::SystemTime::now(), &body)?;
+    /// let mut request = http::Request::new(body);
+    /// *request.headers_mut() = headers;
+    /// let verifier = WebhookVerifier::new(secret);
+    /// assert_eq!(handle(&verifier, &request).status(), http::StatusCode::OK);
+    ///
+    /// request.headers_mut().remove(webhooks::WEBHOOK_SIGNATURE);
+    /// assert_eq!(handle(&verifier, &request).status(), http::StatusCode::BAD_REQUEST);
+    /// # Ok::<(), WebhookError>(())
+    /// ```
+    pub fn verify_request<B: AsRef<[u8]>>(
+        &self,
+        request: &http::Request<B>,
+    ) -> Result<Delivery, WebhookError> {
+        self.verify(request.headers(), request.body().as_ref())
+    }
+
     /// Like [`verify`](Self::verify), with the receiver's clock reading `now` (for tests, or to
     /// verify a delivery you stored with the time you received it).
     ///
