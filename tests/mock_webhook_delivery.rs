@@ -62,7 +62,7 @@ async fn create_customer(mock: &MockPolar, email: &str) -> String {
         .create(NewCustomer::individual(email))
         .await
         .unwrap();
-    customer.id().to_owned()
+    customer.id().to_string()
 }
 
 /// The event type of a raw webhook body.
