@@ -35,6 +35,10 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 /// The environment variable [`Polar::from_env`] reads the access token from.
 pub const ACCESS_TOKEN_ENV: &str = "POLAR_ACCESS_TOKEN";
 
+/// The environment variable [`Polar::from_env`] reads the server from: `production` (the
+/// default when unset), `sandbox`, or a base URL.
+pub const SERVER_ENV: &str = "POLAR_SERVER";
+
 const USER_AGENT_VALUE: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
 /// Which Polar environment to talk to. Tokens belong to one environment: a sandbox token is
@@ -61,6 +65,41 @@ impl Server {
             Server::Sandbox => "https://sandbox-api.polar.sh",
         }
     }
+}
+
+/// Parses `production` or `sandbox` (any letter case, surrounding spaces ignored), as a
+/// configuration file or [`SERVER_ENV`] would say it.
+///
+/// ```
+/// use polar_client::Server;
+///
+/// assert_eq!("sandbox".parse::<Server>()?, Server::Sandbox);
+/// assert_eq!(" Production ".parse::<Server>()?, Server::Production);
+/// assert!("staging".parse::<Server>().is_err());
+/// # Ok::<(), polar_client::ParseServerError>(())
+/// ```
+impl std::str::FromStr for Server {
+    type Err = ParseServerError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let name = text.trim();
+        if name.eq_ignore_ascii_case("production") {
+            Ok(Self::Production)
+        } else if name.eq_ignore_ascii_case("sandbox") {
+            Ok(Self::Sandbox)
+        } else {
+            Err(ParseServerError {
+                text: name.chars().take(64).collect(),
+            })
+        }
+    }
+}
+
+/// A text that names no Polar server (see [`Server`]'s `FromStr`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not a Polar server: use \"production\" or \"sandbox\"")]
+pub struct ParseServerError {
+    text: String,
 }
 
 /// A client for Polar's API. Cheap to clone: clones share one connection pool.
@@ -103,12 +142,18 @@ impl Polar {
         PolarBuilder::default()
     }
 
-    /// A production client whose access token comes from `POLAR_ACCESS_TOKEN`.
+    /// A client configured from the environment: the access token from `POLAR_ACCESS_TOKEN`
+    /// ([`ACCESS_TOKEN_ENV`]), the server from `POLAR_SERVER` ([`SERVER_ENV`]: `production` when
+    /// unset, `sandbox`, or a base URL).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] when the variable is unset, empty, or not a usable token.
+    /// [`Error::InvalidConfig`] when the token variable is unset, empty, or not a usable token,
+    /// or the server variable names no server.
     pub fn from_env() -> Result<Self, Error> {
-        Self::builder().access_token_from_env()?.build()
+        Self::builder()
+            .access_token_from_env()?
+            .server_from_env()?
+            .build()
     }
 
     /// Operations on customers. The handle owns a clone of this client, so the futures and
@@ -208,14 +253,57 @@ impl PolarBuilder {
     /// # Errors
     /// [`Error::InvalidConfig`] when the variable is unset or not valid Unicode.
     pub fn access_token_from_env(self) -> Result<Self, Error> {
-        match std::env::var(ACCESS_TOKEN_ENV) {
-            Ok(token) => Ok(self.access_token(token)),
-            Err(_) => Err(Error::InvalidConfig {
+        self.token_from(std::env::var(ACCESS_TOKEN_ENV).ok())
+    }
+
+    /// The token read from the environment, if any.
+    fn token_from(self, token: Option<String>) -> Result<Self, Error> {
+        match token {
+            Some(token) => Ok(self.access_token(token)),
+            None => Err(Error::InvalidConfig {
                 message: format!(
                     "{ACCESS_TOKEN_ENV} is not set; create an access token in your Polar organization's settings"
                 ),
             }),
         }
+    }
+
+    /// Takes the server from `POLAR_SERVER` ([`SERVER_ENV`]) when it is set and not empty:
+    /// `production`, `sandbox`, or a base URL (`http://127.0.0.1:8080` for a local mock). Unset,
+    /// the builder is unchanged (production unless told otherwise).
+    ///
+    /// ```
+    /// // With POLAR_SERVER unset, nothing changes.
+    /// # // SAFETY of the example: it only reads the variable.
+    /// let polar = polar_client::Polar::builder()
+    ///     .access_token("polar_oat_example")
+    ///     .server_from_env()?
+    ///     .build()?;
+    /// # if std::env::var_os("POLAR_SERVER").is_none() {
+    /// assert_eq!(polar.base_url(), "https://api.polar.sh");
+    /// # }
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when the variable holds something else (the base URL itself is
+    /// checked by [`build`](Self::build)).
+    pub fn server_from_env(self) -> Result<Self, Error> {
+        self.server_from(std::env::var(SERVER_ENV).ok().as_deref())
+    }
+
+    /// The server a `POLAR_SERVER` value names (`None` or empty: unchanged).
+    fn server_from(self, value: Option<&str>) -> Result<Self, Error> {
+        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+            return Ok(self);
+        };
+        if value.starts_with("http://") || value.starts_with("https://") {
+            return Ok(self.base_url(value));
+        }
+        value
+            .parse::<Server>()
+            .map(|server| self.server(server))
+            .map_err(|e| config_error(format!("{SERVER_ENV}: {e}, or a base URL")))
     }
 
     /// Talk to a Polar environment (default [`Server::Production`]).
@@ -494,4 +582,34 @@ fn tls_config() -> Result<rustls::ClientConfig, Error> {
         .and_then(BuilderVerifierExt::with_platform_verifier)
         .map(|builder| builder.with_no_client_auth())
         .map_err(|e| config_error(format!("TLS could not be set up: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base_url_for(value: Option<&str>) -> Result<String, Error> {
+        let polar = Polar::builder()
+            .access_token("polar_oat_test")
+            .server_from(value)?
+            .build()?;
+        Ok(polar.base_url().to_owned())
+    }
+
+    #[test]
+    fn the_server_variable_names_a_server_or_a_base_url() {
+        assert_eq!(base_url_for(None).unwrap(), "https://api.polar.sh");
+        assert_eq!(base_url_for(Some("  ")).unwrap(), "https://api.polar.sh");
+        assert_eq!(
+            base_url_for(Some("SANDBOX")).unwrap(),
+            "https://sandbox-api.polar.sh"
+        );
+        assert_eq!(
+            base_url_for(Some("http://127.0.0.1:8080/")).unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        let err = base_url_for(Some("staging")).unwrap_err();
+        assert_eq!(err.kind(), "invalid_config");
+        assert!(err.to_string().contains("POLAR_SERVER"), "{err}");
+    }
 }

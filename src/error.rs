@@ -645,12 +645,27 @@ impl AsRef<[u8]> for RawBody {
 
 impl fmt::Debug for RawBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let start = &self.0[..self.0.len().min(RAW_BODY_DEBUG_BYTES)];
-        f.debug_struct("RawBody")
-            .field("len", &self.0.len())
-            .field("start", &String::from_utf8_lossy(start))
-            .finish()
+        let mut debug = f.debug_struct("RawBody");
+        debug.field("len", &self.0.len());
+        if holds_secret(&self.0) {
+            // Wherever the field sits in the body, no part of it is shown.
+            debug.field("start", &"<withheld: the body has a secret field>");
+        } else {
+            let start = &self.0[..self.0.len().min(RAW_BODY_DEBUG_BYTES)];
+            debug.field("start", &String::from_utf8_lossy(start));
+        }
+        debug.finish()
     }
+}
+
+/// Whether a body names a field that holds a secret (a session token, a checkout's client
+/// secret, a license key), anywhere in it.
+fn holds_secret(body: &[u8]) -> bool {
+    const MARKERS: [&[u8]; 4] = [b"token\"", b"secret\"", b"\"key\"", b"password\""];
+    MARKERS.iter().any(|marker| {
+        body.windows(marker.len())
+            .any(|w| w.eq_ignore_ascii_case(marker))
+    })
 }
 
 /// Which of Polar's validation stages rejected a request (`422`).

@@ -45,9 +45,12 @@ pub mod types {
 }
 
 pub use address::Address;
+/// The date-time types of the public API (`Customer::created_at`, …), re-exported so that a
+/// caller needs no `chrono` dependency of its own to name them.
+pub use chrono::{DateTime, Utc};
 pub use client::{
-    ACCESS_TOKEN_ENV, DEFAULT_API_VERSION, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Polar,
-    PolarBuilder, RetryPolicy, Server,
+    ACCESS_TOKEN_ENV, DEFAULT_API_VERSION, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    ParseServerError, Polar, PolarBuilder, RetryPolicy, SERVER_ENV, Server,
 };
 pub use country::{Country, ParseCountryError};
 pub use customer::{Customer, CustomerKind};
@@ -63,6 +66,8 @@ pub use id::{
 pub use metadata::MetadataValue;
 pub use new_customer::{NewCustomer, Owner};
 pub use tax_id::{TaxId, TaxIdFormat};
+/// The UUID type accepted by the typed IDs' `From<Uuid>` conversions.
+pub use uuid::Uuid;
 pub use validate::InputProblem;
 
 // The customer lifecycle's models: updates, state, members, portal sessions.

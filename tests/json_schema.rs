@@ -370,7 +370,7 @@ fn lifecycle_response_schemas_accept_what_the_types_serialize_to() {
 #[test]
 fn lifecycle_request_schemas_are_the_request_bodies() {
     use polar_client::{
-        CustomerUpdate, MemberRole, MemberUpdate, NewCustomerSession, NewMember, NewMemberRole,
+        CustomerUpdate, MemberUpdate, NewCustomerSession, NewMember, NewMemberRole,
     };
 
     let update = schema::<CustomerUpdate>();
@@ -423,7 +423,7 @@ fn lifecycle_request_schemas_are_the_request_bodies() {
 
     assert_eq!(schema::<NewMember>()["required"], json!(["email"]));
     assert_accepted(&NewMember::new("a@example.org").role(NewMemberRole::BillingManager));
-    assert_accepted(&MemberUpdate::new().name("Ann").role(MemberRole::Owner));
+    assert_accepted(&MemberUpdate::new().name("Ann").transfer_ownership());
     let role = schema::<NewMemberRole>();
     assert!(problems(&role, &json!("billing_manager")).is_empty());
     assert!(

@@ -394,7 +394,7 @@ async fn the_only_owner_can_be_neither_demoted_nor_deleted() {
         .update(
             team.id(),
             owner.id(),
-            MemberUpdate::new().role(MemberRole::Member),
+            MemberUpdate::new().role(NewMemberRole::Member),
         )
         .await
         .unwrap_err();
@@ -528,10 +528,7 @@ async fn every_operation_works_by_external_ids() {
         ),
         1
     );
-    assert_eq!(
-        requests_seen(&mock, "DELETE", "/v1/customers/external/"),
-        0
-    );
+    assert_eq!(requests_seen(&mock, "DELETE", "/v1/customers/external/"), 0);
 }
 
 #[tokio::test]

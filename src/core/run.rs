@@ -658,4 +658,36 @@ mod tests {
         .await;
         assert!(finished.result.is_ok(), "{:?}", finished.result);
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_final_error_after_a_landed_attempt_says_it_may_have_been_processed() {
+        let finals: [fn() -> Generated<String>; 7] = [
+            || answer(401, &[]),
+            || answer(403, &[]),
+            || answer(404, &[]),
+            || answer(422, &[]),
+            || answer(400, &[]),
+            || answer(409, &[]),
+            || answer(429, &[("retry-after", "30")]),
+        ];
+        for replay_safe in [true, false] {
+            for last in finals {
+                let polar = state(policy());
+                let op = Operation {
+                    replay_safe,
+                    ..CREATE
+                };
+                // A timeout-like failure that may have landed, then the final answer (a replay-
+                // safe call gets there; one that is not stops at the first failure).
+                let (finished, _) = run_over(&polar, op, &[|| answer(504, &[]), last]).await;
+                let err = finished.result.unwrap_err();
+                assert!(finished.may_have_landed);
+                assert!(err.may_have_been_processed(), "{err:?}");
+                if replay_safe {
+                    assert_eq!(err.kind(), "outcome_unknown", "{err:?}");
+                    assert_ne!(err.status(), Some(504), "the helpers read the last attempt");
+                }
+            }
+        }
+    }
 }

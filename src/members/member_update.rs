@@ -3,23 +3,23 @@
 use serde::Serialize;
 
 use crate::validate::Checker;
-use crate::{InputProblem, MemberRole};
+use crate::{InputProblem, MemberRole, NewMemberRole};
 
 /// The changes to make to an existing member; fields left alone stay as they are.
 ///
 /// A member's name can be changed but not removed (Polar ignores an empty name, so
-/// [`validate`](Self::validate) refuses one). Giving a member the [`MemberRole::Owner`] role
-/// **transfers ownership**: the previous owner becomes a billing manager
-/// ([`transfer_ownership`](Self::transfer_ownership) says so in the code). Polar refuses to
-/// demote the only owner, and to change the email of an individual customer's owner (change the
+/// [`validate`](Self::validate) refuses one). [`role`](Self::role) sets a member or billing
+/// manager role; making a member the owner is [`transfer_ownership`](Self::transfer_ownership),
+/// the one way to say it: the previous owner becomes a billing manager. Polar refuses to demote
+/// the only owner, and to change the email of an individual customer's owner (change the
 /// customer's email instead).
 ///
 /// Serialized, it is exactly the JSON body Polar expects (unset fields omitted).
 ///
 /// ```
-/// use polar_client::{MemberRole, MemberUpdate};
+/// use polar_client::{MemberUpdate, NewMemberRole};
 ///
-/// let update = MemberUpdate::new().name("Jane Roe").role(MemberRole::BillingManager);
+/// let update = MemberUpdate::new().name("Jane Roe").role(NewMemberRole::BillingManager);
 /// assert!(update.validate().is_ok());
 /// assert_eq!(
 ///     serde_json::to_value(&update)?,
@@ -67,19 +67,23 @@ impl MemberUpdate {
         self
     }
 
-    /// Changes the member's role. [`MemberRole::Owner`] transfers ownership to this member (the
-    /// previous owner becomes a billing manager); demoting the only owner is refused by Polar.
+    /// Changes the member's role to member or billing manager; demoting the only owner is
+    /// refused by Polar. To make the member the owner, use
+    /// [`transfer_ownership`](Self::transfer_ownership).
     #[must_use]
-    pub fn role(mut self, role: MemberRole) -> Self {
-        self.role = Some(role);
+    pub fn role(mut self, role: NewMemberRole) -> Self {
+        self.role = Some(match role {
+            NewMemberRole::Member => MemberRole::Member,
+            NewMemberRole::BillingManager => MemberRole::BillingManager,
+        });
         self
     }
 
     /// Makes this member the customer's owner; the previous owner becomes a billing manager.
-    /// The same as `.role(MemberRole::Owner)`.
     #[must_use]
-    pub fn transfer_ownership(self) -> Self {
-        self.role(MemberRole::Owner)
+    pub fn transfer_ownership(mut self) -> Self {
+        self.role = Some(MemberRole::Owner);
+        self
     }
 
     /// Checks everything that can be checked without the server, reporting every problem at once
@@ -87,19 +91,18 @@ impl MemberUpdate {
     ///
     /// # Errors
     ///
-    /// One [`InputProblem`] per broken rule: an empty or too long `name`, a malformed `email`, a
-    /// `role` Polar does not know ([`MemberRole::Other`]).
+    /// One [`InputProblem`] per broken rule: an empty or too long `name`, a malformed `email`.
     ///
     /// ```
-    /// use polar_client::{MemberRole, MemberUpdate};
+    /// use polar_client::MemberUpdate;
     ///
     /// let problems = MemberUpdate::new()
     ///     .name("")
-    ///     .role(MemberRole::Other("admin".into()))
+    ///     .email("not-an-email")
     ///     .validate()
     ///     .unwrap_err();
     /// let fields: Vec<&str> = problems.iter().map(|p| p.field()).collect();
-    /// assert_eq!(fields, ["name", "role"]);
+    /// assert_eq!(fields, ["name", "email"]);
     /// ```
     pub fn validate(&self) -> Result<(), Vec<InputProblem>> {
         let mut check = Checker::default();
@@ -115,15 +118,6 @@ impl MemberUpdate {
         }
         if let Some(email) = &self.email {
             check.email("email", email);
-        }
-        if let Some(MemberRole::Other(code)) = &self.role {
-            check.report(
-                "role",
-                format!(
-                    "`{}` is not a role Polar accepts: use owner, billing_manager or member.",
-                    code.escape_debug()
-                ),
-            );
         }
         check.finish()
     }
