@@ -22,6 +22,8 @@ mod metadata;
 mod new_customer;
 mod open_enum;
 mod path;
+#[cfg(test)]
+mod random_cases;
 mod retry;
 mod run;
 mod sessions;
