@@ -23,6 +23,8 @@ mod metadata;
 mod new_customer;
 mod open_enum;
 mod path;
+#[cfg(test)]
+mod random_cases;
 mod sessions;
 mod tax_id;
 mod timestamp;
@@ -32,6 +34,27 @@ mod validate;
 pub mod mock;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
+
+/// The pages under `docs/`, compiled only by `cargo test --doc` so that their Rust examples run as
+/// doctests, as the README's do. `docs/WEBHOOKS.md` is doctested by `testsuite/src/lib.rs`: its
+/// examples use axum, which is no dependency of this crate.
+#[cfg(doctest)]
+mod docs {
+    #[doc = include_str!("../docs/CONFIGURATION.md")]
+    pub struct Configuration;
+    #[doc = include_str!("../docs/CUSTOMERS.md")]
+    pub struct Customers;
+    #[doc = include_str!("../docs/GUARANTEES.md")]
+    pub struct Guarantees;
+    #[doc = include_str!("../docs/MAINTAINING.md")]
+    pub struct Maintaining;
+    #[doc = include_str!("../docs/PERFORMANCE.md")]
+    pub struct Performance;
+    #[doc = include_str!("../docs/SECURITY.md")]
+    pub struct Security;
+    #[doc = include_str!("../docs/TESTING.md")]
+    pub struct Testing;
+}
 
 /// The models generated from Polar's OpenAPI spec (`openapi.json`) that the operations use and
 /// that have no hand-written counterpart (the customer list's page and pagination, its sort

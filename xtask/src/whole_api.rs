@@ -88,14 +88,14 @@ pub fn check(root: &Path, api_version: &str) -> Result<Report, String> {
 }
 
 /// The files of the crate the copy takes from the repository (`src/` and `build/` are copied whole;
-/// `benches/` because `Cargo.toml` names a bench target).
+/// `docs/` because `src/lib.rs` includes its pages for doctests).
 const COPIED: &[&str] = &[
     "build.rs",
     "build",
     "Cargo.lock",
     "README.md",
     "src",
-    "benches",
+    "docs",
 ];
 
 /// Writes the crate copy at `dir` with `spec` as its `openapi.json`; stale files are removed first.
@@ -168,7 +168,7 @@ mod tests {
         let base = std::env::temp_dir().join(format!("xtask-whole-api-{}", std::process::id()));
         let (root, copy) = (base.join("root"), base.join("copy"));
         std::fs::create_dir_all(root.join("src/nested")).unwrap();
-        std::fs::create_dir_all(root.join("benches")).unwrap();
+        std::fs::create_dir_all(root.join("docs")).unwrap();
         std::fs::create_dir_all(root.join("build")).unwrap();
         for file in [
             "build.rs",
