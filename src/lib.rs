@@ -43,6 +43,7 @@ pub mod types {
     pub use crate::generated::types::*;
 }
 
+pub use crate::core::paging::{Page, PagingProblem, Walk};
 pub use address::Address;
 pub use client::{
     ACCESS_TOKEN_ENV, DEFAULT_API_VERSION, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Polar,
