@@ -68,7 +68,12 @@ pub(crate) fn answer(state: &State, identity: &Identity, raw_query: Option<&str>
         .map(|(index, stored)| (index, stored.body.clone()))
         .collect();
     drop(data);
-    matching.sort_by(|a, b| compare(&list.sorting, a, b));
+    // Polar's ORDER BY has no tiebreaker: rows equal on every key come back in whatever order
+    // the database finds them, which can differ from one page request to the next. The mock
+    // orders ties by a hash of the customer's id and the requested page, so ties swap places
+    // between pages as they can on Polar (a walk without a unique last key can skip some).
+    let tie = |entry: &(usize, Value)| tie_rank(text(&entry.1, "id").unwrap_or(""), list.page);
+    matching.sort_by(|a, b| compare(&list.sorting, a, b).then_with(|| tie(a).cmp(&tie(b))));
     let total = matching.len() as u64;
     let skip = (list.page - 1).saturating_mul(list.limit);
     let items: Vec<Value> = matching
@@ -255,9 +260,10 @@ fn sort_by(value: &str) -> Option<SortBy> {
     })
 }
 
-/// Orders two `(creation index, customer)` entries by the criteria, then by creation. Creation
-/// order stands for `created_at` (which it matches, without clock ties); a missing email or name
-/// sorts last ascending and first descending, as in PostgreSQL.
+/// Orders two `(creation index, customer)` entries by the criteria only: entries equal on every
+/// criterion compare equal (no tiebreaker, as on Polar). `created_at` compares the stamps (all
+/// written in one format, so as text); a missing email or name sorts last ascending and first
+/// descending, as in PostgreSQL.
 fn compare(sorting: &[SortBy], a: &(usize, Value), b: &(usize, Value)) -> Ordering {
     let by_text = |field: &str| {
         let key = |entry: &(usize, Value)| {
@@ -270,7 +276,7 @@ fn compare(sorting: &[SortBy], a: &(usize, Value), b: &(usize, Value)) -> Orderi
         .iter()
         .map(|criterion| {
             let (ordering, descending) = match *criterion {
-                SortBy::CreatedAt(descending) => (a.0.cmp(&b.0), descending),
+                SortBy::CreatedAt(descending) => (by_text("created_at"), descending),
                 SortBy::Email(descending) => (by_text("email"), descending),
                 SortBy::Name(descending) => (by_text("name"), descending),
             };
@@ -281,7 +287,17 @@ fn compare(sorting: &[SortBy], a: &(usize, Value), b: &(usize, Value)) -> Orderi
             }
         })
         .find(|ordering| ordering.is_ne())
-        .unwrap_or_else(|| a.0.cmp(&b.0))
+        .unwrap_or(Ordering::Equal)
+}
+
+/// Where a customer falls among its ties on one page request: an FNV-1a hash of its id and the
+/// page number, so the same request sees the same order and another page may see another.
+fn tie_rank(id: &str, page: u64) -> u64 {
+    id.bytes()
+        .chain(page.to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 /// A string field of a customer body, `None` when null or absent.

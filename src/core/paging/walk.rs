@@ -63,7 +63,7 @@ fn growth_margin(max_page: u64) -> u64 {
 /// # let polar = polar_client::Polar::builder()
 /// #     .access_token(mock.organization_token())
 /// #     .base_url(mock.base_url())
-/// #     .retry_policy(polar_client::RetryPolicy::none())
+/// #     .retry_policy(polar_client::RetryPolicy::disabled())
 /// #     .build()?;
 /// use futures_util::StreamExt;
 /// use polar_client::NewCustomer;
