@@ -314,7 +314,7 @@ async fn deletions_during_a_walk_lose_no_customer_that_was_never_deleted() {
             yielded.push(customer);
             // After every third customer: delete two already yielded (everything after them
             // moves back, onto pages already read) and one not yet seen.
-            if yielded.len() % 3 == 0 {
+            if yielded.len().is_multiple_of(3) {
                 let seen: HashSet<&str> = yielded.iter().map(|c| c.id().as_str()).collect();
                 let behind = yielded
                     .iter()

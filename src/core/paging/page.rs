@@ -17,9 +17,14 @@ pub(crate) const MAX_PAGE_SIZE: u32 = 100;
 /// list at the moment it was read.
 ///
 /// Polar pages by offset: page `n` holds the items at positions `(n - 1) × limit` to
-/// `n × limit - 1` of the list as it is when the page is read. Counts may change between two
-/// pages (items created or deleted meanwhile), so a page on its own is a snapshot; to read a
-/// whole list use the walk ([`Walk`](crate::Walk)), which accounts for that.
+/// `n × limit - 1` of the list as it is when the page is read.
+///
+/// **What pages read one by one guarantee**: only that each is a snapshot. Between two pages,
+/// items created or deleted move the others across page boundaries (an item can then appear on
+/// two pages, or on none), and the counts change. To read a whole list use the walk
+/// ([`Walk`](crate::Walk)), which re-reads pages when the list shrank, yields each item once,
+/// and yields every item that exists for the whole walk (see its documentation for the exact
+/// terms).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
