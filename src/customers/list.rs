@@ -300,8 +300,10 @@ impl ListCustomers {
     /// [`Error::Paging`] when the server's pages do not add up (a repeated page, more pages than
     /// announced); otherwise the errors of [`Customers::get`].
     pub fn stream(self) -> Walk<Customer> {
-        let problems = self.problems();
-        Walk::new(self.listing(), problems)
+        let checked = self
+            .problems()
+            .map_err(|problems| Error::InvalidInput { problems });
+        Walk::new(self.listing(), checked)
     }
 
     /// Fetches one page of the listing (counting from 1), with its counts: for showing "page 3

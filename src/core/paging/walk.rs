@@ -14,7 +14,6 @@ use serde::de::DeserializeOwned;
 use super::page::{Listing, Page};
 use super::problem::PagingProblem;
 use crate::error::Error;
-use crate::validate::InputProblem;
 
 /// The forward pages allowed beyond the first page's `max_page`: room for items created during
 /// the walk (two pages, plus a tenth of the announced count).
@@ -121,8 +120,9 @@ struct Budget {
 /// Where a walk is.
 struct State<T> {
     listing: Listing<T>,
-    /// The input's problems, reported (once) instead of the first request.
-    problems: Option<Vec<InputProblem>>,
+    /// The input's problems ([`Error::InvalidInput`]), reported (once) instead of the first
+    /// request.
+    problems: Option<Error>,
     /// The next page to read going forward.
     next_page: u64,
     /// Whether pages remain going forward.
@@ -146,13 +146,13 @@ struct State<T> {
 }
 
 impl<T: DeserializeOwned + Send + 'static> Walk<T> {
-    /// A walk over `listing` from page 1; with `problems`, the walk yields
-    /// [`Error::InvalidInput`] with them and sends nothing.
-    pub(crate) fn new(listing: Listing<T>, problems: Result<(), Vec<InputProblem>>) -> Self {
+    /// A walk over `listing` from page 1; when `checked` is an error (the input's problems), the
+    /// walk yields it and sends nothing.
+    pub(crate) fn new(listing: Listing<T>, checked: Result<(), Error>) -> Self {
         Self {
             state: Some(Box::new(State {
                 listing,
-                problems: problems.err(),
+                problems: checked.err(),
                 next_page: 1,
                 more: true,
                 reread: None,
@@ -257,7 +257,7 @@ impl<T: DeserializeOwned> State<T> {
     async fn next(&mut self) -> Option<Result<T, Error>> {
         if let Some(problems) = self.problems.take() {
             self.done = true;
-            return Some(Err(Error::InvalidInput { problems }));
+            return Some(Err(problems));
         }
         let key = self.listing.key;
         let limit = u64::from(self.listing.limit);
