@@ -196,7 +196,7 @@ impl<T> Walk<T> {
             return None;
         }
         match state.reread {
-            Some((from, _)) => Some(from / u64::from(state.listing.limit) + 1),
+            Some((from, _)) => Some(from / u64::from(state.listing.limit.max(1)) + 1),
             None if state.more => Some(state.next_page),
             None => None,
         }
@@ -260,7 +260,7 @@ impl<T: DeserializeOwned> State<T> {
             return Some(Err(problems));
         }
         let key = self.listing.key;
-        let limit = u64::from(self.listing.limit);
+        let limit = u64::from(self.listing.limit.max(1));
         loop {
             if self.failed || self.done {
                 return None;
@@ -352,7 +352,7 @@ impl<T: DeserializeOwned> State<T> {
 
     /// The budget of a walk whose first page (since it started or resumed) is `first`.
     fn budget_from(&self, first: &Page<T>) -> Budget {
-        let limit = u64::from(self.listing.limit);
+        let limit = u64::from(self.listing.limit.max(1));
         // Polar's max_page is ceil(total_count / limit); a server claiming more pages than its
         // count fills is held to the count.
         let pages = first.max_page().min(first.total_count().div_ceil(limit));
