@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::core::paging::problem::PagingProblem;
 use crate::core::retry::Failure;
 use crate::customer::Customer;
 use crate::excerpt::escape_controls;
@@ -315,6 +316,18 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
     },
+
+    /// A walk over a list's pages stopped although every request succeeded: the pages did not
+    /// add up (a repeated page, more pages than announced), so going on could loop. The walk
+    /// can be resumed from `page` with [`Walk::resume`](crate::Walk::resume).
+    #[non_exhaustive]
+    #[error("the walk over the list stopped at page {page}: {problem}")]
+    Paging {
+        /// What did not add up.
+        problem: PagingProblem,
+        /// The page the walk was about to read, or had just read.
+        page: u64,
+    },
 }
 
 impl Error {
@@ -337,7 +350,8 @@ impl Error {
             | Self::InvalidConfig { .. }
             | Self::Transport { .. }
             | Self::Timeout { .. }
-            | Self::Conflict { .. } => None,
+            | Self::Conflict { .. }
+            | Self::Paging { .. } => None,
         }
     }
 
@@ -417,6 +431,7 @@ impl Error {
             Self::Redirected { .. } => "redirected",
             Self::UnexpectedStatus { .. } => "unexpected_status",
             Self::OutcomeUnknown { .. } => "outcome_unknown",
+            Self::Paging { .. } => "paging",
             Self::ResponseTooLarge { .. } => "response_too_large",
         }
     }

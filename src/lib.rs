@@ -67,6 +67,7 @@ pub mod types {
     pub use crate::generated::types::*;
 }
 
+pub use crate::core::paging::{Page, PagingProblem, Walk};
 pub use address::Address;
 /// The date-time types of the public API (`Customer::created_at`, …), re-exported so that a
 /// caller needs no `chrono` dependency of its own to name them.

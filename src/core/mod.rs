@@ -1,6 +1,7 @@
 //! The machinery every resource shares, and nothing resource-specific: the client's state
 //! ([`state`]), the handle resources hold ([`handle`]), the request hooks ([`hooks`]), the retry
-//! loop ([`run`]), its pure decision ([`retry`]) and the classification of answers ([`classify`]).
+//! loop ([`run`]), its pure decision ([`retry`]), the classification of answers ([`classify`]) and
+//! paging, the same for every list ([`paging`]).
 //!
 //! Layers go one way: resources (`customers/`, `members/`, `sessions/`, …) import from here, and
 //! the `Polar` facade imports the resources; nothing here imports a resource.
@@ -8,6 +9,7 @@
 pub(crate) mod classify;
 pub(crate) mod handle;
 pub(crate) mod hooks;
+pub(crate) mod paging;
 pub(crate) mod request;
 pub(crate) mod retry;
 pub(crate) mod run;

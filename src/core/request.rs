@@ -56,11 +56,65 @@ where
     T: DeserializeOwned,
     B: Serialize + ?Sized,
 {
+    let response = exchange(api, request, "application/json").await?;
+    if request.success == 204 {
+        let value: T = serde_json::from_slice(b"null")
+            .map_err(|e| GeneratedError::InvalidResponsePayload(bytes::Bytes::new(), e))?;
+        return Ok(ResponseValue::new(
+            value,
+            response.status(),
+            response.headers().clone(),
+        ));
+    }
+    ResponseValue::from_response(response).await
+}
+
+/// The raw body of a documented success that is not JSON (a CSV export), read whole. The
+/// client's response size limit applies as to every answer (the hooks cap the body).
+#[derive(Debug)]
+pub(crate) struct RawSuccess(pub(crate) bytes::Bytes);
+
+impl<'de> serde::Deserialize<'de> for RawSuccess {
+    /// Only for a success status the operation does not document, which the loop decodes as
+    /// JSON: such a body is kept as its JSON text.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(Self(bytes::Bytes::from(value.to_string())))
+    }
+}
+
+/// Sends one request as [`send`] does, asking for `accept` (`text/csv`), and returns the
+/// documented success's body as bytes.
+pub(crate) async fn send_raw<B>(
+    api: &Client,
+    request: &Request<'_, B>,
+    accept: &str,
+) -> Result<ResponseValue<RawSuccess>, GeneratedError<()>>
+where
+    B: Serialize + ?Sized,
+{
+    let response = exchange(api, request, accept).await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(GeneratedError::ResponseBodyError)?;
+    Ok(ResponseValue::new(RawSuccess(body), status, headers))
+}
+
+/// Builds the request, runs the hooks around it, and returns the answer when its status is the
+/// documented success (any other is the loop's to classify).
+async fn exchange<B>(
+    api: &Client,
+    request: &Request<'_, B>,
+    accept: &str,
+) -> Result<reqwest::Response, GeneratedError<()>>
+where
+    B: Serialize + ?Sized,
+{
     let url = api.inner().url(request.path);
-    let mut builder = api
-        .client()
-        .request(request.method.clone(), url)
-        .header(reqwest::header::ACCEPT, "application/json");
+    let mut builder = api.client().request(request.method.clone(), url);
     if !request.query.is_empty() {
         builder = builder.query(request.query);
     }
@@ -72,20 +126,15 @@ where
         operation_id: request.operation_id,
     };
     api.pre(&mut built, &info).await?;
+    // After the hooks, which ask every request for JSON.
+    let accept = reqwest::header::HeaderValue::from_str(accept)
+        .map_err(|e| GeneratedError::InvalidRequest(e.to_string()))?;
+    built.headers_mut().insert(reqwest::header::ACCEPT, accept);
     let result = api.exec(built, &info).await;
     api.post(&result, &info).await?;
     let response = result?;
     if response.status().as_u16() != request.success {
         return Err(GeneratedError::UnexpectedResponse(response));
     }
-    if request.success == 204 {
-        let value: T = serde_json::from_slice(b"null")
-            .map_err(|e| GeneratedError::InvalidResponsePayload(bytes::Bytes::new(), e))?;
-        return Ok(ResponseValue::new(
-            value,
-            response.status(),
-            response.headers().clone(),
-        ));
-    }
-    ResponseValue::from_response(response).await
+    Ok(response)
 }

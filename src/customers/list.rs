@@ -1,30 +1,20 @@
-//! Listing customers (`customers:list`): the [`ListCustomers`] builder with Polar's filters, and
-//! the walk over Polar's offset pages as an async `Stream` that never yields a customer twice.
+//! Listing customers (`customers:list`): the [`ListCustomers`] builder with Polar's filters. The
+//! paging itself — one page, or the walk over all of them — is the core's ([`crate::core::paging`]);
+//! this file gives it the path, the filters as query pairs, and the customer's ID.
 //!
-//! The list request is built here rather than by the generated method: Polar's `metadata` filter
-//! is an OpenAPI `deepObject` query parameter (`metadata[key]=value`), which the spec pipeline
-//! leaves out of the generated method. So the request is built from the same parts the generated
-//! code uses — the generated client's `reqwest::Client` and base URL, its request hooks (our
-//! headers, the response size cap) and its response decoding — and goes through the same retry
-//! loop as every other operation.
+//! Polar's `metadata` filter is an OpenAPI `deepObject` query parameter (`metadata[key]=value`),
+//! which the spec pipeline leaves out of the generated method, so the request is the core's
+//! hand-written one ([`crate::core::request`]), through the same hooks and retry loop.
 
-use std::collections::HashSet;
-
-use futures_util::Stream;
+use std::future::Future;
 
 use super::Customers;
 use crate::core::Core;
-use crate::core::request::{Request, send};
-use crate::core::run::Operation;
+use crate::core::paging::{Listing, MAX_PAGE_SIZE, Page, Walk};
 use crate::customer::Customer;
 use crate::error::Error;
-use crate::generated::types;
-use crate::id::CustomerId;
 use crate::metadata::MetadataValue;
 use crate::validate::{Checker, InputProblem};
-
-/// The largest page Polar serves; larger sizes are served this many.
-const MAX_PAGE_SIZE: u32 = 100;
 
 /// One sort criterion for [`ListCustomers::sort_by`] (Polar's `CustomerSortProperty`).
 ///
@@ -37,7 +27,7 @@ const MAX_PAGE_SIZE: u32 = 100;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CustomerSort {
-    /// Oldest first: the order to use for a full walk (new customers then come last).
+    /// Oldest first: customers created during a walk then come last, and are yielded too.
     CreatedAtAsc,
     /// Newest first (Polar's default).
     CreatedAtDesc,
@@ -71,15 +61,10 @@ impl CustomerSort {
 /// Every filter is optional and they combine with AND (several values of one metadata key, or
 /// several organizations, with OR). Deleted customers never appear.
 ///
-/// **What a walk sees while customers change.** Polar pages by offset and breaks ties in the
-/// order arbitrarily, so customers created or deleted during a walk shift the others across page
-/// boundaries. The stream never yields the same customer twice (it remembers the IDs it yielded),
-/// but a customer can be **missed** when a deletion moves it onto a page already read, and with
-/// the default newest-first order every customer created during the walk pushes the others down
-/// (they come again, and are skipped). For a complete walk, sort by
-/// [`CustomerSort::CreatedAtAsc`]: customers created meanwhile then land at the end and are
-/// yielded too. The walk ends at the last page Polar reports (`max_page`, re-read on every page)
-/// or at the first empty page.
+/// **What a walk sees while customers change**: see [`ListCustomers::stream`]. In short, every
+/// customer that exists for the whole walk is yielded once (the walk adds `email` as a tiebreaker
+/// sort key and re-reads pages when the list shrinks); customers created or deleted during it
+/// may be missed. One page with its counts: [`ListCustomers::page`].
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -261,12 +246,35 @@ impl ListCustomers {
         self
     }
 
-    /// Walks the pages for the caller, yielding each matching customer once.
+    /// Walks the pages for the caller, yielding each matching customer once: a [`Walk`] (a
+    /// `Stream` of `Result<Customer, Error>`, `Send + 'static`) that can be resumed after an
+    /// error with [`Walk::resume`].
     ///
     /// Each page is one request through the client's retry loop (a read, so retried like
-    /// [`Customers::get`]). An error ends the stream after it is yielded. See the type's
-    /// documentation for what customers created or deleted during the walk do to it; the stream
-    /// keeps the ID of every customer it yielded.
+    /// [`Customers::get`]). An error ends the stream after it is yielded.
+    ///
+    /// # What the walk yields
+    ///
+    /// Every customer that exists for the whole walk and whose sort keys do not change during it
+    /// is yielded, once — except for ties Polar leaves in the order (below), and customers
+    /// created and deleted between the same two requests, which cancel out in the count the
+    /// walk watches. Customers created or deleted during the walk may be missed. In detail:
+    ///
+    /// - Polar pages by offset with no tiebreaker of its own, so customers equal on every sort key
+    ///   (several created in the same microsecond) can swap places between two requests and be
+    ///   skipped at a page boundary. The walk therefore sends `email` as a last sort key after
+    ///   yours (Polar's list accepts only `created_at`, `email` and `name`, not `id`; emails are
+    ///   unique within an organization). Ties remain only among customers without an email
+    ///   (teams) or of different organizations, equal on every other key.
+    /// - When Polar's `total_count` drops between two requests, customers were deleted and the
+    ///   others moved back onto pages already read: the walk reads those pages again.
+    /// - With the default newest-first order, customers created during the walk land before the
+    ///   walk's position and are not yielded (they push the others down: those come again and are
+    ///   skipped); with [`CustomerSort::CreatedAtAsc`] they land at the end and are yielded.
+    /// - Budget and memory: see [`Walk`]. The set of IDs yielded is bounded by the first page's
+    ///   `total_count` plus a margin.
+    ///
+    /// The one request that returns every customer at once is Polar's CSV export.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -279,28 +287,70 @@ impl ListCustomers {
     /// use futures_util::StreamExt;
     /// use polar_client::Error;
     ///
-    /// let mut walk = std::pin::pin!(polar.customers().list().page_size(0).stream());
+    /// let mut walk = polar.customers().list().page_size(0).stream();
     /// assert!(matches!(walk.next().await, Some(Err(Error::InvalidInput { .. }))));
     /// assert!(walk.next().await.is_none());
     /// # Ok(()) }
     /// ```
     ///
     /// # Errors
-    /// The stream yields [`Error::InvalidInput`] (nothing sent) for a page size of 0 or an
-    /// organization ID that is not a UUID; otherwise the errors of [`Customers::get`].
-    pub fn stream(self) -> impl Stream<Item = Result<Customer, Error>> + Send + 'static {
-        let walk = Walk {
-            problems: self.problems(),
-            list: self,
-            page: 1,
-            buffered: Vec::new().into_iter(),
-            seen: HashSet::new(),
-            ended: false,
-        };
-        futures_util::stream::unfold(walk, |mut walk| async move {
-            let item = walk.next().await?;
-            Some((item, walk))
-        })
+    /// The stream yields [`Error::InvalidInput`] (nothing sent) for a page size of 0, an
+    /// organization ID that is not a UUID, or a metadata filter Polar cannot be sent (an empty
+    /// key, a key with `[` or `]`, a NUL character, a number that is not finite);
+    /// [`Error::Paging`] when the server's pages do not add up (a repeated page, more pages than
+    /// announced); otherwise the errors of [`Customers::get`].
+    pub fn stream(self) -> Walk<Customer> {
+        let checked = self
+            .problems()
+            .map_err(|problems| Error::InvalidInput { problems });
+        Walk::new(self.listing(), checked)
+    }
+
+    /// Fetches one page of the listing (counting from 1), with its counts: for showing "page 3
+    /// of 12". Pages past the last one are empty, with the same counts. The order is the walk's
+    /// (your sort keys, then `email`), so consecutive pages read moments apart line up.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let polar = polar_client::Polar::builder()
+    /// #     .access_token(mock.organization_token())
+    /// #     .base_url(mock.base_url())
+    /// #     .build()?;
+    /// use polar_client::{CustomerSort, NewCustomer};
+    ///
+    /// for n in 0..3 {
+    ///     polar.customers().create(NewCustomer::individual(format!("user{n}@example.org"))).await?;
+    /// }
+    /// let list = polar.customers().list().sort_by(CustomerSort::CreatedAtAsc).page_size(2);
+    /// let first = list.page(1).await?;
+    /// assert_eq!((first.items().len(), first.total_count(), first.max_page()), (2, 3, 2));
+    /// assert!(first.has_next());
+    /// assert_eq!(list.page(2).await?.items()[0].email(), Some("user2@example.org"));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (nothing sent) for page 0 and the input problems of
+    /// [`ListCustomers::stream`]; otherwise the errors of [`Customers::get`].
+    pub fn page(
+        &self,
+        page: u64,
+    ) -> impl Future<Output = Result<Page<Customer>, Error>> + Send + 'static + use<> {
+        let mut problems = self.problems();
+        if page == 0 {
+            let zero = InputProblem::new("page", "pages count from 1.");
+            match &mut problems {
+                Ok(()) => problems = Err(vec![zero]),
+                Err(list) => list.push(zero),
+            }
+        }
+        let listing = self.listing();
+        async move {
+            problems.map_err(|problems| Error::InvalidInput { problems })?;
+            listing.fetch(page).await
+        }
     }
 
     /// Every problem of the listing, checked once before the first request.
@@ -312,11 +362,47 @@ impl ListCustomers {
         for id in &self.organization_ids {
             check.uuid("organization_id", id);
         }
+        for (key, value) in &self.metadata {
+            let field = format!("metadata.{}", key.escape_debug());
+            if key.is_empty() {
+                check.report(&field, "the key is empty; a filter needs a key.");
+            }
+            if key.contains(['[', ']']) {
+                check.report(
+                    &field,
+                    "the key contains `[` or `]`, which the `metadata[key]` query cannot carry.",
+                );
+            }
+            if key.contains('\0') || value.as_str().is_some_and(|text| text.contains('\0')) {
+                check.report(&field, "contains a NUL character, which Polar rejects.");
+            }
+            if let MetadataValue::Float(number) = value
+                && !number.is_finite()
+            {
+                check.report(
+                    &field,
+                    format!("the value {number} is not a finite number, so no customer has it."),
+                );
+            }
+        }
         check.finish()
     }
 
-    /// The query string of one page.
-    fn query_pairs(&self, page: u64) -> Vec<(String, String)> {
+    /// What the core's paging needs: the path, the filters and sort keys as query pairs.
+    fn listing(&self) -> Listing<Customer> {
+        Listing {
+            core: self.core.clone(),
+            operation: "customers:list",
+            operation_id: "customers_list",
+            path: "/v1/customers/".to_owned(),
+            filters: self.filters(),
+            limit: self.page_size,
+            key: |customer: &Customer| customer.id().as_str(),
+        }
+    }
+
+    /// The filters and sort keys as query pairs; `page` and `limit` are the walk's.
+    fn filters(&self) -> Vec<(String, String)> {
         let mut pairs = Vec::new();
         let mut add = |name: &str, value: String| pairs.push((name.to_owned(), value));
         if let Some(email) = &self.email {
@@ -331,72 +417,35 @@ impl ListCustomers {
         for id in &self.organization_ids {
             add("organization_id", id.clone());
         }
-        for sort in &self.sorting {
+        for sort in self.sort_keys() {
             add("sorting", sort.code().to_owned());
         }
-        add("page", page.to_string());
-        add("limit", self.page_size.to_string());
         for (key, value) in &self.metadata {
             let text = match value {
                 MetadataValue::String(text) => text.clone(),
-                other => serde_json::to_string(other).unwrap_or_default(),
+                MetadataValue::Integer(number) => number.to_string(),
+                MetadataValue::Bool(flag) => flag.to_string(),
+                // Finite (checked before sending): JSON's spelling, as Polar compares it.
+                MetadataValue::Float(number) => serde_json::to_string(number).unwrap_or_default(),
             };
-            pairs.push((format!("metadata[{key}]"), text));
+            add(&format!("metadata[{key}]"), text);
         }
         pairs
     }
 
-    /// Fetches one page through the retry loop.
-    async fn page(&self, page: u64) -> Result<types::ListResourceCustomer, Error> {
-        let api = self.core.api();
-        let query = self.query_pairs(page);
-        let request = Request::get("customers_list", "/v1/customers/", &query);
-        self.core
-            .run(Operation::read("customers:list"), || send(api, &request))
-            .await
-            .result
-    }
-}
-
-/// Where a walk is: the next page to fetch, the customers of the last page not yet yielded, and
-/// the IDs yielded so far.
-struct Walk {
-    list: ListCustomers,
-    /// The input's problems, reported (once) instead of the first request.
-    problems: Result<(), Vec<InputProblem>>,
-    page: u64,
-    buffered: std::vec::IntoIter<Customer>,
-    seen: HashSet<CustomerId>,
-    ended: bool,
-}
-
-impl Walk {
-    /// The next customer not yielded before, fetching pages as needed; `None` at the end.
-    async fn next(&mut self) -> Option<Result<Customer, Error>> {
-        if let Err(problems) = std::mem::replace(&mut self.problems, Ok(())) {
-            self.ended = true;
-            return Some(Err(Error::InvalidInput { problems }));
+    /// The caller's sort keys (Polar's default, newest first, when none), then `email` as the
+    /// tiebreaker when no key sorts by it: Polar has none of its own.
+    fn sort_keys(&self) -> Vec<CustomerSort> {
+        let mut keys = if self.sorting.is_empty() {
+            vec![CustomerSort::CreatedAtDesc]
+        } else {
+            self.sorting.clone()
+        };
+        let by_email =
+            |key: &CustomerSort| matches!(key, CustomerSort::EmailAsc | CustomerSort::EmailDesc);
+        if !keys.iter().any(by_email) {
+            keys.push(CustomerSort::EmailAsc);
         }
-        loop {
-            if let Some(customer) = self.buffered.find(|c| !self.seen.contains(c.id())) {
-                self.seen.insert(customer.id().clone());
-                return Some(Ok(customer));
-            }
-            if self.ended {
-                return None;
-            }
-            match self.list.page(self.page).await {
-                Ok(page) => {
-                    let last = u64::try_from(page.pagination.max_page).unwrap_or(0);
-                    self.ended = page.items.is_empty() || self.page >= last;
-                    self.page += 1;
-                    self.buffered = page.items.into_iter();
-                }
-                Err(error) => {
-                    self.ended = true;
-                    return Some(Err(error));
-                }
-            }
-        }
+        keys
     }
 }

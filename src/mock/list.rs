@@ -68,7 +68,11 @@ pub(crate) fn answer(state: &State, identity: &Identity, raw_query: Option<&str>
         .map(|(index, stored)| (index, stored.body.clone()))
         .collect();
     drop(data);
-    matching.sort_by(|a, b| compare(&list.sorting, a, b));
+    // Polar's ORDER BY has no tiebreaker: rows equal on every key come back in whatever order
+    // the database finds them, which can differ from one page request to the next. The mock
+    // orders ties by a hash of the customer's id and the requested page, so ties swap places
+    // between pages as they can on Polar (a walk without a unique last key can skip some).
+    order(&list.sorting, list.page, &mut matching);
     let total = matching.len() as u64;
     let skip = (list.page - 1).saturating_mul(list.limit);
     let items: Vec<Value> = matching
@@ -255,9 +259,10 @@ fn sort_by(value: &str) -> Option<SortBy> {
     })
 }
 
-/// Orders two `(creation index, customer)` entries by the criteria, then by creation. Creation
-/// order stands for `created_at` (which it matches, without clock ties); a missing email or name
-/// sorts last ascending and first descending, as in PostgreSQL.
+/// Orders two `(creation index, customer)` entries by the criteria only: entries equal on every
+/// criterion compare equal (no tiebreaker, as on Polar). `created_at` compares the stamps (all
+/// written in one format, so as text); a missing email or name sorts last ascending and first
+/// descending, as in PostgreSQL.
 fn compare(sorting: &[SortBy], a: &(usize, Value), b: &(usize, Value)) -> Ordering {
     let by_text = |field: &str| {
         let key = |entry: &(usize, Value)| {
@@ -270,7 +275,7 @@ fn compare(sorting: &[SortBy], a: &(usize, Value), b: &(usize, Value)) -> Orderi
         .iter()
         .map(|criterion| {
             let (ordering, descending) = match *criterion {
-                SortBy::CreatedAt(descending) => (a.0.cmp(&b.0), descending),
+                SortBy::CreatedAt(descending) => (by_text("created_at"), descending),
                 SortBy::Email(descending) => (by_text("email"), descending),
                 SortBy::Name(descending) => (by_text("name"), descending),
             };
@@ -281,10 +286,70 @@ fn compare(sorting: &[SortBy], a: &(usize, Value), b: &(usize, Value)) -> Orderi
             }
         })
         .find(|ordering| ordering.is_ne())
-        .unwrap_or_else(|| a.0.cmp(&b.0))
+        .unwrap_or(Ordering::Equal)
+}
+
+/// Sorts the entries of one page request by the criteria; ties (see [`tie_rank`]) in an order
+/// that depends on the page.
+fn order(sorting: &[SortBy], page: u64, entries: &mut [(usize, Value)]) {
+    let tie = |entry: &(usize, Value)| tie_rank(text(&entry.1, "id").unwrap_or(""), page);
+    entries.sort_by(|a, b| compare(sorting, a, b).then_with(|| tie(a).cmp(&tie(b))));
+}
+
+/// Where a customer falls among its ties on one page request: an FNV-1a hash of its id and the
+/// page number, so the same request sees the same order and another page may see another.
+fn tie_rank(id: &str, page: u64) -> u64 {
+    id.bytes()
+        .chain(page.to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 /// A string field of a customer body, `None` when null or absent.
 fn text<'a>(customer: &'a Value, field: &str) -> Option<&'a str> {
     customer.get(field).and_then(Value::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sixty customers created in the same microsecond, in creation order.
+    fn tied() -> Vec<(usize, Value)> {
+        (0..60)
+            .map(|n| {
+                let body = json!({
+                    "id": format!("00000000-0000-4000-8000-{n:012}"),
+                    "created_at": "2026-04-01T10:00:00.000000Z",
+                    "email": format!("user{n:02}@example.org"),
+                });
+                (n, body)
+            })
+            .collect()
+    }
+
+    fn ids(entries: &[(usize, Value)]) -> Vec<usize> {
+        entries.iter().map(|(index, _)| *index).collect()
+    }
+
+    #[test]
+    fn ties_come_in_another_order_on_another_page_as_on_polar() {
+        let by_created = [SortBy::CreatedAt(false)];
+        let (mut page1, mut page2) = (tied(), tied());
+        order(&by_created, 1, &mut page1);
+        order(&by_created, 2, &mut page2);
+        assert_ne!(ids(&page1), ids(&page2), "no tiebreaker Polar lacks");
+        assert_ne!(
+            ids(&page1),
+            (0..60).collect::<Vec<_>>(),
+            "not creation order"
+        );
+        // A unique last key makes the order the same for every page.
+        let with_email = [SortBy::CreatedAt(false), SortBy::Email(false)];
+        order(&with_email, 1, &mut page1);
+        order(&with_email, 2, &mut page2);
+        assert_eq!(ids(&page1), (0..60).collect::<Vec<_>>());
+        assert_eq!(ids(&page1), ids(&page2));
+    }
 }

@@ -23,3 +23,5 @@ mod server_responses;
 mod validation;
 mod never_report_more;
 mod owned_handles;
+mod list_walk;
+mod customers_export;
