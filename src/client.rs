@@ -19,6 +19,7 @@ use crate::core::Core;
 use crate::core::state::{ClientState, Origin};
 use crate::customers::Customers;
 use crate::error::Error;
+use crate::events::Events;
 use crate::generated;
 use crate::members::Members;
 use crate::path::BaseUrl;
@@ -125,6 +126,12 @@ impl Polar {
     /// Customer portal sessions: links that sign a customer into Polar's customer portal.
     pub fn customer_sessions(&self) -> CustomerSessions {
         CustomerSessions::new(self.core.clone())
+    }
+
+    /// Usage events: [`Events::ingest`] a batch, or start an [`Ingestor`](crate::Ingestor) that
+    /// batches events from any task.
+    pub fn events(&self) -> Events {
+        Events::new(self.core.clone())
     }
 
     /// The base URL requests go to, without a trailing slash.

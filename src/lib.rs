@@ -10,6 +10,7 @@ mod country;
 mod customer;
 mod customers;
 mod error;
+mod events;
 mod excerpt;
 mod generated;
 mod id;
@@ -53,6 +54,10 @@ pub use customer::{Customer, CustomerKind};
 pub use customers::{CreateOrGet, CustomerSort, Customers, ListCustomers};
 pub use error::{
     AuthFailure, Difference, Error, FieldError, ForbiddenReason, RawBody, ValidationKind,
+};
+pub use events::{
+    EventProblem, Events, FailedEvent, IngestReport, IngestStats, Ingested, Ingestor,
+    IngestorBuilder, MAX_BODY_BYTES, NewEvent, RejectedEvent, SendError,
 };
 pub use id::{
     BenefitId, CheckoutId, CustomerId, EventId, MemberId, MeterId, OrderId, ProductId,

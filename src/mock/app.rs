@@ -43,6 +43,8 @@ const MEMBERS_READ: &[&str] = &["members:read", "members:write"];
 const MEMBERS_WRITE: &[&str] = &["members:write"];
 /// The scope customer sessions need.
 const SESSIONS_WRITE: &[&str] = &["customer_sessions:write"];
+/// The scope event ingestion needs.
+const EVENTS_WRITE: &[&str] = &["events:write"];
 
 /// Answers a request that passed the version, size and fault stages.
 pub(crate) fn answer(state: &State, request: &Request<'_>) -> Reply {
@@ -93,6 +95,7 @@ pub(crate) fn answer(state: &State, request: &Request<'_>) -> Reply {
         Endpoint::State(customer) => customers::state(&call, &customer),
         Endpoint::Members(customer) => members::create(&call, &customer),
         Endpoint::Member(customer, member) => members::answer(&call, &customer, &member),
+        Endpoint::EventsIngest => super::usage::ingest::answer(&call),
     }
 }
 
@@ -105,6 +108,7 @@ fn required_scopes(method: &Method, endpoint: &Endpoint) -> &'static [&'static s
         Endpoint::Member(..) if read => MEMBERS_READ,
         Endpoint::Members(_) | Endpoint::Member(..) => MEMBERS_WRITE,
         Endpoint::Sessions => SESSIONS_WRITE,
+        Endpoint::EventsIngest => EVENTS_WRITE,
     }
 }
 

@@ -60,6 +60,7 @@ mod stamp;
 mod state;
 mod syntax;
 mod update;
+mod usage;
 #[cfg(feature = "webhooks")]
 mod webhook_dispatch;
 #[cfg(feature = "webhooks")]
@@ -71,6 +72,7 @@ pub use fault::Fault;
 /// depend on the `http` crate themselves.
 pub use http::Method;
 pub use recorded::RecordedRequest;
+pub use usage::UsageEvent;
 /// The id type of the mock's API (customer ids, organization ids), re-exported so tests need
 /// no direct `uuid` dependency.
 pub use uuid::Uuid;

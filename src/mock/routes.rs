@@ -29,6 +29,8 @@ pub(crate) enum Endpoint {
     Members(CustomerPath),
     /// `…/members/{member_id or member_external_id}`: get, update, delete a member.
     Member(CustomerPath, String),
+    /// `/v1/events/ingest`: ingest usage events (POST).
+    EventsIngest,
 }
 
 impl Endpoint {
@@ -36,7 +38,7 @@ impl Endpoint {
     fn methods(&self) -> &'static [Method] {
         match self {
             Self::Customers => &[Method::GET, Method::POST],
-            Self::Sessions | Self::Members(_) => &[Method::POST],
+            Self::Sessions | Self::Members(_) | Self::EventsIngest => &[Method::POST],
             Self::State(_) => &[Method::GET],
             Self::Customer(_) | Self::Member(..) => &[Method::GET, Method::PATCH, Method::DELETE],
         }
@@ -83,6 +85,7 @@ fn endpoint(raw_path: &str) -> Option<Endpoint> {
     match segments.as_slice() {
         ["customers", ""] => Some(Endpoint::Customers),
         ["customer-sessions", ""] => Some(Endpoint::Sessions),
+        ["events", "ingest"] => Some(Endpoint::EventsIngest),
         ["customers", "external", external_id, tail @ ..] => {
             customer_endpoint(CustomerPath::External(param(external_id)?), tail)
         }
