@@ -30,6 +30,7 @@ pub(crate) fn answer(call: &Call<'_>) -> Reply {
         )]);
     };
     let mut data = call.state.lock();
+    data.usage.ingest_requests += 1;
     let now = data.usage.now();
     let mut schema_errors = Vec::new();
     let mut parsed = Vec::with_capacity(events.len());

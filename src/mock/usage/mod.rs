@@ -41,6 +41,8 @@ pub(crate) struct Usage {
     pub(crate) external_ids: HashSet<String>,
     /// How far the mock's clock is from the machine's.
     pub(crate) clock_offset: TimeDelta,
+    /// Ingest requests answered (any status).
+    pub(crate) ingest_requests: u64,
 }
 
 impl Usage {
@@ -83,5 +85,13 @@ impl MockPolar {
     /// ```
     pub fn set_usage_clock_offset(&self, offset: TimeDelta) {
         self.state.lock().usage.clock_offset = offset;
+    }
+}
+
+impl MockPolar {
+    /// How many ingest requests reached the application (those a fault cut short before it are
+    /// not counted); tests use it to inject faults into a share of them.
+    pub fn usage_ingest_requests(&self) -> u64 {
+        self.state.lock().usage.ingest_requests
     }
 }
