@@ -95,10 +95,10 @@ pub struct IngestReport {
 pub enum SendError {
     /// The queue is full ([`Ingestor::try_send`] only).
     #[error("the ingestor's queue is full")]
-    Full(NewEvent),
+    Full(Box<NewEvent>),
     /// The ingestor is closed (or its task ended).
     #[error("the ingestor is closed")]
-    Closed(NewEvent),
+    Closed(Box<NewEvent>),
     /// The event breaks a rule Polar enforces whatever its data; it would be refused.
     #[error("invalid event: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid {
@@ -113,8 +113,7 @@ impl SendError {
     /// The event that was not taken.
     pub fn into_event(self) -> NewEvent {
         match self {
-            Self::Full(event) | Self::Closed(event) => event,
-            Self::Invalid { event, .. } => *event,
+            Self::Full(event) | Self::Closed(event) | Self::Invalid { event, .. } => *event,
         }
     }
 }
@@ -440,11 +439,11 @@ fn prepare(mut event: NewEvent) -> Result<NewEvent, SendError> {
     Ok(event)
 }
 
-fn into_event(message: Message) -> NewEvent {
+fn into_event(message: Message) -> Box<NewEvent> {
     match message {
-        Message::Event(event) => event,
+        Message::Event(event) => Box::new(event),
         // Only events are ever handed back by these calls.
-        Message::Close => NewEvent::for_external_customer("", ""),
+        Message::Close => Box::new(NewEvent::for_external_customer("", "")),
     }
 }
 

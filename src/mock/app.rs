@@ -95,7 +95,7 @@ pub(crate) fn answer(state: &State, request: &Request<'_>) -> Reply {
         Endpoint::State(customer) => customers::state(&call, &customer),
         Endpoint::Members(customer) => members::create(&call, &customer),
         Endpoint::Member(customer, member) => members::answer(&call, &customer, &member),
-        Endpoint::EventsIngest => super::usage::ingest::answer(&call),
+        Endpoint::EventsIngest => super::usage::ingest::answer(state, &identity, &body),
     }
 }
 

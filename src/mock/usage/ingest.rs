@@ -12,24 +12,23 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::UsageEvent;
-use crate::mock::app::Call;
 use crate::mock::reply::{Reply, error_item};
-use crate::mock::state::{CustomerKey, Identity};
+use crate::mock::state::{CustomerKey, Identity, State};
 
 /// Polar's limit on an event name.
 const MAX_NAME_CHARS: usize = 128;
 
-/// Answers an ingest request.
-pub(crate) fn answer(call: &Call<'_>) -> Reply {
-    let Some(events) = call.body.get("events").and_then(Value::as_array) else {
+/// Answers an ingest request of `identity` with this JSON `body`.
+pub(crate) fn answer(state: &State, identity: &Identity, body: &Value) -> Reply {
+    let Some(events) = body.get("events").and_then(Value::as_array) else {
         return Reply::schema_error(vec![error_item(
             "missing",
             vec![json!("body"), json!("events")],
             "Field required",
-            call.body.clone(),
+            body.clone(),
         )]);
     };
-    let mut data = call.state.lock();
+    let mut data = state.lock();
     data.usage.ingest_requests += 1;
     let now = data.usage.now();
     let mut schema_errors = Vec::new();
@@ -47,7 +46,7 @@ pub(crate) fn answer(call: &Call<'_>) -> Reply {
     let mut business = Vec::new();
     for (index, event) in parsed.iter().enumerate() {
         if let Some(id) = event.customer_id {
-            let found = data.find(call.identity, &CustomerKey::Id(id)).is_ok();
+            let found = data.find(identity, &CustomerKey::Id(id)).is_ok();
             if !found {
                 business.push(error_item(
                     "customer_id",
@@ -71,7 +70,7 @@ pub(crate) fn answer(call: &Call<'_>) -> Reply {
             json!(index),
             json!("organization_id"),
         ];
-        match (call.identity, organization_id) {
+        match (identity, organization_id) {
             (Identity::Organization { .. }, Some(given)) => business.push(error_item(
                 "organization_token",
                 loc,
@@ -92,11 +91,11 @@ pub(crate) fn answer(call: &Call<'_>) -> Reply {
     }
     let (mut inserted, mut duplicates) = (0u64, 0u64);
     for mut event in parsed {
-        if let Some(key) = &event.external_id {
-            if !data.usage.external_ids.insert(key.clone()) {
-                duplicates += 1;
-                continue;
-            }
+        if let Some(key) = &event.external_id
+            && !data.usage.external_ids.insert(key.clone())
+        {
+            duplicates += 1;
+            continue;
         }
         event.ingested_at = now;
         data.usage.events.push(event);
