@@ -22,6 +22,7 @@ use crate::error::Error;
 use crate::events::Events;
 use crate::generated;
 use crate::members::Members;
+use crate::meters::{CustomerMeters, Meters};
 use crate::path::BaseUrl;
 use crate::sessions::CustomerSessions;
 use crate::validate::TokenKind;
@@ -132,6 +133,16 @@ impl Polar {
     /// batches events from any task.
     pub fn events(&self) -> Events {
         Events::new(self.core.clone())
+    }
+
+    /// Meters: list, get, and their quantities over a time range.
+    pub fn meters(&self) -> Meters {
+        Meters::new(self.core.clone())
+    }
+
+    /// Customer meters: each customer's consumption and balance per meter.
+    pub fn customer_meters(&self) -> CustomerMeters {
+        CustomerMeters::new(self.core.clone())
     }
 
     /// The base URL requests go to, without a trailing slash.

@@ -20,6 +20,7 @@ mod json_schema;
 mod loose;
 mod members;
 mod metadata;
+mod meters;
 mod new_customer;
 mod open_enum;
 mod path;
@@ -64,6 +65,10 @@ pub use id::{
     SubscriptionId,
 };
 pub use metadata::MetadataValue;
+pub use meters::{
+    AggregationFunction, CustomerMeter, CustomerMeters, Meter, MeterAggregation, MeterInterval,
+    MeterQuantities, MeterQuantity, MeterUnit, Meters, UsageCustomer, UsagePage, UsagePagination,
+};
 pub use new_customer::{NewCustomer, Owner};
 pub use tax_id::{TaxId, TaxIdFormat};
 pub use validate::InputProblem;

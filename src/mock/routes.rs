@@ -31,6 +31,16 @@ pub(crate) enum Endpoint {
     Member(CustomerPath, String),
     /// `/v1/events/ingest`: ingest usage events (POST).
     EventsIngest,
+    /// `/v1/meters/`: list meters (GET).
+    Meters,
+    /// `/v1/meters/{id}`: get a meter.
+    Meter(String),
+    /// `/v1/meters/{id}/quantities`.
+    MeterQuantities(String),
+    /// `/v1/customer-meters/`: list customer meters.
+    CustomerMeters,
+    /// `/v1/customer-meters/{id}`.
+    CustomerMeter(String),
 }
 
 impl Endpoint {
@@ -39,7 +49,12 @@ impl Endpoint {
         match self {
             Self::Customers => &[Method::GET, Method::POST],
             Self::Sessions | Self::Members(_) | Self::EventsIngest => &[Method::POST],
-            Self::State(_) => &[Method::GET],
+            Self::State(_)
+            | Self::Meters
+            | Self::Meter(_)
+            | Self::MeterQuantities(_)
+            | Self::CustomerMeters
+            | Self::CustomerMeter(_) => &[Method::GET],
             Self::Customer(_) | Self::Member(..) => &[Method::GET, Method::PATCH, Method::DELETE],
         }
     }
@@ -86,6 +101,11 @@ fn endpoint(raw_path: &str) -> Option<Endpoint> {
         ["customers", ""] => Some(Endpoint::Customers),
         ["customer-sessions", ""] => Some(Endpoint::Sessions),
         ["events", "ingest"] => Some(Endpoint::EventsIngest),
+        ["meters", ""] => Some(Endpoint::Meters),
+        ["meters", id] => Some(Endpoint::Meter(param(id)?)),
+        ["meters", id, "quantities"] => Some(Endpoint::MeterQuantities(param(id)?)),
+        ["customer-meters", ""] => Some(Endpoint::CustomerMeters),
+        ["customer-meters", id] => Some(Endpoint::CustomerMeter(param(id)?)),
         ["customers", "external", external_id, tail @ ..] => {
             customer_endpoint(CustomerPath::External(param(external_id)?), tail)
         }

@@ -3,6 +3,7 @@
 //! behind or ahead of the machine's ([`MockPolar::set_usage_clock_offset`]).
 
 pub(crate) mod ingest;
+pub(crate) mod meters;
 
 use std::collections::HashSet;
 
@@ -43,6 +44,10 @@ pub(crate) struct Usage {
     pub(crate) clock_offset: TimeDelta,
     /// Ingest requests answered (any status).
     pub(crate) ingest_requests: u64,
+    /// Meters the test defined.
+    pub(crate) meters: Vec<meters::MockMeter>,
+    /// How long after ingest an event counts in customer-meter balances.
+    pub(crate) meter_lag: TimeDelta,
 }
 
 impl Usage {
