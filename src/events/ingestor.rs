@@ -282,7 +282,8 @@ impl Shared {
 
 /// What travels to the task.
 enum Message {
-    Event(NewEvent),
+    /// An event and the bytes it takes in a body.
+    Event(NewEvent, usize),
     Close,
 }
 
@@ -365,10 +366,10 @@ impl Ingestor {
     /// [`SendError::Invalid`] when the event breaks a rule Polar would refuse it for whatever its
     /// data; [`SendError::Closed`] after [`close`](Self::close). The event comes back in both.
     pub async fn send(&self, event: NewEvent) -> Result<(), SendError> {
-        let event = prepare(event)?;
+        let (event, bytes) = prepare(event)?;
         // Counted before it is queued, so the task never settles more than was accepted.
         self.shared.accepted.fetch_add(1, Ordering::AcqRel);
-        match self.sender.send(Message::Event(event)).await {
+        match self.sender.send(Message::Event(event, bytes)).await {
             Ok(()) => Ok(()),
             Err(mpsc::error::SendError(message)) => {
                 self.shared.accepted.fetch_sub(1, Ordering::AcqRel);
@@ -382,9 +383,9 @@ impl Ingestor {
     /// # Errors
     /// [`SendError::Full`] when the queue is full, otherwise as [`send`](Self::send).
     pub fn try_send(&self, event: NewEvent) -> Result<(), SendError> {
-        let event = prepare(event)?;
+        let (event, bytes) = prepare(event)?;
         self.shared.accepted.fetch_add(1, Ordering::AcqRel);
-        let refused = match self.sender.try_send(Message::Event(event)) {
+        let refused = match self.sender.try_send(Message::Event(event, bytes)) {
             Ok(()) => return Ok(()),
             Err(mpsc::error::TrySendError::Full(message)) => SendError::Full(into_event(message)),
             Err(mpsc::error::TrySendError::Closed(message)) => {
@@ -423,8 +424,9 @@ impl Ingestor {
     }
 }
 
-/// Checks an event and gives it what every send of it must carry: an `external_id` and a timestamp.
-fn prepare(mut event: NewEvent) -> Result<NewEvent, SendError> {
+/// Checks an event and gives it what every send of it must carry: an `external_id` and a
+/// timestamp; returns it with an upper bound of the bytes it takes in a body.
+fn prepare(mut event: NewEvent) -> Result<(NewEvent, usize), SendError> {
     let now = now();
     if let Err(problems) = check_one(&event, now) {
         return Err(SendError::Invalid {
@@ -436,12 +438,25 @@ fn prepare(mut event: NewEvent) -> Result<NewEvent, SendError> {
     if event.timestamp.is_none() {
         event = event.timestamp(now);
     }
-    Ok(event)
+    // A bound, not a serialization: sizing costs no second encoding of every event.
+    let bytes = event.size_bound();
+    if bytes + ENVELOPE_BYTES > MAX_BODY_BYTES
+        && encoded_len(&event) + ENVELOPE_BYTES > MAX_BODY_BYTES
+    {
+        return Err(SendError::Invalid {
+            event: Box::new(event),
+            problems: vec![InputProblem::new(
+                "events[0]",
+                "the event alone exceeds Polar's 10 MiB body limit.",
+            )],
+        });
+    }
+    Ok((event, bytes))
 }
 
 fn into_event(message: Message) -> Box<NewEvent> {
     match message {
-        Message::Event(event) => Box::new(event),
+        Message::Event(event, _) => Box::new(event),
         // Only events are ever handed back by these calls.
         Message::Close => Box::new(NewEvent::for_external_customer("", "")),
     }
@@ -508,8 +523,7 @@ impl Task {
                     receiver.close();
                     closing = true;
                 }
-                Some(Message::Event(event)) => {
-                    let bytes = encoded_len(&event);
+                Some(Message::Event(event, bytes)) => {
                     if batch.len() > 0 && batch.bytes + 1 + bytes > MAX_BODY_BYTES {
                         self.flush(&mut batch).await;
                     }
@@ -630,7 +644,7 @@ impl Task {
         for (index, (mut event, redated)) in batch.events.into_iter().zip(batch.redated).enumerate()
         {
             let Some(problems) = named.remove(&index) else {
-                let bytes = encoded_len(&event);
+                let bytes = event.size_bound();
                 rest.push(event, bytes);
                 if let Some(flag) = rest.redated.last_mut() {
                     *flag = redated;
@@ -643,7 +657,7 @@ impl Task {
                     // `Date` has whole seconds, rounded down: at or behind Polar's clock.
                     event.timestamp = Some(event.timestamp.map_or(date, |t| t.min(date)));
                     self.shared.redated.fetch_add(1, Ordering::AcqRel);
-                    let bytes = encoded_len(&event);
+                    let bytes = event.size_bound();
                     rest.push(event, bytes);
                     if let Some(flag) = rest.redated.last_mut() {
                         *flag = true;

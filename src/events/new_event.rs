@@ -233,3 +233,78 @@ impl NewEvent {
         }
     }
 }
+
+/// The bytes `text` takes as a JSON string, quotes included, or more: `"` and `\` take 2, other
+/// control characters at most 6 (`\u001f`), everything else its UTF-8 bytes.
+fn string_bound(text: &str) -> usize {
+    2 + text
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' => 2,
+            0..0x20 => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+impl NewEvent {
+    /// An upper bound of the bytes the event takes in a request body, without serializing it
+    /// (what the ingestor sizes batches with).
+    pub(crate) fn size_bound(&self) -> usize {
+        // `"key":` plus a comma, per field.
+        let field = |key: &str| key.len() + 4;
+        let mut bytes = 2 + field("name") + string_bound(&self.name);
+        if let Some(id) = &self.customer_id {
+            bytes += field("customer_id") + string_bound(id);
+        }
+        if let Some(id) = &self.external_customer_id {
+            bytes += field("external_customer_id") + string_bound(id);
+        }
+        if self.timestamp.is_some() {
+            // RFC 3339 with microseconds and `Z` is 27 characters for years 0 to 9999.
+            bytes += field("timestamp") + 40;
+        }
+        if let Some(id) = &self.external_id {
+            bytes += field("external_id") + string_bound(id);
+        }
+        if !self.metadata.is_empty() {
+            bytes += field("metadata") + 2;
+            for (key, value) in &self.metadata {
+                bytes += string_bound(key) + 2;
+                bytes += match value {
+                    MetadataValue::String(text) => string_bound(text),
+                    MetadataValue::Integer(_) => 20,
+                    MetadataValue::Float(_) => 32,
+                    MetadataValue::Bool(_) => 5,
+                };
+            }
+        }
+        bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::ingest::encoded_len;
+
+    #[test]
+    fn the_size_bound_is_never_below_the_encoded_size() {
+        let events = [
+            NewEvent::for_external_customer("usr_1", "a"),
+            NewEvent::for_customer("992fae2a-2a17-4b7a-8d9e-e287cf90131b", "api.call")
+                .timestamp(Utc::now())
+                .external_id("x\"\\\n\u{1}é")
+                .metadata("k\"", "v\u{0}\u{1f}ü")
+                .metadata("n", i64::MIN)
+                .metadata("f", -1.234_567_890_123_456_7e-300)
+                .metadata("b", false),
+        ];
+        for event in events {
+            let exact = encoded_len(&event);
+            let bound = event.size_bound();
+            assert!(bound >= exact, "{bound} < {exact}: {event:?}");
+            assert!(bound <= exact * 3, "{bound} is far above {exact}");
+        }
+    }
+}
