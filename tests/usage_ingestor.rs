@@ -160,6 +160,10 @@ async fn events_ahead_of_polars_clock_are_redated_to_it() {
     let report = ingestor.close().await;
     assert_eq!(report.stats.inserted, 10, "{:?}", report);
     assert_eq!(report.stats.redated, 10);
+    assert_eq!(
+        report.stats.requests, 2,
+        "one refusal, then the re-dated batch"
+    );
     let polar_now = Utc::now() - TimeDelta::seconds(30);
     for event in mock.usage_events() {
         assert!(event.timestamp <= polar_now, "{event:?}");
@@ -242,4 +246,37 @@ async fn events_given_up_on_are_handed_back_in_the_report() {
     assert_eq!(report.stats.requests, 3, "the first send and two more");
     assert_eq!(report.stats.accepted, 3);
     assert_eq!(mock.usage_event_count(), 0);
+}
+
+#[tokio::test]
+async fn once_polars_clock_is_known_later_batches_are_not_refused_for_it() {
+    let mock = mock_with_secret().await;
+    mock.set_usage_clock_offset(TimeDelta::seconds(-30));
+    let polar = client(&mock);
+    let ingestor = polar
+        .events()
+        .ingestor()
+        .max_batch(2)
+        .max_requests_per_second(0.0)
+        .start()
+        .unwrap();
+    for n in 0..10 {
+        ingestor
+            .send(NewEvent::for_external_customer("usr_1", "api.call").external_id(format!("c{n}")))
+            .await
+            .unwrap();
+    }
+    let report = ingestor.close().await;
+    assert_eq!(report.stats.inserted, 10, "{report:?}");
+    assert!(report.rejected.is_empty());
+    // Five batches; only the first is refused (before any answer told Polar's clock).
+    assert_eq!(report.stats.requests, 6, "{report:?}");
+    let polar_now = Utc::now() - TimeDelta::seconds(30);
+    for event in mock.usage_events() {
+        assert!(event.timestamp <= polar_now, "{event:?}");
+        assert!(
+            event.timestamp > polar_now - TimeDelta::seconds(3),
+            "{event:?}"
+        );
+    }
 }

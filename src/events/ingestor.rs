@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, DurationRound, Utc};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
@@ -71,7 +71,8 @@ pub struct IngestStats {
     pub failed: u64,
     /// Events handed over and not settled yet (queued, batching or in flight).
     pub queued: u64,
-    /// Events re-dated to Polar's clock because their timestamp was ahead of it.
+    /// Events re-dated to Polar's clock because their timestamp was ahead of it (after a refusal,
+    /// or before sending once Polar's clock is known).
     pub redated: u64,
     /// Requests the ingestor made (not counting the retry loop's own retries).
     pub requests: u64,
@@ -231,6 +232,7 @@ impl IngestorBuilder {
             settings: self.clone(),
             shared: Arc::clone(&shared),
             next_send: Instant::now(),
+            clock_offset: None,
             report_rejected: Vec::new(),
             report_failed: Vec::new(),
         };
@@ -302,7 +304,11 @@ enum Message {
 /// stored, and re-sending it is safe). Re-sends carry the same `external_id`s, so Polar counts
 /// each event once. An event refused only because its timestamp is ahead of Polar's clock is
 /// re-dated once to Polar's clock (its `Date` header) and sent again, so it is off by at most the
-/// clocks' difference.
+/// clocks' difference. From then on the ingestor knows a lower bound of Polar's clock (from every
+/// answer's `Date`) and, when Polar's clock is behind this machine's, moves timestamps ahead of
+/// it back before sending, so later batches are not refused for the clock; an event moved so is
+/// off by at most the estimate's error (the `Date` header's one-second resolution at first, less
+/// as answers accumulate). Both count in [`IngestStats::redated`].
 ///
 /// **What a crash can lose.** Events live in this process's memory until Polar has them: a crash
 /// (or a runtime shut down without [`close`](Ingestor::close)) loses at most the events queued,
@@ -491,6 +497,10 @@ struct Task {
     shared: Arc<Shared>,
     /// The earliest time the next request may go (the interval limiter).
     next_send: Instant,
+    /// A lower bound of how far Polar's clock is ahead of ours (negative: behind), learnt from
+    /// `Date` headers: each answer's `Date` (whole seconds, rounded down) minus our clock after
+    /// the answer is at most the true offset; the largest seen is kept.
+    clock_offset: Option<chrono::TimeDelta>,
     report_rejected: Vec<RejectedEvent>,
     report_failed: Vec<FailedEvent>,
 }
@@ -564,10 +574,25 @@ impl Task {
         let mut failures = 0u32;
         while batch.len() > 0 {
             self.pace().await;
+            self.clamp_to_polars_clock(&mut batch);
             let count = batch.len() as u64;
             self.shared.sent.fetch_add(count, Ordering::AcqRel);
             self.shared.requests.fetch_add(1, Ordering::AcqRel);
             let sent = self.events.send_batch(&batch.events).await;
+            if let Some(date) = sent.server_date {
+                let seen = date - now();
+                // A refusal for the clock means the kept bound no longer holds (a clock moved):
+                // start again from this answer.
+                let refused_for_clock = sent.result.as_ref().err().is_some_and(|e| {
+                    e.rejected_events()
+                        .iter()
+                        .any(EventProblem::is_future_timestamp)
+                });
+                self.clock_offset = Some(match self.clock_offset {
+                    Some(kept) if !refused_for_clock => kept.max(seen),
+                    _ => seen,
+                });
+            }
             let error = match sent.result {
                 Ok(ingested) => {
                     // Polar's counts; whatever it says, every event of the batch is settled.
@@ -674,6 +699,27 @@ impl Task {
             }
         }
         rest
+    }
+
+    /// Moves timestamps that would be ahead of Polar's clock (by the learnt offset, when Polar's
+    /// clock is behind ours) back to it, so a batch is not refused for them; the offset is a lower
+    /// bound, so a moved event is never ahead of Polar's clock, and is off by at most the
+    /// estimate's error (under a second once a few answers have been seen).
+    fn clamp_to_polars_clock(&self, batch: &mut Batch) {
+        let Some(offset) = self.clock_offset.filter(|o| *o < chrono::TimeDelta::zero()) else {
+            return;
+        };
+        let limit = now() + offset;
+        // Whole microseconds, as events carry them; rounding down keeps it behind Polar's clock.
+        let limit = limit
+            .duration_trunc(chrono::TimeDelta::microseconds(1))
+            .unwrap_or(limit);
+        for event in &mut batch.events {
+            if event.timestamp.is_some_and(|t| t > limit) {
+                event.timestamp = Some(limit);
+                self.shared.redated.fetch_add(1, Ordering::AcqRel);
+            }
+        }
     }
 
     /// Waits until the next request may go (the interval limiter).
