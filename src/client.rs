@@ -19,8 +19,10 @@ use crate::core::Core;
 use crate::core::state::{ClientState, Origin};
 use crate::customers::Customers;
 use crate::error::Error;
+use crate::events::Events;
 use crate::generated;
 use crate::members::Members;
+use crate::meters::{CustomerMeters, Meters};
 use crate::path::BaseUrl;
 use crate::sessions::CustomerSessions;
 use crate::validate::TokenKind;
@@ -170,6 +172,22 @@ impl Polar {
     /// Customer portal sessions: links that sign a customer into Polar's customer portal.
     pub fn customer_sessions(&self) -> CustomerSessions {
         CustomerSessions::new(self.core.clone())
+    }
+
+    /// Usage events: [`Events::ingest`] a batch, or start an [`Ingestor`](crate::Ingestor) that
+    /// batches events from any task.
+    pub fn events(&self) -> Events {
+        Events::new(self.core.clone())
+    }
+
+    /// Meters: list, get, and their quantities over a time range.
+    pub fn meters(&self) -> Meters {
+        Meters::new(self.core.clone())
+    }
+
+    /// Customer meters: each customer's consumption and balance per meter.
+    pub fn customer_meters(&self) -> CustomerMeters {
+        CustomerMeters::new(self.core.clone())
     }
 
     /// The base URL requests go to, without a trailing slash.

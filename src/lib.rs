@@ -11,6 +11,7 @@ mod customer;
 mod customers;
 mod deleted;
 mod error;
+mod events;
 mod excerpt;
 mod generated;
 mod id;
@@ -20,6 +21,7 @@ mod json_schema;
 mod loose;
 mod members;
 mod metadata;
+mod meters;
 mod new_customer;
 mod open_enum;
 mod path;
@@ -83,11 +85,19 @@ pub use deleted::Deleted;
 pub use error::{
     AuthFailure, Difference, Error, FieldError, ForbiddenReason, RawBody, ValidationKind,
 };
+pub use events::{
+    EventProblem, Events, FailedEvent, IngestReport, IngestStats, Ingested, Ingestor,
+    IngestorBuilder, MAX_BODY_BYTES, NewEvent, RejectedEvent, SendError,
+};
 pub use id::{
     BenefitId, CheckoutId, CustomerId, EventId, MemberId, MeterId, OrderId, ProductId,
     SubscriptionId,
 };
 pub use metadata::MetadataValue;
+pub use meters::{
+    AggregationFunction, CustomerMeter, CustomerMeters, Meter, MeterAggregation, MeterInterval,
+    MeterQuantities, MeterQuantity, MeterUnit, Meters, UsageCustomer, UsagePage, UsagePagination,
+};
 pub use new_customer::{NewCustomer, Owner};
 pub use tax_id::{TaxId, TaxIdFormat};
 /// The UUID type accepted by the typed IDs' `From<Uuid>` conversions.

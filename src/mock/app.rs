@@ -36,6 +36,12 @@ const MEMBERS_READ: &[&str] = &["members:read", "members:write"];
 const MEMBERS_WRITE: &[&str] = &["members:write"];
 /// The scope customer sessions need.
 const SESSIONS_WRITE: &[&str] = &["customer_sessions:write"];
+/// The scope event ingestion needs.
+const EVENTS_WRITE: &[&str] = &["events:write"];
+/// The scopes that open meter reads.
+const METERS_READ: &[&str] = &["meters:read", "meters:write"];
+/// The scopes that open customer-meter reads.
+const CUSTOMER_METERS_READ: &[&str] = &["customer_meters:read"];
 
 /// Answers a request that passed the version, size and fault stages.
 pub(crate) fn answer(state: &State, request: &Request<'_>) -> Reply {
@@ -86,6 +92,18 @@ pub(crate) fn answer(state: &State, request: &Request<'_>) -> Reply {
         Endpoint::State(customer) => customers::state(&call, &customer),
         Endpoint::Members(customer) => members::create(&call, &customer),
         Endpoint::Member(customer, member) => members::answer(&call, &customer, &member),
+        Endpoint::EventsIngest => super::usage::ingest::answer(state, &identity, &body),
+        Endpoint::Meters => super::usage::meters::list(state, request.query),
+        Endpoint::Meter(id) => super::usage::meters::get(state, &id),
+        Endpoint::MeterQuantities(id) => {
+            super::usage::meters::quantities(state, &identity, &id, request.query)
+        }
+        Endpoint::CustomerMeters => {
+            super::usage::meters::list_customer_meters(state, &identity, request.query)
+        }
+        Endpoint::CustomerMeter(id) => {
+            super::usage::meters::get_customer_meter(state, &identity, &id)
+        }
     }
 }
 
@@ -98,6 +116,9 @@ fn required_scopes(method: &Method, endpoint: &Endpoint) -> &'static [&'static s
         Endpoint::Member(..) if read => MEMBERS_READ,
         Endpoint::Members(_) | Endpoint::Member(..) => MEMBERS_WRITE,
         Endpoint::Sessions => SESSIONS_WRITE,
+        Endpoint::EventsIngest => EVENTS_WRITE,
+        Endpoint::Meters | Endpoint::Meter(_) | Endpoint::MeterQuantities(_) => METERS_READ,
+        Endpoint::CustomerMeters | Endpoint::CustomerMeter(_) => CUSTOMER_METERS_READ,
     }
 }
 

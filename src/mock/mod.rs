@@ -81,6 +81,7 @@ mod state;
 mod stored;
 mod syntax;
 mod update;
+mod usage;
 #[cfg(feature = "webhooks")]
 mod webhook_dispatch;
 #[cfg(feature = "webhooks")]
@@ -95,6 +96,7 @@ pub use fault::Fault;
 /// depend on the `http` crate themselves.
 pub use http::Method;
 pub use recorded::RecordedRequest;
+pub use usage::UsageEvent;
 /// The id type of the mock's API (customer ids, organization ids), re-exported so tests need
 /// no direct `uuid` dependency.
 pub use uuid::Uuid;

@@ -29,6 +29,18 @@ pub(crate) enum Endpoint {
     Members(CustomerPath),
     /// `…/members/{member_id or member_external_id}`: get, update, delete a member.
     Member(CustomerPath, String),
+    /// `/v1/events/ingest`: ingest usage events (POST).
+    EventsIngest,
+    /// `/v1/meters/`: list meters (GET).
+    Meters,
+    /// `/v1/meters/{id}`: get a meter.
+    Meter(String),
+    /// `/v1/meters/{id}/quantities`.
+    MeterQuantities(String),
+    /// `/v1/customer-meters/`: list customer meters.
+    CustomerMeters,
+    /// `/v1/customer-meters/{id}`.
+    CustomerMeter(String),
 }
 
 impl Endpoint {
@@ -36,8 +48,13 @@ impl Endpoint {
     fn methods(&self) -> &'static [Method] {
         match self {
             Self::Customers => &[Method::GET, Method::POST],
-            Self::Sessions | Self::Members(_) => &[Method::POST],
-            Self::State(_) => &[Method::GET],
+            Self::Sessions | Self::Members(_) | Self::EventsIngest => &[Method::POST],
+            Self::State(_)
+            | Self::Meters
+            | Self::Meter(_)
+            | Self::MeterQuantities(_)
+            | Self::CustomerMeters
+            | Self::CustomerMeter(_) => &[Method::GET],
             Self::Customer(_) | Self::Member(..) => &[Method::GET, Method::PATCH, Method::DELETE],
         }
     }
@@ -83,6 +100,12 @@ fn endpoint(raw_path: &str) -> Option<Endpoint> {
     match segments.as_slice() {
         ["customers", ""] => Some(Endpoint::Customers),
         ["customer-sessions", ""] => Some(Endpoint::Sessions),
+        ["events", "ingest"] => Some(Endpoint::EventsIngest),
+        ["meters", ""] => Some(Endpoint::Meters),
+        ["meters", id] => Some(Endpoint::Meter(param(id)?)),
+        ["meters", id, "quantities"] => Some(Endpoint::MeterQuantities(param(id)?)),
+        ["customer-meters", ""] => Some(Endpoint::CustomerMeters),
+        ["customer-meters", id] => Some(Endpoint::CustomerMeter(param(id)?)),
         ["customers", "external", external_id, tail @ ..] => {
             customer_endpoint(CustomerPath::External(param(external_id)?), tail)
         }

@@ -124,6 +124,8 @@ pub(crate) struct Data {
     pub(crate) events: EventLog,
     /// Customer and member session tokens issued so far.
     pub(crate) session_tokens: HashSet<String>,
+    /// Usage events, meters and the usage clock.
+    pub(crate) usage: super::usage::Usage,
 }
 
 impl Data {

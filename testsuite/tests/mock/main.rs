@@ -5,7 +5,7 @@
 mod fixtures;
 
 mod lifecycle_models_mock;
+mod mock_attachments;
 mod mock_lifecycle;
 mod mock_server;
-mod mock_attachments;
 mod mock_webhook_delivery;

@@ -9,5 +9,5 @@ mod receiver;
 mod webhooks_events;
 mod webhooks_mock;
 mod webhooks_receiver;
-mod webhooks_verify;
 mod webhooks_serialize;
+mod webhooks_verify;

@@ -1,0 +1,769 @@
+//! The [`Ingestor`]: a cheap-to-clone handle any task can hand events to, and one background task
+//! that packs them into batches and sends each through [`Events::send_batch`] — the same request,
+//! retry loop and classification as [`Events::ingest`]; it has no HTTP path of its own.
+//!
+//! Every event gets its `external_id` (and timestamp) when it is handed over, so every re-send —
+//! the retry loop's, the ingestor's own after a transient failure, the rest of a batch after a
+//! refusal — carries the same keys, and Polar counts each event once.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, DurationRound, Utc};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use super::Events;
+use super::ingest::{ENVELOPE_BYTES, EventProblem, MAX_BODY_BYTES, check_one, encoded_len, now};
+use super::new_event::NewEvent;
+use crate::error::Error;
+use crate::validate::InputProblem;
+
+/// Called with each event Polar refused (see [`IngestorBuilder::on_rejected`]).
+type RejectedHook = Arc<dyn Fn(RejectedEvent) + Send + Sync>;
+/// Called with each event given up on (see [`IngestorBuilder::on_failed`]).
+type FailedHook = Arc<dyn Fn(FailedEvent) + Send + Sync>;
+
+/// An event Polar refused, handed back with its reasons; nothing of it was stored.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RejectedEvent {
+    /// The event as last sent (with the `external_id` and timestamp the ingestor gave it).
+    pub event: NewEvent,
+    /// Polar's reasons; `index` is the event's position in the refused batch.
+    pub problems: Vec<EventProblem>,
+}
+
+/// An event the ingestor gave up on after transient failures (or a failure no retry can fix, such
+/// as a refused token). It may or may not have been stored: send it again with the same
+/// `external_id` — Polar skips it if it has it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FailedEvent {
+    /// The event as last sent, `external_id` included.
+    pub event: NewEvent,
+    /// The last error of its batch (shared by the batch's events).
+    pub error: Arc<Error>,
+}
+
+/// A snapshot of an ingestor's counters ([`Ingestor::stats`]).
+///
+/// Once [`Ingestor::close`] has returned, `accepted = inserted + duplicates + rejected + failed`
+/// and `queued = 0`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IngestStats {
+    /// Events handed over by `send`/`try_send`.
+    pub accepted: u64,
+    /// Event sends: each event counted once per request the ingestor made with it (a batch sent
+    /// again after a transient failure or a refusal counts again).
+    pub sent: u64,
+    /// Events Polar stored.
+    pub inserted: u64,
+    /// Events Polar skipped as already stored (e.g. stored by an attempt whose answer was lost).
+    pub duplicates: u64,
+    /// Events Polar refused, handed back.
+    pub rejected: u64,
+    /// Events given up on after failures, handed back.
+    pub failed: u64,
+    /// Events handed over and not settled yet (queued, batching or in flight).
+    pub queued: u64,
+    /// Events re-dated to Polar's clock because their timestamp was ahead of it (after a refusal,
+    /// or before sending once Polar's clock is known).
+    pub redated: u64,
+    /// Requests the ingestor made (not counting the retry loop's own retries).
+    pub requests: u64,
+}
+
+/// What an ingestor did, from [`Ingestor::close`].
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct IngestReport {
+    /// The final counters.
+    pub stats: IngestStats,
+    /// Events Polar refused, unless an [`on_rejected`](IngestorBuilder::on_rejected) hook took them.
+    pub rejected: Vec<RejectedEvent>,
+    /// Events given up on, unless an [`on_failed`](IngestorBuilder::on_failed) hook took them.
+    pub failed: Vec<FailedEvent>,
+}
+
+/// Why an event was not taken; the event comes back.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The queue is full ([`Ingestor::try_send`] only).
+    #[error("the ingestor's queue is full")]
+    Full(Box<NewEvent>),
+    /// The ingestor is closed (or its task ended).
+    #[error("the ingestor is closed")]
+    Closed(Box<NewEvent>),
+    /// The event breaks a rule Polar enforces whatever its data; it would be refused.
+    #[error("invalid event: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid {
+        /// The event.
+        event: Box<NewEvent>,
+        /// Every problem found.
+        problems: Vec<InputProblem>,
+    },
+}
+
+impl SendError {
+    /// The event that was not taken.
+    pub fn into_event(self) -> NewEvent {
+        match self {
+            Self::Full(event) | Self::Closed(event) | Self::Invalid { event, .. } => *event,
+        }
+    }
+}
+
+/// Settings of an [`Ingestor`], from [`Events::ingestor`].
+#[derive(Clone)]
+pub struct IngestorBuilder {
+    events: Events,
+    max_batch: usize,
+    max_delay: Duration,
+    queue: usize,
+    min_interval: Duration,
+    retries: u32,
+    retry_backoff: Duration,
+    on_rejected: Option<RejectedHook>,
+    on_failed: Option<FailedHook>,
+}
+
+impl fmt::Debug for IngestorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IngestorBuilder")
+            .field("max_batch", &self.max_batch)
+            .field("max_delay", &self.max_delay)
+            .field("queue", &self.queue)
+            .field("min_interval", &self.min_interval)
+            .field("retries", &self.retries)
+            .field("retry_backoff", &self.retry_backoff)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IngestorBuilder {
+    fn new(events: Events) -> Self {
+        Self {
+            events,
+            max_batch: 1_000,
+            max_delay: Duration::from_secs(1),
+            queue: 10_000,
+            min_interval: Duration::from_millis(150),
+            retries: 8,
+            retry_backoff: Duration::from_millis(500),
+            on_rejected: None,
+            on_failed: None,
+        }
+    }
+
+    /// Most events per request (default 1,000; at least 1). A batch is also sent before its body
+    /// would pass Polar's 10 MiB limit.
+    pub fn max_batch(mut self, events: usize) -> Self {
+        self.max_batch = events.max(1);
+        self
+    }
+
+    /// Longest an event waits for its batch to fill before the batch is sent (default 1 s).
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// How many events may wait in the queue (default 10,000; at least 1): beyond it,
+    /// [`Ingestor::send`] waits and [`Ingestor::try_send`] hands the event back. This bounds the
+    /// memory the ingestor holds, and what a crash can lose.
+    pub fn queue(mut self, events: usize) -> Self {
+        self.queue = events.max(1);
+        self
+    }
+
+    /// At most this many ingest requests per second from this ingestor (default 6.6, i.e. 400 a
+    /// minute, under Polar's 500 a minute per organization); `0` or less: no limit. Other
+    /// requests of the same client are not counted.
+    pub fn max_requests_per_second(mut self, rate: f64) -> Self {
+        self.min_interval = if rate > 0.0 && rate.is_finite() {
+            Duration::try_from_secs_f64(1.0 / rate).unwrap_or(Duration::ZERO)
+        } else {
+            Duration::ZERO
+        };
+        self
+    }
+
+    /// How many times a batch is sent again after a call failed transiently (after the client's
+    /// own [`RetryPolicy`](crate::RetryPolicy) gave up), waiting `backoff`, doubling, up to 30 s
+    /// (default 8 times from 500 ms). Then its events are handed back as failed.
+    pub fn retries(mut self, times: u32, backoff: Duration) -> Self {
+        self.retries = times;
+        self.retry_backoff = backoff;
+        self
+    }
+
+    /// Hands each event Polar refused to `hook` (called on the ingestor's task: keep it short,
+    /// e.g. send into a channel) instead of keeping it for the [`IngestReport`].
+    pub fn on_rejected(mut self, hook: impl Fn(RejectedEvent) + Send + Sync + 'static) -> Self {
+        self.on_rejected = Some(Arc::new(hook));
+        self
+    }
+
+    /// Hands each event given up on to `hook` instead of keeping it for the [`IngestReport`].
+    pub fn on_failed(mut self, hook: impl Fn(FailedEvent) + Send + Sync + 'static) -> Self {
+        self.on_failed = Some(Arc::new(hook));
+        self
+    }
+
+    /// Starts the background task on the current Tokio runtime.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when called outside a Tokio runtime.
+    pub fn start(self) -> Result<Ingestor, Error> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::InvalidConfig {
+            message: "an Ingestor must be started inside a Tokio runtime".to_owned(),
+        })?;
+        let (sender, receiver) = mpsc::channel(self.queue);
+        let (done_tx, done_rx) = watch::channel(false);
+        let shared = Arc::new(Shared::default());
+        let task = Task {
+            events: self.events.clone(),
+            settings: self.clone(),
+            shared: Arc::clone(&shared),
+            next_send: Instant::now(),
+            clock_offset: None,
+            report_rejected: Vec::new(),
+            report_failed: Vec::new(),
+        };
+        runtime.spawn(task.run(receiver, done_tx));
+        Ok(Ingestor {
+            sender,
+            shared,
+            done: done_rx,
+        })
+    }
+}
+
+/// Counters shared by the handles and the task.
+#[derive(Default)]
+struct Shared {
+    accepted: AtomicU64,
+    sent: AtomicU64,
+    inserted: AtomicU64,
+    duplicates: AtomicU64,
+    rejected: AtomicU64,
+    failed: AtomicU64,
+    redated: AtomicU64,
+    requests: AtomicU64,
+    /// The report, left by the task when it ends; taken by the first `close`.
+    report: Mutex<Option<IngestReport>>,
+}
+
+impl Shared {
+    fn stats(&self) -> IngestStats {
+        let load = |counter: &AtomicU64| counter.load(Ordering::Acquire);
+        let inserted = load(&self.inserted);
+        let duplicates = load(&self.duplicates);
+        let rejected = load(&self.rejected);
+        let failed = load(&self.failed);
+        let accepted = load(&self.accepted);
+        IngestStats {
+            accepted,
+            sent: load(&self.sent),
+            inserted,
+            duplicates,
+            rejected,
+            failed,
+            queued: accepted.saturating_sub(inserted + duplicates + rejected + failed),
+            redated: load(&self.redated),
+            requests: load(&self.requests),
+        }
+    }
+}
+
+/// What travels to the task.
+enum Message {
+    /// An event and the bytes it takes in a body.
+    Event(NewEvent, usize),
+    Close,
+}
+
+/// A handle to one ingestor: clone it into every task that produces events.
+///
+/// Events handed over are checked, given an `external_id` and a timestamp (now) when they have
+/// none, queued, and sent by one background task in batches of up to
+/// [`max_batch`](IngestorBuilder::max_batch) events, at most
+/// [`max_delay`](IngestorBuilder::max_delay) after the first event of a batch arrived, and at
+/// most [`max_requests_per_second`](IngestorBuilder::max_requests_per_second).
+///
+/// **Guarantees.** Every event handed over ends in exactly one of: stored by Polar (`inserted`,
+/// or `duplicates` when an earlier attempt had stored it), handed back as rejected (Polar refused
+/// it: nothing of it is stored; the rest of its batch is sent again at once), or handed back as
+/// failed (after [`retries`](IngestorBuilder::retries) transient failures; it may have been
+/// stored, and re-sending it is safe). Re-sends carry the same `external_id`s, so Polar counts
+/// each event once. An event refused only because its timestamp is ahead of Polar's clock is
+/// re-dated once to Polar's clock (its `Date` header) and sent again, so it is off by at most the
+/// clocks' difference. From then on the ingestor knows a lower bound of Polar's clock (from every
+/// answer's `Date`) and, when Polar's clock is behind this machine's, moves timestamps ahead of
+/// it back before sending, so later batches are not refused for the clock; an event moved so is
+/// off by at most the estimate's error (the `Date` header's one-second resolution at first, less
+/// as answers accumulate). Both count in [`IngestStats::redated`].
+///
+/// **What a crash can lose.** Events live in this process's memory until Polar has them: a crash
+/// (or a runtime shut down without [`close`](Ingestor::close)) loses at most the events queued,
+/// batching and in flight — [`IngestStats::queued`], bounded by
+/// [`queue`](IngestorBuilder::queue) plus one batch. For exactly-once end to end, derive each
+/// event's `external_id` from your own durable data (a request ID, a log offset), keep the events
+/// durable until `close` (or your own checkpoint) returns, and after a restart send again
+/// everything not known to be settled: Polar skips what it already has.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let mock = polar_client::mock::MockPolar::start().await?;
+/// # let polar = polar_client::Polar::builder()
+/// #     .access_token(mock.organization_token())
+/// #     .base_url(mock.base_url())
+/// #     .build()?;
+/// use polar_client::NewEvent;
+///
+/// let ingestor = polar.events().ingestor().max_batch(100).start()?;
+/// let mut tasks = Vec::new();
+/// for worker in 0..4 {
+///     let ingestor = ingestor.clone();
+///     tasks.push(tokio::spawn(async move {
+///         for n in 0..50 {
+///             let event = NewEvent::for_external_customer("usr_7", "api.call")
+///                 .external_id(format!("w{worker}-{n}"))
+///                 .metadata("tokens", 10);
+///             ingestor.send(event).await?;
+///         }
+///         Ok::<_, polar_client::SendError>(())
+///     }));
+/// }
+/// for task in tasks {
+///     task.await??;
+/// }
+/// let report = ingestor.close().await;
+/// assert_eq!(report.stats.inserted, 200);
+/// assert!(report.rejected.is_empty() && report.failed.is_empty());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Ingestor {
+    sender: mpsc::Sender<Message>,
+    shared: Arc<Shared>,
+    done: watch::Receiver<bool>,
+}
+
+impl fmt::Debug for Ingestor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ingestor")
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ingestor {
+    /// Hands an event over, waiting while the queue is full.
+    ///
+    /// # Errors
+    /// [`SendError::Invalid`] when the event breaks a rule Polar would refuse it for whatever its
+    /// data; [`SendError::Closed`] after [`close`](Self::close). The event comes back in both.
+    pub async fn send(&self, event: NewEvent) -> Result<(), SendError> {
+        let (event, bytes) = prepare(event)?;
+        // Counted before it is queued, so the task never settles more than was accepted.
+        self.shared.accepted.fetch_add(1, Ordering::AcqRel);
+        match self.sender.send(Message::Event(event, bytes)).await {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::SendError(message)) => {
+                self.shared.accepted.fetch_sub(1, Ordering::AcqRel);
+                Err(SendError::Closed(into_event(message)))
+            }
+        }
+    }
+
+    /// Hands an event over if the queue has room, without waiting.
+    ///
+    /// # Errors
+    /// [`SendError::Full`] when the queue is full, otherwise as [`send`](Self::send).
+    pub fn try_send(&self, event: NewEvent) -> Result<(), SendError> {
+        let (event, bytes) = prepare(event)?;
+        self.shared.accepted.fetch_add(1, Ordering::AcqRel);
+        let refused = match self.sender.try_send(Message::Event(event, bytes)) {
+            Ok(()) => return Ok(()),
+            Err(mpsc::error::TrySendError::Full(message)) => SendError::Full(into_event(message)),
+            Err(mpsc::error::TrySendError::Closed(message)) => {
+                SendError::Closed(into_event(message))
+            }
+        };
+        self.shared.accepted.fetch_sub(1, Ordering::AcqRel);
+        Err(refused)
+    }
+
+    /// The counters now.
+    pub fn stats(&self) -> IngestStats {
+        self.shared.stats()
+    }
+
+    /// Stops taking events, sends everything handed over so far, waits until each is settled
+    /// (stored, rejected or failed) and returns the report. Any clone can close; the first call
+    /// gets the rejected and failed events, later calls the counters only.
+    pub async fn close(&self) -> IngestReport {
+        // A full queue makes this wait its turn behind the events before it; a closed one means
+        // another close came first.
+        let _ = self.sender.send(Message::Close).await;
+        let mut done = self.done.clone();
+        // An error means the task ended without saying so (it cannot panic by design); the
+        // counters are all there is then.
+        let _ = done.wait_for(|finished| *finished).await;
+        let taken = self
+            .shared
+            .report
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let mut report = taken.unwrap_or_default();
+        report.stats = self.stats();
+        report
+    }
+}
+
+/// Checks an event and gives it what every send of it must carry: an `external_id` and a
+/// timestamp; returns it with an upper bound of the bytes it takes in a body.
+fn prepare(mut event: NewEvent) -> Result<(NewEvent, usize), SendError> {
+    let now = now();
+    if let Err(problems) = check_one(&event, now) {
+        return Err(SendError::Invalid {
+            event: Box::new(event),
+            problems,
+        });
+    }
+    event.ensure_external_id();
+    if event.timestamp.is_none() {
+        event = event.timestamp(now);
+    }
+    // A bound, not a serialization: sizing costs no second encoding of every event.
+    let bytes = event.size_bound();
+    if bytes + ENVELOPE_BYTES > MAX_BODY_BYTES
+        && encoded_len(&event) + ENVELOPE_BYTES > MAX_BODY_BYTES
+    {
+        return Err(SendError::Invalid {
+            event: Box::new(event),
+            problems: vec![InputProblem::new(
+                "events[0]",
+                "the event alone exceeds Polar's 10 MiB body limit.",
+            )],
+        });
+    }
+    Ok((event, bytes))
+}
+
+fn into_event(message: Message) -> Box<NewEvent> {
+    match message {
+        Message::Event(event, _) => Box::new(event),
+        // Only events are ever handed back by these calls.
+        Message::Close => Box::new(NewEvent::for_external_customer("", "")),
+    }
+}
+
+/// A batch being filled or sent.
+#[derive(Default)]
+struct Batch {
+    events: Vec<NewEvent>,
+    /// Whether each event was re-dated already (once at most).
+    redated: Vec<bool>,
+    /// The body's size so far.
+    bytes: usize,
+}
+
+impl Batch {
+    fn push(&mut self, event: NewEvent, bytes: usize) {
+        self.bytes += bytes + usize::from(!self.events.is_empty());
+        self.events.push(event);
+        self.redated.push(false);
+    }
+
+    fn len(&self) -> usize {
+        self.events.len()
+    }
+}
+
+/// The background task's state.
+struct Task {
+    events: Events,
+    settings: IngestorBuilder,
+    shared: Arc<Shared>,
+    /// The earliest time the next request may go (the interval limiter).
+    next_send: Instant,
+    /// A lower bound of how far Polar's clock is ahead of ours (negative: behind), learnt from
+    /// `Date` headers: each answer's `Date` (whole seconds, rounded down) minus our clock after
+    /// the answer is at most the true offset; the largest seen is kept.
+    clock_offset: Option<chrono::TimeDelta>,
+    report_rejected: Vec<RejectedEvent>,
+    report_failed: Vec<FailedEvent>,
+}
+
+impl Task {
+    async fn run(mut self, mut receiver: mpsc::Receiver<Message>, done: watch::Sender<bool>) {
+        let mut batch = Batch {
+            bytes: ENVELOPE_BYTES,
+            ..Batch::default()
+        };
+        let mut deadline: Option<Instant> = None;
+        let mut closing = false;
+        loop {
+            let message = match deadline {
+                Some(at) if !closing => match tokio::time::timeout_at(at, receiver.recv()).await {
+                    Ok(message) => message,
+                    Err(_elapsed) => {
+                        self.flush(&mut batch).await;
+                        deadline = None;
+                        continue;
+                    }
+                },
+                _ => receiver.recv().await,
+            };
+            match message {
+                // Every handle is gone, or the queue is drained after a close.
+                None => break,
+                Some(Message::Close) => {
+                    // Stops new events; those already queued are still received.
+                    receiver.close();
+                    closing = true;
+                }
+                Some(Message::Event(event, bytes)) => {
+                    if batch.len() > 0 && batch.bytes + 1 + bytes > MAX_BODY_BYTES {
+                        self.flush(&mut batch).await;
+                    }
+                    if batch.len() == 0 {
+                        deadline = Some(Instant::now() + self.settings.max_delay);
+                    }
+                    batch.push(event, bytes);
+                    if batch.len() >= self.settings.max_batch {
+                        self.flush(&mut batch).await;
+                        deadline = None;
+                    }
+                }
+            }
+        }
+        self.flush(&mut batch).await;
+        let report = IngestReport {
+            stats: self.shared.stats(),
+            rejected: std::mem::take(&mut self.report_rejected),
+            failed: std::mem::take(&mut self.report_failed),
+        };
+        *self
+            .shared
+            .report
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(report);
+        let _ = done.send(true);
+    }
+
+    /// Sends the batch until every event in it is settled, and leaves it empty.
+    async fn flush(&mut self, batch: &mut Batch) {
+        let mut batch = std::mem::replace(
+            batch,
+            Batch {
+                bytes: ENVELOPE_BYTES,
+                ..Batch::default()
+            },
+        );
+        let mut failures = 0u32;
+        while batch.len() > 0 {
+            self.pace().await;
+            self.clamp_to_polars_clock(&mut batch);
+            let count = batch.len() as u64;
+            self.shared.sent.fetch_add(count, Ordering::AcqRel);
+            self.shared.requests.fetch_add(1, Ordering::AcqRel);
+            let sent = self.events.send_batch(&batch.events).await;
+            if let Some(date) = sent.server_date {
+                let seen = date - now();
+                // A refusal for the clock means the kept bound no longer holds (a clock moved):
+                // start again from this answer.
+                let refused_for_clock = sent.result.as_ref().err().is_some_and(|e| {
+                    e.rejected_events()
+                        .iter()
+                        .any(EventProblem::is_future_timestamp)
+                });
+                self.clock_offset = Some(match self.clock_offset {
+                    Some(kept) if !refused_for_clock => kept.max(seen),
+                    _ => seen,
+                });
+            }
+            let error = match sent.result {
+                Ok(ingested) => {
+                    // Polar's counts; whatever it says, every event of the batch is settled.
+                    let duplicates = count.saturating_sub(ingested.inserted.min(count));
+                    self.shared
+                        .inserted
+                        .fetch_add(count - duplicates, Ordering::AcqRel);
+                    self.shared
+                        .duplicates
+                        .fetch_add(duplicates, Ordering::AcqRel);
+                    return;
+                }
+                Err(error) => error,
+            };
+            let problems = if error.status() == Some(422) {
+                error.rejected_events()
+            } else {
+                Vec::new()
+            };
+            let named: BTreeMap<usize, Vec<EventProblem>> =
+                problems.into_iter().fold(BTreeMap::new(), |mut map, p| {
+                    if p.index < batch.len() {
+                        map.entry(p.index).or_insert_with(Vec::new).push(p);
+                    }
+                    map
+                });
+            if !named.is_empty() {
+                failures = 0;
+                batch = self.split(batch, named, sent.server_date);
+                continue;
+            }
+            let transient = error.is_retryable()
+                || error.may_have_been_processed()
+                || matches!(error, Error::RateLimited { .. } | Error::Server { .. });
+            if transient && failures < self.settings.retries {
+                failures += 1;
+                tracing::warn!(
+                    attempt = failures,
+                    events = count,
+                    reason = %error,
+                    "Polar ingest failed; sending the batch again"
+                );
+                tokio::time::sleep(self.backoff(failures)).await;
+                continue;
+            }
+            let error = Arc::new(error);
+            self.shared.failed.fetch_add(count, Ordering::AcqRel);
+            for event in batch.events {
+                let failed = FailedEvent {
+                    event,
+                    error: Arc::clone(&error),
+                };
+                match &self.settings.on_failed {
+                    Some(hook) => hook(failed),
+                    None => self.report_failed.push(failed),
+                }
+            }
+            return;
+        }
+    }
+
+    /// Takes the events a `422` named out of the batch (re-dating, once, those refused only for a
+    /// timestamp ahead of Polar's clock) and returns what is to be sent again.
+    fn split(
+        &mut self,
+        batch: Batch,
+        mut named: BTreeMap<usize, Vec<EventProblem>>,
+        server_date: Option<DateTime<Utc>>,
+    ) -> Batch {
+        let mut rest = Batch {
+            bytes: ENVELOPE_BYTES,
+            ..Batch::default()
+        };
+        for (index, (mut event, redated)) in batch.events.into_iter().zip(batch.redated).enumerate()
+        {
+            let Some(problems) = named.remove(&index) else {
+                let bytes = event.size_bound();
+                rest.push(event, bytes);
+                if let Some(flag) = rest.redated.last_mut() {
+                    *flag = redated;
+                }
+                continue;
+            };
+            let only_timestamp = problems.iter().all(EventProblem::is_future_timestamp);
+            match server_date {
+                Some(date) if only_timestamp && !redated => {
+                    // `Date` has whole seconds, rounded down: at or behind Polar's clock.
+                    event.timestamp = Some(event.timestamp.map_or(date, |t| t.min(date)));
+                    self.shared.redated.fetch_add(1, Ordering::AcqRel);
+                    let bytes = event.size_bound();
+                    rest.push(event, bytes);
+                    if let Some(flag) = rest.redated.last_mut() {
+                        *flag = true;
+                    }
+                }
+                _ => {
+                    self.shared.rejected.fetch_add(1, Ordering::AcqRel);
+                    let rejected = RejectedEvent { event, problems };
+                    match &self.settings.on_rejected {
+                        Some(hook) => hook(rejected),
+                        None => self.report_rejected.push(rejected),
+                    }
+                }
+            }
+        }
+        rest
+    }
+
+    /// Moves timestamps that would be ahead of Polar's clock (by the learnt offset, when Polar's
+    /// clock is behind ours) back to it, so a batch is not refused for them; the offset is a lower
+    /// bound, so a moved event is never ahead of Polar's clock, and is off by at most the
+    /// estimate's error (under a second once a few answers have been seen).
+    fn clamp_to_polars_clock(&self, batch: &mut Batch) {
+        let Some(offset) = self.clock_offset.filter(|o| *o < chrono::TimeDelta::zero()) else {
+            return;
+        };
+        let limit = now() + offset;
+        // Whole microseconds, as events carry them; rounding down keeps it behind Polar's clock.
+        let limit = limit
+            .duration_trunc(chrono::TimeDelta::microseconds(1))
+            .unwrap_or(limit);
+        for event in &mut batch.events {
+            if event.timestamp.is_some_and(|t| t > limit) {
+                event.timestamp = Some(limit);
+                self.shared.redated.fetch_add(1, Ordering::AcqRel);
+            }
+        }
+    }
+
+    /// Waits until the next request may go (the interval limiter).
+    async fn pace(&mut self) {
+        let now = Instant::now();
+        if self.next_send > now {
+            tokio::time::sleep_until(self.next_send).await;
+        }
+        self.next_send = self.next_send.max(now) + self.settings.min_interval;
+    }
+
+    /// The wait before the `n`th re-send: `retry_backoff` doubling, at most 30 s, with up to a
+    /// quarter taken off at random.
+    fn backoff(&self, n: u32) -> Duration {
+        let base = self
+            .settings
+            .retry_backoff
+            .saturating_mul(1u32 << (n.saturating_sub(1)).min(16))
+            .min(Duration::from_secs(30));
+        base.mul_f64(1.0 - fastrand::f64() * 0.25)
+    }
+}
+
+impl Events {
+    /// Settings for an [`Ingestor`] sending through this client; finish with
+    /// [`IngestorBuilder::start`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let polar = polar_client::Polar::builder().access_token("polar_oat_example").build()?;
+    /// use std::time::Duration;
+    ///
+    /// let ingestor = polar
+    ///     .events()
+    ///     .ingestor()
+    ///     .max_batch(500)
+    ///     .max_delay(Duration::from_millis(250))
+    ///     .queue(50_000)
+    ///     .start()?;
+    /// assert_eq!(ingestor.stats().accepted, 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn ingestor(&self) -> IngestorBuilder {
+        IngestorBuilder::new(self.clone())
+    }
+}

@@ -1,0 +1,310 @@
+//! [`NewEvent`]: one usage event to ingest, and the client-side checks of what Polar would refuse
+//! deterministically (name length, customer ID syntax, metadata values, timestamps in the future).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde::Serialize;
+
+use crate::id::CustomerId;
+use crate::metadata::MetadataValue;
+use crate::validate::Checker;
+
+/// Polar's limit on an event name, in characters.
+pub(crate) const MAX_NAME_CHARS: usize = 128;
+/// Polar's limit on a text metadata value, in characters.
+const MAX_METADATA_STRING_CHARS: usize = 500;
+/// How far ahead of this machine's clock an explicit timestamp may be before it is refused
+/// locally: Polar refuses any timestamp ahead of its own clock, so a larger lead is a mistake
+/// rather than clock skew.
+pub(crate) const FUTURE_ALLOWANCE: TimeDelta = TimeDelta::seconds(5);
+
+/// One usage event for [`Events::ingest`](crate::Events::ingest) or an
+/// [`Ingestor`](crate::Ingestor): a name, the customer it belongs to (by Polar ID or by your
+/// external customer ID), and optionally a timestamp, metadata and your own `external_id`.
+///
+/// The `external_id` is Polar's deduplication key (per organization, first one wins). When you do
+/// not set one, the client sets a random one before the first attempt, so its own retries never
+/// count an event twice; set one derived from your own durable data (a request ID, a log offset)
+/// to be exactly-once across restarts too.
+///
+/// ```
+/// use polar_client::NewEvent;
+///
+/// let event = NewEvent::for_external_customer("usr_7", "llm.completion")
+///     .metadata("model", "small")
+///     .metadata("total_tokens", 1_234)
+///     .external_id("req_01J9Z");
+/// assert_eq!(event.name(), "llm.completion");
+/// assert_eq!(event.external_id_ref(), Some("req_01J9Z"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NewEvent {
+    pub(crate) name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) customer_id: Option<CustomerId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) external_customer_id: Option<String>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_timestamp"
+    )]
+    pub(crate) timestamp: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) external_id: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) metadata: BTreeMap<String, MetadataValue>,
+}
+
+/// Microseconds and `Z`: what Polar's datetime parsing takes without loss.
+fn serialize_timestamp<S: serde::Serializer>(
+    timestamp: &Option<DateTime<Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match timestamp {
+        Some(t) => {
+            serializer.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+        }
+        None => serializer.serialize_none(),
+    }
+}
+
+impl NewEvent {
+    /// An event of the customer with this Polar ID (a version-4 UUID).
+    pub fn for_customer(customer_id: impl Into<CustomerId>, name: impl Into<String>) -> Self {
+        Self::new(name.into(), Some(customer_id.into()), None)
+    }
+
+    /// An event of the customer with this external ID. Polar does not check that such a customer
+    /// exists: the event is stored and counts for the customer once one has this external ID.
+    pub fn for_external_customer(
+        external_customer_id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self::new(name.into(), None, Some(external_customer_id.into()))
+    }
+
+    fn new(
+        name: String,
+        customer_id: Option<CustomerId>,
+        external_customer_id: Option<String>,
+    ) -> Self {
+        Self {
+            name,
+            customer_id,
+            external_customer_id,
+            timestamp: None,
+            external_id: None,
+            metadata: BTreeMap::new(),
+        }
+    }
+
+    /// When the event happened (kept to the microsecond). Without one, Polar stamps the time it
+    /// stores the event (an [`Ingestor`](crate::Ingestor) stamps the time it accepts it). Polar
+    /// refuses timestamps ahead of its own clock.
+    pub fn timestamp(mut self, timestamp: DateTime<Utc>) -> Self {
+        let micros = timestamp
+            .duration_trunc(TimeDelta::microseconds(1))
+            .unwrap_or(timestamp);
+        self.timestamp = Some(micros);
+        self
+    }
+
+    /// Your unique ID for this event: Polar stores one event per `external_id` in the
+    /// organization, whatever the customer or name, and skips later ones (counted as duplicates).
+    pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
+        self.external_id = Some(external_id.into());
+        self
+    }
+
+    /// Adds one metadata entry (meters aggregate over these, e.g. `total_tokens`).
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<MetadataValue>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// The event's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The Polar ID of the customer, when the event names one.
+    pub fn customer_id(&self) -> Option<&CustomerId> {
+        self.customer_id.as_ref()
+    }
+
+    /// The external ID of the customer, when the event names one.
+    pub fn external_customer_id(&self) -> Option<&str> {
+        self.external_customer_id.as_deref()
+    }
+
+    /// The timestamp, when set.
+    pub fn timestamp_ref(&self) -> Option<DateTime<Utc>> {
+        self.timestamp
+    }
+
+    /// The deduplication key, when set (by you, or by the client before sending).
+    pub fn external_id_ref(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
+    /// The metadata entries.
+    pub fn metadata_entries(&self) -> &BTreeMap<String, MetadataValue> {
+        &self.metadata
+    }
+
+    /// Sets a random `external_id` (a version-4 UUID) when none is set.
+    pub(crate) fn ensure_external_id(&mut self) {
+        if self.external_id.is_none() {
+            let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
+            self.external_id = Some(id.to_string());
+        }
+    }
+
+    /// Checks what Polar would refuse whatever its data, reporting under `events[index]`.
+    pub(crate) fn check(&self, index: usize, now: DateTime<Utc>, check: &mut Checker) {
+        let field = |name: &str| format!("events[{index}].{name}");
+        let chars = self.name.chars().count();
+        if self.name.is_empty() {
+            check.report(&field("name"), "is empty; name the event, e.g. `api.call`.");
+        } else if chars > MAX_NAME_CHARS {
+            check.report(
+                &field("name"),
+                format!("is {chars} characters long; Polar accepts at most {MAX_NAME_CHARS}."),
+            );
+        } else {
+            check.clean(&field("name"), &self.name);
+        }
+        match (&self.customer_id, &self.external_customer_id) {
+            (Some(id), _) => check.customer_id(&field("customer_id"), id),
+            (None, Some(external)) if external.is_empty() => check.report(
+                &field("external_customer_id"),
+                "is empty; give the customer's external ID.",
+            ),
+            (None, Some(external)) => {
+                check.clean(&field("external_customer_id"), external);
+            }
+            (None, None) => {}
+        }
+        if let Some(external_id) = &self.external_id {
+            if external_id.is_empty() {
+                check.report(
+                    &field("external_id"),
+                    "is empty; leave it unset to have the client choose one.",
+                );
+            } else {
+                check.clean(&field("external_id"), external_id);
+            }
+        }
+        if let Some(timestamp) = self.timestamp
+            && timestamp > now + FUTURE_ALLOWANCE
+        {
+            check.report(
+                &field("timestamp"),
+                format!(
+                    "{} is in the future; Polar refuses events dated ahead of its clock.",
+                    timestamp.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+                ),
+            );
+        }
+        for (key, value) in &self.metadata {
+            let field = format!("events[{index}].metadata.{}", key.escape_debug());
+            if !check.clean(&field, key) {
+                continue;
+            }
+            match value {
+                MetadataValue::String(text) => {
+                    let chars = text.chars().count();
+                    if !(1..=MAX_METADATA_STRING_CHARS).contains(&chars) {
+                        check.report(
+                            &field,
+                            format!("the value is {chars} characters long; text values must have 1 to {MAX_METADATA_STRING_CHARS}."),
+                        );
+                    } else {
+                        check.clean(&field, text);
+                    }
+                }
+                MetadataValue::Float(number) if !number.is_finite() => check.report(
+                    &field,
+                    format!("the value {number} is not a finite number, which JSON cannot carry."),
+                ),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The bytes `text` takes as a JSON string, quotes included, or more: `"` and `\` take 2, other
+/// control characters at most 6 (`\u001f`), everything else its UTF-8 bytes.
+fn string_bound(text: &str) -> usize {
+    2 + text
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' => 2,
+            0..0x20 => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+impl NewEvent {
+    /// An upper bound of the bytes the event takes in a request body, without serializing it
+    /// (what the ingestor sizes batches with).
+    pub(crate) fn size_bound(&self) -> usize {
+        // `"key":` plus a comma, per field.
+        let field = |key: &str| key.len() + 4;
+        let mut bytes = 2 + field("name") + string_bound(&self.name);
+        if let Some(id) = &self.customer_id {
+            bytes += field("customer_id") + string_bound(id);
+        }
+        if let Some(id) = &self.external_customer_id {
+            bytes += field("external_customer_id") + string_bound(id);
+        }
+        if self.timestamp.is_some() {
+            // RFC 3339 with microseconds and `Z` is 27 characters for years 0 to 9999.
+            bytes += field("timestamp") + 40;
+        }
+        if let Some(id) = &self.external_id {
+            bytes += field("external_id") + string_bound(id);
+        }
+        if !self.metadata.is_empty() {
+            bytes += field("metadata") + 2;
+            for (key, value) in &self.metadata {
+                bytes += string_bound(key) + 2;
+                bytes += match value {
+                    MetadataValue::String(text) => string_bound(text),
+                    MetadataValue::Integer(_) => 20,
+                    MetadataValue::Float(_) => 32,
+                    MetadataValue::Bool(_) => 5,
+                };
+            }
+        }
+        bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::ingest::encoded_len;
+
+    #[test]
+    fn the_size_bound_is_never_below_the_encoded_size() {
+        let events = [
+            NewEvent::for_external_customer("usr_1", "a"),
+            NewEvent::for_customer("992fae2a-2a17-4b7a-8d9e-e287cf90131b", "api.call")
+                .timestamp(Utc::now())
+                .external_id("x\"\\\n\u{1}é")
+                .metadata("k\"", "v\u{0}\u{1f}ü")
+                .metadata("n", i64::MIN)
+                .metadata("f", -1.234_567_890_123_456_7e-300)
+                .metadata("b", false),
+        ];
+        for event in events {
+            let exact = encoded_len(&event);
+            let bound = event.size_bound();
+            assert!(bound >= exact, "{bound} < {exact}: {event:?}");
+            assert!(bound <= exact * 3, "{bound} is far above {exact}");
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Usage billing against the mock over loopback: ingest, the ingestor under faults, meters and customer meters.
+//! One test binary; each file is a module.
+
+#[path = "../fixtures/mod.rs"]
+mod fixtures;
+#[path = "../support/mod.rs"]
+mod support;
+
+mod usage_ingest;
+mod usage_ingestor;
+mod usage_meters;
