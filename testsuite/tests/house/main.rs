@@ -1,0 +1,302 @@
+//! The shape of the crate's source: no import circle among the files of `src/` (outside test
+//! modules). A file imports another when it names it through a `crate::`, `super::` or `self::`
+//! path; two files that reach each other through such imports form a circle, and a circle means
+//! a layer that is not one (the core must not import a resource, a resource not the facade).
+//! One test binary of its own, reading the files as text; no build of the crate is needed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// A module path (`["core", "run"]`) for every `.rs` file under `src/`.
+fn modules(src: &Path) -> BTreeMap<Vec<String>, PathBuf> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![src.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let rel = path.strip_prefix(src).unwrap().with_extension("");
+            let mut parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if parts == ["lib"] {
+                parts.clear();
+            } else if parts.last().is_some_and(|p| p == "mod") {
+                parts.pop();
+            }
+            if parts.iter().any(|p| p == "tests") {
+                continue;
+            }
+            out.insert(parts, path);
+        }
+    }
+    out
+}
+
+/// The text of a file without comments, string contents and its trailing `#[cfg(test)] mod`.
+fn code(text: &str) -> String {
+    let text = match text.find("#[cfg(test)]\nmod ") {
+        Some(at) => &text[..at],
+        None => text,
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                out.push('"');
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+                out.push('"');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Every path a file names: `use` trees expanded, and inline `crate::a::b` paths.
+fn paths(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for stmt in code.split(';') {
+        if let Some(at) = stmt.find("use ") {
+            let before = &stmt[..at];
+            if before.trim_end().is_empty() || before.ends_with(' ') || before.ends_with('\n') {
+                expand(stmt[at + 4..].trim(), &mut out);
+            }
+        }
+    }
+    let bytes = code.as_bytes();
+    for start in ["crate::", "super::", "self::"] {
+        let mut from = 0;
+        while let Some(found) = code[from..].find(start) {
+            let at = from + found;
+            let boundary =
+                at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+            let end = code[at..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+                .map_or(code.len(), |e| at + e);
+            if boundary {
+                out.push(code[at..end].to_owned());
+            }
+            from = end.max(at + start.len());
+        }
+    }
+    out
+}
+
+/// `a::{b, c::{d}}` → `a::b`, `a::c::d`.
+fn expand(tree: &str, out: &mut Vec<String>) {
+    let tree = tree
+        .trim()
+        .trim_start_matches("pub(crate) ")
+        .trim_start_matches("pub ");
+    let Some(open) = tree.find('{') else {
+        out.push(tree.split(" as ").next().unwrap_or(tree).trim().to_owned());
+        return;
+    };
+    let prefix = &tree[..open];
+    let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
+    let (mut depth, mut part) = (0, String::new());
+    for c in inner.chars().chain(std::iter::once(',')) {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                if !part.trim().is_empty() {
+                    expand(&format!("{prefix}{}", part.trim()), out);
+                }
+                part.clear();
+                continue;
+            }
+            _ => {}
+        }
+        part.push(c);
+    }
+}
+
+/// The file a path resolves to from module `here`, if any.
+fn resolve(
+    path: &str,
+    here: &[String],
+    files: &BTreeMap<Vec<String>, PathBuf>,
+) -> Option<Vec<String>> {
+    let segs: Vec<&str> = path
+        .split("::")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let (mut base, rest): (Vec<String>, &[&str]) = match segs.first()? {
+        &"crate" => (Vec::new(), &segs[1..]),
+        &"self" => (here.to_vec(), &segs[1..]),
+        &"super" => {
+            let mut base = here.to_vec();
+            let mut i = 0;
+            while segs.get(i) == Some(&"super") {
+                base.pop();
+                i += 1;
+            }
+            (base, &segs[i..])
+        }
+        _ => return None,
+    };
+    let mut best = files.contains_key(&base).then(|| base.clone());
+    for seg in rest {
+        base.push((*seg).to_owned());
+        if files.contains_key(&base) {
+            best = Some(base.clone());
+        } else {
+            break;
+        }
+    }
+    best
+}
+
+/// Groups of two or more files that reach each other (Tarjan's strongly connected components).
+fn circles(edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) -> Vec<Vec<Vec<String>>> {
+    struct Tarjan<'a> {
+        edges: &'a BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+        index: BTreeMap<&'a Vec<String>, usize>,
+        low: BTreeMap<&'a Vec<String>, usize>,
+        stack: Vec<&'a Vec<String>>,
+        found: Vec<Vec<Vec<String>>>,
+    }
+    impl<'a> Tarjan<'a> {
+        fn visit(&mut self, v: &'a Vec<String>) {
+            let n = self.index.len();
+            self.index.insert(v, n);
+            self.low.insert(v, n);
+            self.stack.push(v);
+            for w in &self.edges[v] {
+                if !self.index.contains_key(w) {
+                    self.visit(w);
+                    let low = self.low[v].min(self.low[w]);
+                    self.low.insert(v, low);
+                } else if self.stack.contains(&w) {
+                    let low = self.low[v].min(self.index[w]);
+                    self.low.insert(v, low);
+                }
+            }
+            if self.low[v] == self.index[v] {
+                let mut group = Vec::new();
+                while let Some(w) = self.stack.pop() {
+                    group.push(w.clone());
+                    if w == v {
+                        break;
+                    }
+                }
+                if group.len() > 1 {
+                    self.found.push(group);
+                }
+            }
+        }
+    }
+    let mut t = Tarjan {
+        edges,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        found: Vec::new(),
+    };
+    for v in edges.keys() {
+        if !t.index.contains_key(v) {
+            t.visit(v);
+        }
+    }
+    t.found
+}
+
+#[test]
+fn no_import_circle_among_the_crates_source_files() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../src");
+    let files = modules(&src);
+    assert!(
+        files.len() > 30,
+        "read {} files from {}",
+        files.len(),
+        src.display()
+    );
+    let mut edges = BTreeMap::new();
+    for (module, path) in &files {
+        let text = code(&std::fs::read_to_string(path).unwrap());
+        let targets: BTreeSet<Vec<String>> = paths(&text)
+            .iter()
+            .filter_map(|p| resolve(p, module, &files))
+            .filter(|t| t != module)
+            .collect();
+        edges.insert(module.clone(), targets);
+    }
+    let found = circles(&edges);
+    let shown: Vec<String> = found
+        .iter()
+        .map(|group| {
+            group
+                .iter()
+                .map(|m| {
+                    if m.is_empty() {
+                        "lib".to_owned()
+                    } else {
+                        m.join("/")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" <-> ")
+        })
+        .collect();
+    assert!(shown.is_empty(), "import circles in src/: {shown:#?}");
+}
+
+#[test]
+fn the_checker_finds_a_circle_when_there_is_one() {
+    let files: BTreeMap<Vec<String>, PathBuf> = [
+        (vec![], PathBuf::new()),
+        (vec!["a".to_owned()], PathBuf::new()),
+        (vec!["b".to_owned()], PathBuf::new()),
+    ]
+    .into_iter()
+    .collect();
+    let a = paths(&code(
+        "use crate::b::{Thing, other::More};\nfn f() { crate::b::g(); }",
+    ));
+    let b = paths(&code(
+        "// use crate::a;\nuse super::a::X;\nlet s = \"crate::a\";",
+    ));
+    assert_eq!(
+        resolve(&a[0], &["a".to_owned()], &files),
+        Some(vec!["b".to_owned()])
+    );
+    let mut edges = BTreeMap::new();
+    for (name, found) in [("a", a), ("b", b)] {
+        let here = vec![name.to_owned()];
+        let targets = found
+            .iter()
+            .filter_map(|p| resolve(p, &here, &files))
+            .filter(|t| *t != here)
+            .collect();
+        edges.insert(here, targets);
+    }
+    edges.insert(vec![], BTreeSet::new());
+    assert_eq!(circles(&edges).len(), 1, "{edges:?}");
+}
