@@ -109,6 +109,24 @@ pub enum Error {
         reason: ForbiddenReason,
         /// Polar's explanation.
         message: String,
+        /// Polar's error code (`"NotPermitted"`, `"AlreadyCanceledSubscription"`, …), when the
+        /// body had one; [`Error::polar_error_code`] reads it.
+        code: Option<String>,
+        /// Polar's `x-request-id`, when it sent one.
+        request_id: Option<String>,
+    },
+
+    /// Polar answered `402 Payment Required`: a charge Polar attempted during the request was
+    /// declined (`PaymentFailed`) or needs the customer's action (`PaymentActionRequired`). Polar
+    /// rolled the whole request back, so nothing changed; the customer must fix their payment
+    /// method before the same request can succeed.
+    #[non_exhaustive]
+    #[error("the payment failed, so Polar changed nothing: {detail}")]
+    PaymentFailed {
+        /// Polar's error code (`"PaymentFailed"`, `"PaymentActionRequired"`), when the body had one.
+        code: Option<String>,
+        /// Polar's explanation, e.g. `Payment failed with reason: card_error.`.
+        detail: String,
         /// Polar's `x-request-id`, when it sent one.
         request_id: Option<String>,
     },
@@ -301,6 +319,7 @@ impl Error {
             Self::Validation { .. } => Some(422),
             Self::Unauthorized { .. } => Some(401),
             Self::Forbidden { .. } => Some(403),
+            Self::PaymentFailed { .. } => Some(402),
             Self::NotFound { .. } | Self::UnsupportedApiVersion { .. } => Some(404),
             Self::RateLimited { .. } => Some(429),
             Self::RequestRejected { status, .. }
@@ -460,12 +479,25 @@ impl Error {
             Self::Validation { request_id, .. }
             | Self::Unauthorized { request_id, .. }
             | Self::Forbidden { request_id, .. }
+            | Self::PaymentFailed { request_id, .. }
             | Self::NotFound { request_id, .. }
             | Self::RateLimited { request_id, .. }
             | Self::RequestRejected { request_id, .. }
             | Self::Server { request_id, .. }
             | Self::Redirected { request_id, .. }
             | Self::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Polar's error code for a refusal that carried one (`"AlreadyCanceledSubscription"`,
+    /// `"NotOpenCheckout"`, `"PaymentFailed"`, …): the `error` field of Polar's JSON error body,
+    /// for [`Error::Forbidden`], [`Error::PaymentFailed`] and [`Error::RequestRejected`].
+    pub fn polar_error_code(&self) -> Option<&str> {
+        match self {
+            Self::Forbidden { code, .. }
+            | Self::PaymentFailed { code, .. }
+            | Self::RequestRejected { error: code, .. } => code.as_deref(),
             _ => None,
         }
     }
