@@ -122,6 +122,12 @@ impl Polar {
         Members::new(self.core.clone())
     }
 
+    /// Operations on subscriptions: read, list, cancel, revoke, change product, seats, discount
+    /// and metadata (each update a call of its own). The handle owns a clone of this client.
+    pub fn subscriptions(&self) -> crate::subscriptions::Subscriptions {
+        crate::subscriptions::Subscriptions::new(self.core.clone())
+    }
+
     /// Customer portal sessions: links that sign a customer into Polar's customer portal.
     pub fn customer_sessions(&self) -> CustomerSessions {
         CustomerSessions::new(self.core.clone())

@@ -23,6 +23,7 @@ mod new_customer;
 mod open_enum;
 mod path;
 mod sessions;
+mod subscriptions;
 mod tax_id;
 mod timestamp;
 mod validate;
@@ -71,3 +72,9 @@ pub use customers::state::{
 pub use customers::update::CustomerUpdate;
 pub use members::{Member, MemberRole, MemberUpdate, Members, NewMember, NewMemberRole};
 pub use sessions::{CustomerSession, CustomerSessions, NewCustomerSession};
+
+// Billing: subscriptions.
+pub use subscriptions::model::{
+    CancellationReason, PastDuePolicy, PendingUpdate, Proration, Subscription,
+};
+pub use subscriptions::{ListSubscriptions, Subscriptions};

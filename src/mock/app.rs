@@ -6,7 +6,7 @@ use super::reply::{Reply, error_item};
 use super::routes::{self, Endpoint, Routing};
 use super::schema::{self, NewCustomer};
 use super::state::{Bearer, Identity, State};
-use super::{customers, list, members, sessions};
+use super::{billing, customers, list, members, sessions};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper::{HeaderMap, Method};
 use serde_json::{Value, json};
@@ -93,6 +93,7 @@ pub(crate) fn answer(state: &State, request: &Request<'_>) -> Reply {
         Endpoint::State(customer) => customers::state(&call, &customer),
         Endpoint::Members(customer) => members::create(&call, &customer),
         Endpoint::Member(customer, member) => members::answer(&call, &customer, &member),
+        billing_endpoint => billing::answer(&call, &billing_endpoint),
     }
 }
 
@@ -105,6 +106,16 @@ fn required_scopes(method: &Method, endpoint: &Endpoint) -> &'static [&'static s
         Endpoint::Member(..) if read => MEMBERS_READ,
         Endpoint::Members(_) | Endpoint::Member(..) => MEMBERS_WRITE,
         Endpoint::Sessions => SESSIONS_WRITE,
+        Endpoint::Subscriptions | Endpoint::Subscription(_) if read => {
+            &["subscriptions:read", "subscriptions:write"]
+        }
+        Endpoint::Subscriptions | Endpoint::Subscription(_) => &["subscriptions:write"],
+        Endpoint::Checkouts | Endpoint::Checkout(_) if read => {
+            &["checkouts:read", "checkouts:write"]
+        }
+        Endpoint::Checkouts | Endpoint::Checkout(_) => &["checkouts:write"],
+        Endpoint::Orders | Endpoint::Order(_) if read => &["orders:read", "orders:write"],
+        Endpoint::Orders | Endpoint::Order(_) => &["orders:write"],
     }
 }
 

@@ -40,6 +40,7 @@
 //! ```
 
 mod app;
+mod billing;
 mod customer;
 mod customer_state;
 mod customers;
@@ -65,6 +66,7 @@ mod webhook_dispatch;
 #[cfg(feature = "webhooks")]
 mod webhooks;
 
+pub use billing::{Buyer, CompletedCheckout, MockProduct};
 pub use events::MockEvent;
 pub use fault::Fault;
 /// The HTTP method type [`MockPolar::fail_next_matching`] takes, re-exported so tests need not

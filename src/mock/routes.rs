@@ -29,6 +29,18 @@ pub(crate) enum Endpoint {
     Members(CustomerPath),
     /// `…/members/{member_id or member_external_id}`: get, update, delete a member.
     Member(CustomerPath, String),
+    /// `/v1/subscriptions/`: list.
+    Subscriptions,
+    /// `/v1/subscriptions/{id}`: get, update, revoke.
+    Subscription(String),
+    /// `/v1/checkouts/`: list and create.
+    Checkouts,
+    /// `/v1/checkouts/{id}`: get, update.
+    Checkout(String),
+    /// `/v1/orders/`: list.
+    Orders,
+    /// `/v1/orders/{id}`: get.
+    Order(String),
 }
 
 impl Endpoint {
@@ -38,7 +50,13 @@ impl Endpoint {
             Self::Customers => &[Method::GET, Method::POST],
             Self::Sessions | Self::Members(_) => &[Method::POST],
             Self::State(_) => &[Method::GET],
-            Self::Customer(_) | Self::Member(..) => &[Method::GET, Method::PATCH, Method::DELETE],
+            Self::Customer(_) | Self::Member(..) | Self::Subscription(_) => {
+                &[Method::GET, Method::PATCH, Method::DELETE]
+            }
+            Self::Subscriptions | Self::Orders => &[Method::GET],
+            Self::Checkouts => &[Method::GET, Method::POST],
+            Self::Checkout(_) => &[Method::GET, Method::PATCH],
+            Self::Order(_) => &[Method::GET],
         }
     }
 }
@@ -83,6 +101,12 @@ fn endpoint(raw_path: &str) -> Option<Endpoint> {
     match segments.as_slice() {
         ["customers", ""] => Some(Endpoint::Customers),
         ["customer-sessions", ""] => Some(Endpoint::Sessions),
+        ["subscriptions", ""] => Some(Endpoint::Subscriptions),
+        ["subscriptions", id] => Some(Endpoint::Subscription(param(id)?)),
+        ["checkouts", ""] => Some(Endpoint::Checkouts),
+        ["checkouts", id] => Some(Endpoint::Checkout(param(id)?)),
+        ["orders", ""] => Some(Endpoint::Orders),
+        ["orders", id] => Some(Endpoint::Order(param(id)?)),
         ["customers", "external", external_id, tail @ ..] => {
             customer_endpoint(CustomerPath::External(param(external_id)?), tail)
         }

@@ -158,6 +158,8 @@ pub(crate) struct Data {
     pub(crate) events: EventLog,
     /// Customer and member session tokens issued so far.
     pub(crate) session_tokens: HashSet<String>,
+    /// Products, checkouts and orders (subscriptions live with their customer).
+    pub(crate) billing: super::billing::Billing,
 }
 
 impl Data {
