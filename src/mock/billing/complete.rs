@@ -126,6 +126,7 @@ impl MockPolar {
             "product_id": body["id"],
             "products": [body],
             "amount": super::products::price(&body),
+            "seats": super::products::is_seat_based(&body).then_some(1),
             "currency": "usd",
             "customer_id": null,
             "external_customer_id": null,
