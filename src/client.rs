@@ -122,6 +122,12 @@ impl Polar {
         Members::new(self.core.clone())
     }
 
+    /// Checkout sessions: create one for a customer and send the buyer to its URL; get, list,
+    /// update while open. The handle owns a clone of this client.
+    pub fn checkouts(&self) -> crate::checkouts::Checkouts {
+        crate::checkouts::Checkouts::new(self.core.clone())
+    }
+
     /// Operations on subscriptions: read, list, cancel, revoke, change product, seats, discount
     /// and metadata (each update a call of its own). The handle owns a clone of this client.
     pub fn subscriptions(&self) -> crate::subscriptions::Subscriptions {

@@ -4,6 +4,8 @@
 #![deny(missing_docs)]
 
 mod address;
+mod billing_list;
+mod checkouts;
 mod client;
 mod core;
 mod country;
@@ -73,7 +75,10 @@ pub use customers::update::CustomerUpdate;
 pub use members::{Member, MemberRole, MemberUpdate, Members, NewMember, NewMemberRole};
 pub use sessions::{CustomerSession, CustomerSessions, NewCustomerSession};
 
-// Billing: subscriptions.
+// Billing: checkouts and subscriptions.
+pub use checkouts::model::{Checkout, CheckoutStatus, ClientSecret};
+pub use checkouts::new::{CheckoutUpdate, NewCheckout, TrialInterval};
+pub use checkouts::{Checkouts, ListCheckouts};
 pub use subscriptions::model::{
     CancellationReason, PastDuePolicy, PendingUpdate, Proration, Subscription,
 };

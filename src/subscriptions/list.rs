@@ -1,20 +1,15 @@
-//! Listing subscriptions (`subscriptions:list`): the [`ListSubscriptions`] builder and a minimal
-//! walk over Polar's offset pages. Kept small on purpose: the walk is to be swapped for the
-//! crate's generic page walk when it lands.
-
-use std::collections::HashSet;
+//! Listing subscriptions (`subscriptions:list`): the [`ListSubscriptions`] builder; the pages are
+//! walked by `crate::billing_list` (to be swapped for the crate's generic page walk).
 
 use futures_util::Stream;
-use serde::Deserialize;
 
 use super::Subscriptions;
 use super::model::Subscription;
+use crate::billing_list::{Listing, walk};
 use crate::core::Core;
-use crate::core::request::{Request, send};
-use crate::core::run::Operation;
 use crate::customers::state::SubscriptionStatus;
 use crate::error::Error;
-use crate::id::{CustomerId, ProductId, SubscriptionId};
+use crate::id::{CustomerId, ProductId};
 use crate::validate::{Checker, InputProblem};
 
 /// The largest page Polar serves.
@@ -128,18 +123,15 @@ impl ListSubscriptions {
     /// or product ID that is not a UUID, or an empty external ID; otherwise the errors of
     /// [`Subscriptions::get`].
     pub fn stream(self) -> impl Stream<Item = Result<Subscription, Error>> + Send + 'static {
-        let walk = Walk {
+        let listing = Listing {
             problems: self.problems(),
-            list: self,
-            page: 1,
-            buffered: Vec::new().into_iter(),
-            seen: HashSet::new(),
-            ended: false,
+            query: self.query_pairs(),
+            core: self.core,
+            name: "subscriptions:list",
+            operation_id: "subscriptions_list",
+            path: "/v1/subscriptions/",
         };
-        futures_util::stream::unfold(walk, |mut walk| async move {
-            let item = walk.next().await?;
-            Some((item, walk))
-        })
+        walk(listing, |s: &Subscription| s.id.to_string())
     }
 
     fn problems(&self) -> Result<(), Vec<InputProblem>> {
@@ -159,7 +151,7 @@ impl ListSubscriptions {
         check.finish()
     }
 
-    fn query_pairs(&self, page: u64) -> Vec<(String, String)> {
+    fn query_pairs(&self) -> Vec<(String, String)> {
         let mut pairs: Vec<(String, String)> = Vec::new();
         let mut add = |name: &str, value: &str| pairs.push((name.to_owned(), value.to_owned()));
         for id in &self.customer_ids {
@@ -174,73 +166,7 @@ impl ListSubscriptions {
         for status in &self.statuses {
             add("status", status.code());
         }
-        add("page", &page.to_string());
         add("limit", &self.page_size.to_string());
         pairs
-    }
-
-    async fn page(&self, page: u64) -> Result<Page, Error> {
-        let api = self.core.api();
-        let query = self.query_pairs(page);
-        let request = Request::get("subscriptions_list", "/v1/subscriptions/", &query);
-        self.core
-            .run(Operation::read("subscriptions:list"), || {
-                send(api, &request)
-            })
-            .await
-            .result
-    }
-}
-
-/// One page as Polar sends it (`ListResource[Subscription]`).
-#[derive(Deserialize)]
-struct Page {
-    #[serde(default)]
-    items: Vec<Subscription>,
-    #[serde(default)]
-    pagination: Pagination,
-}
-
-#[derive(Deserialize, Default)]
-struct Pagination {
-    #[serde(default)]
-    max_page: u64,
-}
-
-struct Walk {
-    list: ListSubscriptions,
-    problems: Result<(), Vec<InputProblem>>,
-    page: u64,
-    buffered: std::vec::IntoIter<Subscription>,
-    seen: HashSet<SubscriptionId>,
-    ended: bool,
-}
-
-impl Walk {
-    async fn next(&mut self) -> Option<Result<Subscription, Error>> {
-        if let Err(problems) = std::mem::replace(&mut self.problems, Ok(())) {
-            self.ended = true;
-            return Some(Err(Error::InvalidInput { problems }));
-        }
-        loop {
-            if let Some(found) = self.buffered.find(|s| !self.seen.contains(&s.id)) {
-                self.seen.insert(found.id.clone());
-                return Some(Ok(found));
-            }
-            if self.ended {
-                return None;
-            }
-            match self.list.page(self.page).await {
-                Ok(page) => {
-                    self.ended = page.items.is_empty() || self.page >= page.pagination.max_page;
-                    self.page += 1;
-                    self.buffered = page.items.into_iter();
-                }
-                Err(error) => {
-                    self.ended = true;
-                    return Some(Err(error));
-                }
-            }
-        }
     }
 }
