@@ -128,6 +128,12 @@ impl Polar {
         crate::checkouts::Checkouts::new(self.core.clone())
     }
 
+    /// Orders: get, list (by customer, checkout, subscription, …), billing details, invoice and
+    /// receipt. The handle owns a clone of this client.
+    pub fn orders(&self) -> crate::orders::Orders {
+        crate::orders::Orders::new(self.core.clone())
+    }
+
     /// Operations on subscriptions: read, list, cancel, revoke, change product, seats, discount
     /// and metadata (each update a call of its own). The handle owns a clone of this client.
     pub fn subscriptions(&self) -> crate::subscriptions::Subscriptions {

@@ -23,6 +23,7 @@ mod members;
 mod metadata;
 mod new_customer;
 mod open_enum;
+mod orders;
 mod path;
 mod sessions;
 mod subscriptions;
@@ -83,3 +84,7 @@ pub use subscriptions::model::{
     CancellationReason, PastDuePolicy, PendingUpdate, Proration, Subscription,
 };
 pub use subscriptions::{ListSubscriptions, Subscriptions};
+
+// Billing: orders.
+pub use orders::model::{BillingReason, DocumentUrl, Order, OrderStatus};
+pub use orders::{BillingDetails, ListOrders, Orders};

@@ -116,6 +116,8 @@ fn required_scopes(method: &Method, endpoint: &Endpoint) -> &'static [&'static s
         Endpoint::Checkouts | Endpoint::Checkout(_) => &["checkouts:write"],
         Endpoint::Orders | Endpoint::Order(_) if read => &["orders:read", "orders:write"],
         Endpoint::Orders | Endpoint::Order(_) => &["orders:write"],
+        // Invoice and receipt need only `orders:read`, even to generate.
+        Endpoint::OrderInvoice(_) | Endpoint::OrderReceipt(_) => &["orders:read", "orders:write"],
     }
 }
 

@@ -39,8 +39,12 @@ pub(crate) enum Endpoint {
     Checkout(String),
     /// `/v1/orders/`: list.
     Orders,
-    /// `/v1/orders/{id}`: get.
+    /// `/v1/orders/{id}`: get, update.
     Order(String),
+    /// `/v1/orders/{id}/invoice`: generate (POST), get.
+    OrderInvoice(String),
+    /// `/v1/orders/{id}/receipt`: get.
+    OrderReceipt(String),
 }
 
 impl Endpoint {
@@ -56,7 +60,9 @@ impl Endpoint {
             Self::Subscriptions | Self::Orders => &[Method::GET],
             Self::Checkouts => &[Method::GET, Method::POST],
             Self::Checkout(_) => &[Method::GET, Method::PATCH],
-            Self::Order(_) => &[Method::GET],
+            Self::Order(_) => &[Method::GET, Method::PATCH],
+            Self::OrderInvoice(_) => &[Method::GET, Method::POST],
+            Self::OrderReceipt(_) => &[Method::GET],
         }
     }
 }
@@ -107,6 +113,8 @@ fn endpoint(raw_path: &str) -> Option<Endpoint> {
         ["checkouts", id] => Some(Endpoint::Checkout(param(id)?)),
         ["orders", ""] => Some(Endpoint::Orders),
         ["orders", id] => Some(Endpoint::Order(param(id)?)),
+        ["orders", id, "invoice"] => Some(Endpoint::OrderInvoice(param(id)?)),
+        ["orders", id, "receipt"] => Some(Endpoint::OrderReceipt(param(id)?)),
         ["customers", "external", external_id, tail @ ..] => {
             customer_endpoint(CustomerPath::External(param(external_id)?), tail)
         }

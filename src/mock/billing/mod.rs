@@ -34,6 +34,9 @@ pub(crate) struct Billing {
     pub(crate) orders: Vec<Value>,
     /// Whether every charge made during a request is declined (`402 PaymentFailed`).
     pub(crate) decline_payments: bool,
+    /// Orders whose invoice was requested, with how many reads still answer `404` before the
+    /// background job has rendered it.
+    pub(crate) invoices: std::collections::HashMap<String, u32>,
 }
 
 /// Answers a billing endpoint.
@@ -45,6 +48,8 @@ pub(crate) fn answer(call: &Call<'_>, endpoint: &Endpoint) -> Reply {
         Endpoint::Checkout(id) => checkouts::answer(call, id),
         Endpoint::Orders => orders::list(call),
         Endpoint::Order(id) => orders::answer(call, id),
+        Endpoint::OrderInvoice(id) => orders::invoice(call, id),
+        Endpoint::OrderReceipt(id) => orders::receipt(call, id),
         _ => Reply::not_found(),
     }
 }

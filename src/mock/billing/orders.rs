@@ -1,11 +1,14 @@
 //! Orders: list (`customer_id`, `external_customer_id`, `checkout_id`, `subscription_id`,
-//! `product_id`, `status` filters, newest first) and get. One order per charge; a checkout's
+//! `product_id`, `status` filters, newest first), get, billing details (`PATCH`: country and
+//! state fixed once set), invoice (`POST` 202 then a job; `GET` 404 until it ran) and receipt. One order per charge; a checkout's
 //! order is created already `paid`.
 
 use super::super::app::Call;
-use super::super::reply::Reply;
+use super::super::reply::{Reply, error_item};
+use super::super::state::Data;
 use super::super::{query, schema, stamp};
-use super::{now, page, values};
+use super::{now, page, polar_error, values};
+use hyper::Method;
 use serde_json::{Value, json};
 
 /// A paid order of `amount` cents (USD).
@@ -98,26 +101,154 @@ pub(crate) fn list(call: &Call<'_>) -> Reply {
     page(items, &pairs)
 }
 
-/// `GET /v1/orders/{id}`.
-pub(crate) fn answer(call: &Call<'_>, raw_id: &str) -> Reply {
-    let id = match schema::uuid_at(&["path", "id"], raw_id, true) {
-        Ok(id) => id.to_string(),
-        Err(item) => return Reply::schema_error(vec![item]),
-    };
-    let data = call.state.lock();
+/// The index of the order `raw_id` names among those the caller sees.
+fn find(call: &Call<'_>, data: &Data, raw_id: &str) -> Result<usize, Reply> {
+    let id = schema::uuid_at(&["path", "id"], raw_id, true)
+        .map_err(|item| Reply::schema_error(vec![item]))?
+        .to_string();
     let visible = |customer: &str| {
         data.visible(call.identity)
             .any(|(_, stored)| stored.id.to_string() == customer)
     };
-    match data
-        .billing
+    data.billing
         .orders
         .iter()
-        .find(|o| o["id"].as_str() == Some(&id))
-    {
-        Some(order) if order["customer_id"].as_str().is_some_and(visible) => {
-            Reply::json(200, order)
+        .position(|o| {
+            o["id"].as_str() == Some(&id) && o["customer_id"].as_str().is_some_and(visible)
+        })
+        .ok_or_else(|| Reply::resource_not_found("Not found"))
+}
+
+/// `GET` or `PATCH` (billing name and address) of `/v1/orders/{id}`.
+pub(crate) fn answer(call: &Call<'_>, raw_id: &str) -> Reply {
+    let mut guard = call.state.lock();
+    let data = &mut *guard;
+    let index = match find(call, data, raw_id) {
+        Ok(index) => index,
+        Err(reply) => return reply,
+    };
+    if *call.method == Method::GET {
+        return Reply::json(200, &data.billing.orders[index]);
+    }
+    let fields = match schema::object_body(call.body) {
+        Ok(fields) => fields.clone(),
+        Err(items) => return Reply::schema_error(items),
+    };
+    let order = &mut data.billing.orders[index];
+    if let Some(address) = fields.get("billing_address").filter(|a| a.is_object()) {
+        let old = &order["billing_address"];
+        let mut items = Vec::new();
+        if old.is_object() {
+            for key in ["country", "state"] {
+                if old[key] != address[key] {
+                    let label = if key == "country" { "Country" } else { "State" };
+                    items.push(error_item(
+                        "value_error",
+                        vec![json!("body"), json!("billing_address"), json!(key)],
+                        format!("{label} cannot be changed"),
+                        address[key].clone(),
+                    ));
+                }
+            }
         }
-        _ => Reply::resource_not_found("Not found"),
+        if !items.is_empty() {
+            return Reply::business_error(items);
+        }
+    }
+    for key in ["billing_name", "billing_address"] {
+        if let Some(value) = fields.get(key) {
+            order[key] = value.clone();
+        }
+    }
+    order["modified_at"] = json!(now());
+    let body = order.clone();
+    data.events.emit("order.updated", body.clone());
+    Reply::json(200, &body)
+}
+
+/// `POST` (generate: 202, rendered by a background job) or `GET` (404 until rendered) of
+/// `/v1/orders/{id}/invoice`.
+pub(crate) fn invoice(call: &Call<'_>, raw_id: &str) -> Reply {
+    let mut guard = call.state.lock();
+    let data = &mut *guard;
+    let index = match find(call, data, raw_id) {
+        Ok(index) => index,
+        Err(reply) => return reply,
+    };
+    let order = &data.billing.orders[index];
+    let id = order["id"].as_str().unwrap_or_default().to_owned();
+    if *call.method == Method::POST {
+        if ["draft", "void"].contains(&order["status"].as_str().unwrap_or("")) {
+            return polar_error(
+                409,
+                "OrderNotEligibleForInvoice",
+                "Order is not eligible for an invoice.",
+            );
+        }
+        if order["billing_name"].is_null() || order["billing_address"].is_null() {
+            return polar_error(
+                422,
+                "MissingInvoiceBillingDetails",
+                "Billing name and address are required to generate an invoice for this order.",
+            );
+        }
+        // The job runs later: the first read after a request still finds nothing.
+        if !data.billing.orders[index]["is_invoice_generated"]
+            .as_bool()
+            .unwrap_or(false)
+        {
+            data.billing.invoices.insert(id, 1);
+        }
+        return Reply::empty(202);
+    }
+    match data.billing.invoices.get_mut(&id) {
+        Some(0) => Reply::json(
+            200,
+            &json!({"url": format!("{}/invoices/{id}.pdf", call.origin)}),
+        ),
+        Some(pending) => {
+            *pending -= 1;
+            if *pending == 0 {
+                data.billing.orders[index]["is_invoice_generated"] = json!(true);
+                let body = data.billing.orders[index].clone();
+                data.events.emit("order.updated", body);
+            }
+            polar_error(
+                404,
+                "InvoiceDoesNotExist",
+                &format!("No invoice exists for order {id}."),
+            )
+        }
+        None => polar_error(
+            404,
+            "InvoiceDoesNotExist",
+            &format!("No invoice exists for order {id}."),
+        ),
+    }
+}
+
+/// `GET /v1/orders/{id}/receipt`: paid orders have one.
+pub(crate) fn receipt(call: &Call<'_>, raw_id: &str) -> Reply {
+    let guard = call.state.lock();
+    let index = match find(call, &guard, raw_id) {
+        Ok(index) => index,
+        Err(reply) => return reply,
+    };
+    let order = &guard.billing.orders[index];
+    if order["status"] == "paid"
+        || order["status"] == "refunded"
+        || order["status"] == "partially_refunded"
+    {
+        let id = order["id"].as_str().unwrap_or_default();
+        Reply::json(
+            200,
+            &json!({"url": format!("{}/receipts/{id}.pdf", call.origin)}),
+        )
+    } else {
+        polar_error(
+            404,
+            "ReceiptNotAllocated",
+            "No receipt was allocated for this order.",
+        )
     }
 }
