@@ -95,7 +95,10 @@ pub struct Checkout {
     /// Polar's ID of the checkout.
     pub id: CheckoutId,
     /// Where it is; unknown statuses are [`CheckoutStatus::Other`].
-    #[serde(default = "unknown_status")]
+    #[serde(
+        default = "unknown_status",
+        deserialize_with = "crate::subscriptions::model::open_or_unknown"
+    )]
     pub status: CheckoutStatus,
     /// The checkout page to send the buyer to. It contains the client secret, so `Debug` shows
     /// it as `<redacted>`.

@@ -74,7 +74,10 @@ pub struct Order {
     /// Polar's ID of the order.
     pub id: OrderId,
     /// Where it is.
-    #[serde(default = "unknown_status")]
+    #[serde(
+        default = "unknown_status",
+        deserialize_with = "crate::subscriptions::model::open_or_unknown"
+    )]
     pub status: OrderStatus,
     /// Why it was made.
     #[serde(default)]

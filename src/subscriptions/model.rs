@@ -146,7 +146,7 @@ pub struct Subscription {
     /// Polar's ID of the subscription.
     pub id: SubscriptionId,
     /// Where the subscription is in its life; unknown statuses are [`SubscriptionStatus::Other`].
-    #[serde(default = "unknown_status")]
+    #[serde(default = "unknown_status", deserialize_with = "open_or_unknown")]
     pub status: SubscriptionStatus,
     /// What each period costs, in the currency's smallest unit (cents), before discounts.
     #[serde(default)]
@@ -225,6 +225,16 @@ pub struct Subscription {
 
 fn unknown_status() -> SubscriptionStatus {
     SubscriptionStatus::Other(String::new())
+}
+
+/// An open enum that may be `null` or missing: read as `Other("")` then, which no helper counts
+/// as a known state (the billing models' statuses).
+pub(crate) fn open_or_unknown<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + crate::open_enum::FromWire,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_else(|| T::from_wire("")))
 }
 
 impl Subscription {
