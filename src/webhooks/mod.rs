@@ -30,6 +30,7 @@
 //! # Ok::<(), WebhookError>(())
 //! ```
 
+mod billing;
 mod delivery;
 mod error;
 mod event;
