@@ -81,7 +81,7 @@ pub use checkouts::model::{Checkout, CheckoutStatus, ClientSecret};
 pub use checkouts::new::{CheckoutUpdate, NewCheckout, TrialInterval};
 pub use checkouts::{Checkouts, ListCheckouts};
 pub use subscriptions::model::{
-    CancellationReason, PastDuePolicy, PendingUpdate, Proration, Subscription,
+    CancellationReason, PastDuePolicy, PendingUpdate, Proration, Subscription, TrialEnd,
 };
 pub use subscriptions::{ListSubscriptions, Subscriptions};
 

@@ -700,3 +700,46 @@ async fn fault_matrix() {
         }
     }
 }
+
+#[tokio::test]
+async fn ending_a_trial_now_bills_once_even_after_a_lost_answer() {
+    let s = setup_with(MockProduct::monthly("Pro", 1900).trial_days(14)).await;
+    let subs = s.polar.subscriptions();
+    let trialing = subs.get(&s.subscription).await.unwrap();
+    assert_eq!(trialing.status, SubscriptionStatus::Trialing);
+    assert!(trialing.grants_access(polar_client::PastDuePolicy::DenyAccess));
+    let cycles = |mock: &MockPolar| {
+        mock.orders()
+            .iter()
+            .filter(|o| o["billing_reason"] == "subscription_cycle")
+            .count()
+    };
+    s.mock
+        .fail_next_matching(Method::PATCH, PATH, 1, Fault::DropAfterStore);
+    let active = subs
+        .trial(&s.subscription, polar_client::TrialEnd::Now)
+        .await
+        .unwrap();
+    assert_eq!(active.status, SubscriptionStatus::Active);
+    assert_eq!(requests_seen(&s.mock, "PATCH", PATH), 1, "never re-sent");
+    assert_eq!(cycles(&s.mock), 1, "billed once");
+    // Deliberately again: Polar's 422.
+    let err = subs
+        .trial(&s.subscription, polar_client::TrialEnd::Now)
+        .await
+        .unwrap_err();
+    assert_eq!(err.field_errors()[0].field(), "trial_end");
+    // Extending an active one: after the period's end, it turns trialing.
+    let later = chrono::Utc::now() + chrono::Duration::days(60);
+    let extended = subs
+        .trial(&s.subscription, polar_client::TrialEnd::At(later))
+        .await
+        .unwrap();
+    assert_eq!(extended.status, SubscriptionStatus::Trialing);
+    let past = chrono::Utc::now() - chrono::Duration::days(1);
+    let err = subs
+        .trial(&s.subscription, polar_client::TrialEnd::At(past))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }));
+}

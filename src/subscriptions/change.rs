@@ -6,7 +6,7 @@ use std::future::Future;
 
 use serde_json::json;
 
-use super::model::{Proration, Subscription};
+use super::model::{Proration, Subscription, TrialEnd};
 use super::update::{Expect, Intent, Replay};
 use super::{Subscriptions, checked_uuid};
 use crate::error::Error;
@@ -204,6 +204,63 @@ impl Subscriptions {
                 json!({ "metadata": metadata }),
                 Replay::Harmless,
                 Expect::Metadata(metadata),
+            );
+            this.apply(id, intent).await
+        }
+    }
+}
+
+impl Subscriptions {
+    /// Ends the trial now ([`TrialEnd::Now`]: the subscription turns `active` and Polar starts
+    /// and bills a new period at once) or moves its end ([`TrialEnd::At`], a future time; an
+    /// `active` subscription gets a trial when the time is after its current period's end).
+    ///
+    /// **Retries.** Ending a trial now bills the customer, and a repeat is refused (422 "not
+    /// currently trialing"): never re-sent after an attempt that may have landed; settled by
+    /// reading the subscription back.
+    ///
+    /// ```no_run
+    /// # async fn run(polar: polar_client::Polar) -> Result<(), polar_client::Error> {
+    /// use polar_client::TrialEnd;
+    ///
+    /// let subscription = polar
+    ///     .subscriptions()
+    ///     .trial("2a3c5e84-1b0e-4c7e-9f4b-9a1f0d6b7c11", TrialEnd::Now)
+    ///     .await?;
+    /// assert!(subscription.is_active_or_trialing());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (nothing sent) when `id` is not a UUID or the time is not in the
+    /// future; [`Error::Forbidden`] (`InactiveSubscription`) when it is neither active nor
+    /// trialing; [`Error::Validation`] at `trial_end` when it is not trialing (for `Now`) or the
+    /// time is not after the current period's end; otherwise as
+    /// [`Subscriptions::change_product`].
+    pub fn trial<I: Into<SubscriptionId>>(
+        &self,
+        id: I,
+        end: TrialEnd,
+    ) -> impl Future<Output = Result<Subscription, Error>> + Send + 'static + use<I> {
+        let this = self.clone();
+        let id: SubscriptionId = id.into();
+        async move {
+            let id = checked_uuid("id", &id)?;
+            let value = match end {
+                TrialEnd::Now => json!("now"),
+                TrialEnd::At(at) if at > chrono::Utc::now() => {
+                    json!(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+                }
+                TrialEnd::At(_) => {
+                    return Err(Error::InvalidInput {
+                        problems: vec![InputProblem::new("trial_end", "must be in the future.")],
+                    });
+                }
+            };
+            let intent = Intent::patch(
+                json!({ "trial_end": value }),
+                Replay::ReadBack,
+                Expect::Trial(end),
             );
             this.apply(id, intent).await
         }

@@ -83,6 +83,25 @@ impl Proration {
     }
 }
 
+/// When a subscription's trial ends, for [`Subscriptions::trial`](crate::Subscriptions::trial).
+///
+/// ```
+/// use polar_client::TrialEnd;
+///
+/// let end = TrialEnd::At("2027-01-01T00:00:00Z".parse().unwrap());
+/// assert_ne!(end, TrialEnd::Now);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TrialEnd {
+    /// End the trial now: the subscription turns `active` and Polar starts (and bills) a new
+    /// period at once.
+    Now,
+    /// End (or extend) the trial at this future time; an `active` subscription turns
+    /// `trialing` when it is after the current period's end.
+    At(DateTime<Utc>),
+}
+
 /// What access a `past_due` subscription (a renewal payment failed; Polar is retrying it) gives:
 /// Polar leaves this to the organization's grace period, so the caller says it.
 ///

@@ -15,7 +15,7 @@ use reqwest::Method;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::model::Subscription;
+use super::model::{Subscription, TrialEnd};
 use super::{Subscriptions, path_of};
 use crate::core::request::{Request, send};
 use crate::core::run::{Operation, time_left};
@@ -58,6 +58,8 @@ pub(crate) enum Expect {
     Discount(Option<String>),
     /// With exactly this metadata.
     Metadata(BTreeMap<String, MetadataValue>),
+    /// Its trial ended now, or ends at this time (to the second).
+    Trial(TrialEnd),
 }
 
 impl Expect {
@@ -86,6 +88,12 @@ impl Expect {
             }
             Self::Discount(id) => found.discount_id == *id,
             Self::Metadata(map) => found.metadata == *map,
+            Self::Trial(TrialEnd::Now) => {
+                found.status != SubscriptionStatus::Trialing && found.trial_end.is_some()
+            }
+            Self::Trial(TrialEnd::At(at)) => found
+                .trial_end
+                .is_some_and(|end| (end - *at).num_seconds().abs() < 1),
         }
     }
 }

@@ -483,6 +483,9 @@ fn base(billing: &Billing, mut body: Value, fields: &Map<String, Value>) -> Resu
             }
         }
     }
+    if let Some(trial_end) = fields.get("trial_end") {
+        order = trial(billing, &mut body, trial_end)?.or(order);
+    }
     if let Some(metadata) = fields.get("metadata") {
         body["metadata"] = metadata.clone();
     }
@@ -491,4 +494,69 @@ fn base(billing: &Billing, mut body: Value, fields: &Map<String, Value>) -> Resu
         charge: order,
         ..Changed::updated(body)
     })
+}
+
+/// `trial_end`: `"now"` ends a running trial (the subscription cycles and is billed), a future
+/// time moves its end (an active subscription needs a time after its period's end).
+fn trial(billing: &Billing, body: &mut Value, trial_end: &Value) -> Result<Option<Value>, Reply> {
+    let loc = || vec![json!("body"), json!("trial_end")];
+    if !["active", "trialing"].contains(&status(body)) {
+        return Err(polar_error(
+            403,
+            "InactiveSubscription",
+            "This subscription is not active.",
+        ));
+    }
+    let now = chrono::Utc::now();
+    if trial_end == "now" {
+        if status(body) != "trialing" {
+            return Err(Reply::business_error(vec![error_item(
+                "value_error",
+                loc(),
+                "The subscription is not currently trialing.",
+                trial_end.clone(),
+            )]));
+        }
+        let amount = body["amount"].as_i64().unwrap_or(0);
+        let mut order = charge(billing, body, amount)?;
+        order["billing_reason"] = json!("subscription_cycle");
+        body["status"] = json!("active");
+        body["trial_end"] = json!(stamp::timestamp(now));
+        body["current_period_start"] = json!(stamp::timestamp(now));
+        body["current_period_end"] = json!(stamp::timestamp(now + chrono::Duration::days(30)));
+        return Ok(Some(order));
+    }
+    let parsed = trial_end
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .filter(|t| *t > now);
+    let Some(at) = parsed else {
+        return Err(Reply::schema_error(vec![error_item(
+            "value_error",
+            loc(),
+            "Value error, Trial end must be in the future.",
+            trial_end.clone(),
+        )]));
+    };
+    if status(body) == "active" {
+        let period_end = body["current_period_end"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+        if period_end.is_some_and(|end| at <= end) {
+            return Err(Reply::business_error(vec![error_item(
+                "value_error",
+                loc(),
+                "Trial end must be after the current period end.",
+                trial_end.clone(),
+            )]));
+        }
+        body["status"] = json!("trialing");
+        if body["trial_start"].is_null() {
+            body["trial_start"] = json!(stamp::timestamp(now));
+        }
+    }
+    body["trial_end"] = json!(stamp::timestamp(at));
+    body["current_period_end"] = json!(stamp::timestamp(at));
+    Ok(None)
 }
