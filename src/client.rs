@@ -169,6 +169,24 @@ impl Polar {
         Members::new(self.core.clone())
     }
 
+    /// Checkout sessions: create one for a customer and send the buyer to its URL; get, list,
+    /// update while open. The handle owns a clone of this client.
+    pub fn checkouts(&self) -> crate::checkouts::Checkouts {
+        crate::checkouts::Checkouts::new(self.core.clone())
+    }
+
+    /// Orders: get, list (by customer, checkout, subscription, …), billing details, invoice and
+    /// receipt. The handle owns a clone of this client.
+    pub fn orders(&self) -> crate::orders::Orders {
+        crate::orders::Orders::new(self.core.clone())
+    }
+
+    /// Operations on subscriptions: read, list, cancel, revoke, change product, seats, discount
+    /// and metadata (each update a call of its own). The handle owns a clone of this client.
+    pub fn subscriptions(&self) -> crate::subscriptions::Subscriptions {
+        crate::subscriptions::Subscriptions::new(self.core.clone())
+    }
+
     /// Customer portal sessions: links that sign a customer into Polar's customer portal.
     pub fn customer_sessions(&self) -> CustomerSessions {
         CustomerSessions::new(self.core.clone())

@@ -110,6 +110,24 @@ pub enum Error {
         reason: ForbiddenReason,
         /// Polar's explanation.
         message: String,
+        /// Polar's error code (`"NotPermitted"`, `"AlreadyCanceledSubscription"`, …), when the
+        /// body had one; [`Error::polar_error_code`] reads it.
+        code: Option<String>,
+        /// Polar's `x-request-id`, when it sent one.
+        request_id: Option<String>,
+    },
+
+    /// Polar answered `402 Payment Required`: a charge Polar attempted during the request was
+    /// declined (`PaymentFailed`) or needs the customer's action (`PaymentActionRequired`). Polar
+    /// rolled the whole request back, so nothing changed; the customer must fix their payment
+    /// method before the same request can succeed.
+    #[non_exhaustive]
+    #[error("the payment failed, so Polar changed nothing: {detail}")]
+    PaymentFailed {
+        /// Polar's error code (`"PaymentFailed"`, `"PaymentActionRequired"`), when the body had one.
+        code: Option<String>,
+        /// Polar's explanation, e.g. `Payment failed with reason: card_error.`.
+        detail: String,
         /// Polar's `x-request-id`, when it sent one.
         request_id: Option<String>,
     },
@@ -337,6 +355,7 @@ impl Error {
             Self::Validation { .. } => Some(422),
             Self::Unauthorized { .. } => Some(401),
             Self::Forbidden { .. } => Some(403),
+            Self::PaymentFailed { .. } => Some(402),
             Self::NotFound { .. } | Self::UnsupportedApiVersion { .. } => Some(404),
             Self::RateLimited { .. } => Some(429),
             Self::RequestRejected { status, .. }
@@ -432,6 +451,7 @@ impl Error {
             Self::UnexpectedStatus { .. } => "unexpected_status",
             Self::OutcomeUnknown { .. } => "outcome_unknown",
             Self::Paging { .. } => "paging",
+            Self::PaymentFailed { .. } => "payment_failed",
             Self::ResponseTooLarge { .. } => "response_too_large",
         }
     }
@@ -546,6 +566,7 @@ impl Error {
             Self::Validation { request_id, .. }
             | Self::Unauthorized { request_id, .. }
             | Self::Forbidden { request_id, .. }
+            | Self::PaymentFailed { request_id, .. }
             | Self::NotFound { request_id, .. }
             | Self::RateLimited { request_id, .. }
             | Self::RequestRejected { request_id, .. }
@@ -553,6 +574,18 @@ impl Error {
             | Self::Redirected { request_id, .. }
             | Self::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
             Self::OutcomeUnknown { last, .. } => last.request_id(),
+            _ => None,
+        }
+    }
+
+    /// Polar's error code for a refusal that carried one (`"AlreadyCanceledSubscription"`,
+    /// `"NotOpenCheckout"`, `"PaymentFailed"`, …): the `error` field of Polar's JSON error body,
+    /// for [`Error::Forbidden`], [`Error::PaymentFailed`] and [`Error::RequestRejected`].
+    pub fn polar_error_code(&self) -> Option<&str> {
+        match self {
+            Self::Forbidden { code, .. }
+            | Self::PaymentFailed { code, .. }
+            | Self::RequestRejected { error: code, .. } => code.as_deref(),
             _ => None,
         }
     }

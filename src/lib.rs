@@ -4,6 +4,8 @@
 #![deny(missing_docs)]
 
 mod address;
+mod billing_list;
+mod checkouts;
 mod client;
 mod core;
 mod country;
@@ -24,10 +26,12 @@ mod metadata;
 mod meters;
 mod new_customer;
 mod open_enum;
+mod orders;
 mod path;
 #[cfg(test)]
 mod random_cases;
 mod sessions;
+mod subscriptions;
 mod tax_id;
 mod timestamp;
 mod validate;
@@ -112,3 +116,16 @@ pub use customers::state::{
 pub use customers::update::CustomerUpdate;
 pub use members::{Member, MemberRole, MemberUpdate, Members, NewMember, NewMemberRole};
 pub use sessions::{CustomerSession, CustomerSessions, NewCustomerSession};
+
+// Billing: checkouts and subscriptions.
+pub use checkouts::model::{Checkout, CheckoutStatus, ClientSecret};
+pub use checkouts::new::{CheckoutUpdate, NewCheckout, TrialInterval};
+pub use checkouts::{Checkouts, ListCheckouts};
+pub use subscriptions::model::{
+    CancellationReason, PastDuePolicy, PendingUpdate, Proration, Subscription, TrialEnd,
+};
+pub use subscriptions::{ListSubscriptions, Subscriptions};
+
+// Billing: orders.
+pub use orders::model::{BillingReason, DocumentUrl, Order, OrderStatus};
+pub use orders::{BillingDetails, ListOrders, Orders};

@@ -104,6 +104,18 @@ pub(crate) fn classify_response(
         403 => Error::Forbidden {
             reason: forbidden_reason(&parsed, headers),
             message: message_or_excerpt(),
+            code: parsed
+                .error
+                .as_deref()
+                .map(|code| clean(code, EXCERPT_CHARS)),
+            request_id,
+        },
+        402 => Error::PaymentFailed {
+            detail: message_or_excerpt(),
+            code: parsed
+                .error
+                .as_deref()
+                .map(|code| clean(code, EXCERPT_CHARS)),
             request_id,
         },
         404 if parsed.error.is_none()
@@ -564,17 +576,36 @@ mod tests {
             reason,
             message,
             request_id,
+            ..
         } = &err
         else {
             panic!("{err:?}")
         };
         assert_eq!(*reason, ForbiddenReason::NotPermitted);
+        assert_eq!(err.polar_error_code(), Some("NotPermitted"));
         assert_eq!(message, "You don't have permission to manage customers");
         assert_eq!(request_id.as_deref(), Some("req_123"));
         assert_eq!(
             err.to_string(),
             "Polar does not permit this: You don't have permission to manage customers"
         );
+    }
+
+    #[test]
+    fn a_declined_payment_is_its_own_error() {
+        let body =
+            r#"{"error":"PaymentFailed","detail":"Payment failed with reason: card_error."}"#;
+        let err = classify(402, &polar_headers(), body);
+        assert!(
+            matches!(&err, Error::PaymentFailed { detail, .. } if detail == "Payment failed with reason: card_error."),
+            "{err:?}"
+        );
+        assert_eq!(err.status(), Some(402));
+        assert_eq!(err.polar_error_code(), Some("PaymentFailed"));
+        assert!(!err.may_have_been_processed());
+        assert!(!err.is_retryable());
+        assert!(err.to_string().contains("nothing"), "{err}");
+        assert_eq!(err.request_id(), Some("req_123"));
     }
 
     #[test]

@@ -120,6 +120,10 @@ where
     }
     if let Some(body) = request.body {
         builder = builder.json(body);
+    } else if request.method == reqwest::Method::POST {
+        // A POST without a body (an action such as generating an invoice) still declares its
+        // length: Polar's server answers 411 to a POST without `Content-Length`.
+        builder = builder.header(reqwest::header::CONTENT_LENGTH, "0");
     }
     let mut built = builder.build()?;
     let info = OperationInfo {

@@ -11,7 +11,7 @@ use super::reply::{Reply, error_item};
 use super::routes::{self, Endpoint, Routing};
 use super::schema::{self, NewCustomer};
 use super::state::{Bearer, Identity, State};
-use super::{customers, list, members, sessions};
+use super::{billing, customers, list, members, sessions};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper::{HeaderMap, Method};
 use serde_json::{Value, json};
@@ -104,6 +104,7 @@ pub(crate) fn answer(state: &State, request: &Request<'_>) -> Reply {
         Endpoint::CustomerMeter(id) => {
             super::usage::meters::get_customer_meter(state, &identity, &id)
         }
+        billing_endpoint => billing::answer(&call, &billing_endpoint),
     }
 }
 
@@ -119,6 +120,18 @@ fn required_scopes(method: &Method, endpoint: &Endpoint) -> &'static [&'static s
         Endpoint::EventsIngest => EVENTS_WRITE,
         Endpoint::Meters | Endpoint::Meter(_) | Endpoint::MeterQuantities(_) => METERS_READ,
         Endpoint::CustomerMeters | Endpoint::CustomerMeter(_) => CUSTOMER_METERS_READ,
+        Endpoint::Subscriptions | Endpoint::Subscription(_) if read => {
+            &["subscriptions:read", "subscriptions:write"]
+        }
+        Endpoint::Subscriptions | Endpoint::Subscription(_) => &["subscriptions:write"],
+        Endpoint::Checkouts | Endpoint::Checkout(_) if read => {
+            &["checkouts:read", "checkouts:write"]
+        }
+        Endpoint::Checkouts | Endpoint::Checkout(_) => &["checkouts:write"],
+        Endpoint::Orders | Endpoint::Order(_) if read => &["orders:read", "orders:write"],
+        Endpoint::Orders | Endpoint::Order(_) => &["orders:write"],
+        // Invoice and receipt need only `orders:read`, even to generate.
+        Endpoint::OrderInvoice(_) | Endpoint::OrderReceipt(_) => &["orders:read", "orders:write"],
     }
 }
 

@@ -59,6 +59,7 @@
 
 mod app;
 mod attachments;
+mod billing;
 mod call;
 mod customer;
 mod customer_state;
@@ -90,6 +91,7 @@ mod webhook_types;
 mod webhooks;
 
 pub use attachments::{MockBenefitGrant, MockSubscription};
+pub use billing::{Buyer, CompletedCheckout, MockProduct};
 pub use events::MockEvent;
 pub use fault::Fault;
 /// The HTTP method type [`MockPolar::fail_next_matching`] takes, re-exported so tests need not

@@ -41,6 +41,22 @@ pub(crate) enum Endpoint {
     CustomerMeters,
     /// `/v1/customer-meters/{id}`.
     CustomerMeter(String),
+    /// `/v1/subscriptions/`: list.
+    Subscriptions,
+    /// `/v1/subscriptions/{id}`: get, update, revoke.
+    Subscription(String),
+    /// `/v1/checkouts/`: list and create.
+    Checkouts,
+    /// `/v1/checkouts/{id}`: get, update.
+    Checkout(String),
+    /// `/v1/orders/`: list.
+    Orders,
+    /// `/v1/orders/{id}`: get, update.
+    Order(String),
+    /// `/v1/orders/{id}/invoice`: generate (POST), get.
+    OrderInvoice(String),
+    /// `/v1/orders/{id}/receipt`: get.
+    OrderReceipt(String),
 }
 
 impl Endpoint {
@@ -55,7 +71,15 @@ impl Endpoint {
             | Self::MeterQuantities(_)
             | Self::CustomerMeters
             | Self::CustomerMeter(_) => &[Method::GET],
-            Self::Customer(_) | Self::Member(..) => &[Method::GET, Method::PATCH, Method::DELETE],
+            Self::Customer(_) | Self::Member(..) | Self::Subscription(_) => {
+                &[Method::GET, Method::PATCH, Method::DELETE]
+            }
+            Self::Subscriptions | Self::Orders => &[Method::GET],
+            Self::Checkouts => &[Method::GET, Method::POST],
+            Self::Checkout(_) => &[Method::GET, Method::PATCH],
+            Self::Order(_) => &[Method::GET, Method::PATCH],
+            Self::OrderInvoice(_) => &[Method::GET, Method::POST],
+            Self::OrderReceipt(_) => &[Method::GET],
         }
     }
 }
@@ -106,6 +130,14 @@ fn endpoint(raw_path: &str) -> Option<Endpoint> {
         ["meters", id, "quantities"] => Some(Endpoint::MeterQuantities(param(id)?)),
         ["customer-meters", ""] => Some(Endpoint::CustomerMeters),
         ["customer-meters", id] => Some(Endpoint::CustomerMeter(param(id)?)),
+        ["subscriptions", ""] => Some(Endpoint::Subscriptions),
+        ["subscriptions", id] => Some(Endpoint::Subscription(param(id)?)),
+        ["checkouts", ""] => Some(Endpoint::Checkouts),
+        ["checkouts", id] => Some(Endpoint::Checkout(param(id)?)),
+        ["orders", ""] => Some(Endpoint::Orders),
+        ["orders", id] => Some(Endpoint::Order(param(id)?)),
+        ["orders", id, "invoice"] => Some(Endpoint::OrderInvoice(param(id)?)),
+        ["orders", id, "receipt"] => Some(Endpoint::OrderReceipt(param(id)?)),
         ["customers", "external", external_id, tail @ ..] => {
             customer_endpoint(CustomerPath::External(param(external_id)?), tail)
         }

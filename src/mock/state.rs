@@ -126,6 +126,8 @@ pub(crate) struct Data {
     pub(crate) session_tokens: HashSet<String>,
     /// Usage events, meters and the usage clock.
     pub(crate) usage: super::usage::Usage,
+    /// Products, checkouts and orders (subscriptions live with their customer).
+    pub(crate) billing: super::billing::store::Billing,
 }
 
 impl Data {

@@ -36,6 +36,7 @@
 //! # Ok::<(), WebhookError>(())
 //! ```
 
+mod billing;
 mod delivery;
 mod error;
 mod event;
