@@ -4,7 +4,6 @@
 #![deny(missing_docs)]
 
 mod address;
-mod billing_list;
 mod checkouts;
 mod client;
 mod core;

@@ -1,12 +1,10 @@
 //! Listing checkouts (`checkouts:list`): the [`ListCheckouts`] builder; the pages are walked by
-//! `crate::billing_list` (to be swapped for the crate's generic page walk).
-
-use futures_util::Stream;
+//! the crate's one page walk (`Walk`).
 
 use super::Checkouts;
 use super::model::{Checkout, CheckoutStatus};
-use crate::billing_list::{Listing, walk};
 use crate::core::Core;
+use crate::core::paging::{Listing, Walk};
 use crate::error::Error;
 use crate::id::{CustomerId, ProductId};
 use crate::validate::Checker;
@@ -94,7 +92,7 @@ impl ListCheckouts {
     /// # Errors
     /// The stream yields [`Error::InvalidInput`] (nothing sent) for a page size of 0 or an ID that
     /// is not a UUID; otherwise the errors of [`Checkouts::get`].
-    pub fn stream(self) -> impl Stream<Item = Result<Checkout, Error>> + Send + 'static {
+    pub fn stream(self) -> Walk<Checkout> {
         let mut check = Checker::default();
         if self.page_size == 0 {
             check.report("page_size", "must be between 1 and 100.");
@@ -115,15 +113,25 @@ impl ListCheckouts {
         for status in &self.statuses {
             query.push(("status".to_owned(), status.code().to_owned()));
         }
-        query.push(("limit".to_owned(), self.page_size.to_string()));
         let listing = Listing {
             core: self.core,
-            name: "checkouts:list",
+            operation: "checkouts:list",
             operation_id: "checkouts_list",
-            path: "/v1/checkouts/",
-            query,
-            problems: check.finish(),
+            path: "/v1/checkouts/".to_owned(),
+            filters: query,
+            limit: self.page_size,
+            key,
         };
-        walk(listing, |c: &Checkout| c.id.to_string())
+        Walk::new(
+            listing,
+            check
+                .finish()
+                .map_err(|problems| Error::InvalidInput { problems }),
+        )
     }
+}
+
+/// A checkout's ID, by which the walk recognises it on another page.
+fn key(c: &Checkout) -> &str {
+    &c.id
 }

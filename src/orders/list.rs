@@ -1,12 +1,10 @@
 //! Listing orders (`orders:list`): the [`ListOrders`] builder; the pages are walked by
-//! `crate::billing_list` (to be swapped for the crate's generic page walk).
-
-use futures_util::Stream;
+//! the crate's one page walk (`Walk`).
 
 use super::Orders;
 use super::model::{Order, OrderStatus};
-use crate::billing_list::{Listing, walk};
 use crate::core::Core;
+use crate::core::paging::{Listing, Walk};
 use crate::error::Error;
 use crate::validate::Checker;
 
@@ -95,7 +93,7 @@ impl ListOrders {
     /// # Errors
     /// The stream yields [`Error::InvalidInput`] (nothing sent) for a page size of 0 or an ID that
     /// is not a UUID; otherwise the errors of [`Orders::get`].
-    pub fn stream(self) -> impl Stream<Item = Result<Order, Error>> + Send + 'static {
+    pub fn stream(self) -> Walk<Order> {
         let mut check = Checker::default();
         if self.page_size == 0 {
             check.report("page_size", "must be between 1 and 100.");
@@ -109,15 +107,25 @@ impl ListOrders {
             }
             query.push((name.to_owned(), value));
         }
-        query.push(("limit".to_owned(), self.page_size.to_string()));
         let listing = Listing {
             core: self.core,
-            name: "orders:list",
+            operation: "orders:list",
             operation_id: "orders_list",
-            path: "/v1/orders/",
-            query,
-            problems: check.finish(),
+            path: "/v1/orders/".to_owned(),
+            filters: query,
+            limit: self.page_size,
+            key,
         };
-        walk(listing, |o: &Order| o.id.to_string())
+        Walk::new(
+            listing,
+            check
+                .finish()
+                .map_err(|problems| Error::InvalidInput { problems }),
+        )
     }
+}
+
+/// A order's ID, by which the walk recognises it on another page.
+fn key(o: &Order) -> &str {
+    &o.id
 }

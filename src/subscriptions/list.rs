@@ -1,12 +1,10 @@
 //! Listing subscriptions (`subscriptions:list`): the [`ListSubscriptions`] builder; the pages are
-//! walked by `crate::billing_list` (to be swapped for the crate's generic page walk).
-
-use futures_util::Stream;
+//! walked by the crate's one page walk (`Walk`).
 
 use super::Subscriptions;
 use super::model::Subscription;
-use crate::billing_list::{Listing, walk};
 use crate::core::Core;
+use crate::core::paging::{Listing, Walk};
 use crate::customers::state::SubscriptionStatus;
 use crate::error::Error;
 use crate::id::{CustomerId, ProductId};
@@ -122,16 +120,20 @@ impl ListSubscriptions {
     /// The stream yields [`Error::InvalidInput`] (nothing sent) for a page size of 0, a customer
     /// or product ID that is not a UUID, or an empty external ID; otherwise the errors of
     /// [`Subscriptions::get`].
-    pub fn stream(self) -> impl Stream<Item = Result<Subscription, Error>> + Send + 'static {
+    pub fn stream(self) -> Walk<Subscription> {
+        let checked = self
+            .problems()
+            .map_err(|problems| Error::InvalidInput { problems });
         let listing = Listing {
-            problems: self.problems(),
-            query: self.query_pairs(),
+            filters: self.query_pairs(),
+            limit: self.page_size,
             core: self.core,
-            name: "subscriptions:list",
+            operation: "subscriptions:list",
             operation_id: "subscriptions_list",
-            path: "/v1/subscriptions/",
+            path: "/v1/subscriptions/".to_owned(),
+            key,
         };
-        walk(listing, |s: &Subscription| s.id.to_string())
+        Walk::new(listing, checked)
     }
 
     fn problems(&self) -> Result<(), Vec<InputProblem>> {
@@ -166,7 +168,11 @@ impl ListSubscriptions {
         for status in &self.statuses {
             add("status", status.code());
         }
-        add("limit", &self.page_size.to_string());
         pairs
     }
+}
+
+/// A subscription's ID, by which the walk recognises it on another page.
+fn key(s: &Subscription) -> &str {
+    &s.id
 }
