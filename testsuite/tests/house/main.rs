@@ -148,10 +148,10 @@ fn resolve(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect();
-    let (mut base, rest): (Vec<String>, &[&str]) = match segs.first()? {
-        &"crate" => (Vec::new(), &segs[1..]),
-        &"self" => (here.to_vec(), &segs[1..]),
-        &"super" => {
+    let (mut base, rest): (Vec<String>, &[&str]) = match *segs.first()? {
+        "crate" => (Vec::new(), &segs[1..]),
+        "self" => (here.to_vec(), &segs[1..]),
+        "super" => {
             let mut base = here.to_vec();
             let mut i = 0;
             while segs.get(i) == Some(&"super") {
