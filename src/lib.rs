@@ -45,6 +45,10 @@ pub mod webhooks;
 /// examples use axum, which is no dependency of this crate.
 #[cfg(doctest)]
 mod docs {
+    #[doc = include_str!("../docs/BILLING.md")]
+    pub struct Billing;
+    #[doc = include_str!("../docs/USAGE.md")]
+    pub struct Usage;
     #[doc = include_str!("../docs/CONFIGURATION.md")]
     pub struct Configuration;
     #[doc = include_str!("../docs/CUSTOMERS.md")]
