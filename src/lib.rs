@@ -45,8 +45,9 @@ pub mod types {
 
 pub use address::Address;
 pub use client::{
-    ACCESS_TOKEN_ENV, DEFAULT_API_VERSION, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Polar,
-    PolarBuilder, RetryPolicy, Server,
+    ACCESS_TOKEN_ENV, BudgetStats, DEFAULT_API_VERSION, DEFAULT_MAX_PAUSE,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Polar, PolarBuilder, Priority, RequestBudget,
+    RetryPolicy, Server,
 };
 pub use country::{Country, ParseCountryError};
 pub use customer::{Customer, CustomerKind};
