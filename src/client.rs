@@ -155,6 +155,15 @@ impl Polar {
     }
 
     /// A clone of this client whose calls have `priority` in the shared request budget.
+    ///
+    /// ```
+    /// use polar_client::{Polar, Priority};
+    ///
+    /// let polar = Polar::builder().access_token("polar_oat_example").build()?;
+    /// let interactive_again = polar.background().with_priority(Priority::Interactive);
+    /// # let _ = interactive_again;
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
     pub fn with_priority(&self, priority: Priority) -> Polar {
         let state = self.core.state();
         if state.priority == priority {
@@ -332,6 +341,18 @@ impl PolarBuilder {
 
     /// The precedence of the built client's calls in its request budget (default
     /// [`Priority::Interactive`]); [`Polar::background`] gives a background clone of any client.
+    ///
+    /// ```
+    /// use polar_client::{Polar, Priority};
+    ///
+    /// // A worker process that only runs bulk jobs.
+    /// let worker = Polar::builder()
+    ///     .access_token("polar_oat_example")
+    ///     .priority(Priority::Background)
+    ///     .build()?;
+    /// # let _ = worker;
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
     pub fn priority(mut self, priority: Priority) -> Self {
         self.priority = priority;
         self

@@ -143,6 +143,12 @@ impl RequestBudget {
     /// limit, 24 of production's 500 a minute).
     /// The steady rate fills the rest of the window, so a window never sees more than the limit.
     /// Clamped to `1..=limit`.
+    ///
+    /// ```
+    /// // 10 at once, then the rest of the 100 spread over the minute.
+    /// let budget = polar_client::RequestBudget::per_minute(100).burst(10);
+    /// # let _ = budget;
+    /// ```
     pub fn burst(mut self, requests: u32) -> Self {
         self.burst = Some(requests.max(1));
         self
@@ -152,6 +158,12 @@ impl RequestBudget {
     /// `Retry-After` is its window (60 s) or a block (up to 30 minutes); the client pauses for it,
     /// capped here, instead of failing the call. A call whose deadline ends before the pause does
     /// fail, with [`Error::RateLimited`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let budget = polar_client::RequestBudget::per_minute(500).max_pause(Duration::from_secs(90));
+    /// # let _ = budget;
+    /// ```
     pub fn max_pause(mut self, pause: Duration) -> Self {
         self.max_pause = pause;
         self
