@@ -12,10 +12,12 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
+pub use crate::core::budget::{BudgetStats, DEFAULT_MAX_PAUSE, Priority, RequestBudget};
 pub use crate::core::retry::RetryPolicy;
 pub use crate::core::state::DEFAULT_API_VERSION;
 
 use crate::core::Core;
+use crate::core::budget::Budget;
 use crate::core::state::{ClientState, Origin};
 use crate::customers::Customers;
 use crate::error::Error;
@@ -218,6 +220,65 @@ impl Polar {
         self.core.state().api_version()
     }
 
+    /// A clone of this client whose calls are [`Priority::Background`] in the shared request
+    /// budget: they take a slot only while no interactive call waits and half of the burst is
+    /// left, so bulk work (imports, ingestion, syncs) never starves the requests someone waits
+    /// for. Both share one budget, one connection pool and one configuration.
+    ///
+    /// ```
+    /// let polar = polar_client::Polar::builder().access_token("polar_oat_example").build()?;
+    /// let bulk = polar.background();
+    /// # let _ = bulk;
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
+    pub fn background(&self) -> Polar {
+        self.with_priority(Priority::Background)
+    }
+
+    /// A clone of this client whose calls have `priority` in the shared request budget.
+    ///
+    /// ```
+    /// use polar_client::{Polar, Priority};
+    ///
+    /// let polar = Polar::builder().access_token("polar_oat_example").build()?;
+    /// let interactive_again = polar.background().with_priority(Priority::Interactive);
+    /// # let _ = interactive_again;
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
+    pub fn with_priority(&self, priority: Priority) -> Polar {
+        let state = self.core.state();
+        if state.priority == priority {
+            return self.clone();
+        }
+        let api = self.core.api();
+        let http = progenitor_client::ClientInfo::client(api).clone();
+        let state = ClientState {
+            priority,
+            ..state.clone()
+        };
+        Polar {
+            core: Core::new(generated::Client::new_with_client(
+                self.core.base_url(),
+                http,
+                state,
+            )),
+        }
+    }
+
+    /// What the request budget this client shares with its clones has done so far: slots
+    /// granted, waits, refusals, `429`s seen, pauses, the limit kept now.
+    ///
+    /// ```
+    /// let polar = polar_client::Polar::builder().access_token("polar_oat_example").build()?;
+    /// assert_eq!(polar.budget_stats().granted, 0);
+    /// // Production: at most 500 a minute (the budget keeps a 1 % margin).
+    /// assert!(polar.budget_stats().limit.is_some_and(|(n, _)| n <= 500));
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
+    pub fn budget_stats(&self) -> BudgetStats {
+        self.core.state().budget.stats()
+    }
+
     /// The shared machinery resources run on (crate-internal tests use it).
     #[cfg(test)]
     pub(crate) fn core(&self) -> &Core {
@@ -257,6 +318,8 @@ pub struct PolarBuilder {
     user_agent: Option<String>,
     allow_insecure_http: bool,
     max_response_bytes: Option<usize>,
+    budget: Option<RequestBudget>,
+    priority: Priority,
 }
 
 impl fmt::Debug for PolarBuilder {
@@ -271,6 +334,8 @@ impl fmt::Debug for PolarBuilder {
             .field("user_agent", &self.user_agent)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("budget", &self.budget)
+            .field("priority", &self.priority)
             .finish()
     }
 }
@@ -378,6 +443,45 @@ impl PolarBuilder {
         self
     }
 
+    /// How many requests the client and its clones may send (default by server:
+    /// `RequestBudget::per_minute(500)` for production, `per_minute(100)` for sandbox,
+    /// [`RequestBudget::adaptive`] for any other base URL). See [`RequestBudget`].
+    ///
+    /// ```
+    /// use polar_client::{Polar, RequestBudget};
+    ///
+    /// // Three replicas share the organization's 500 requests a minute.
+    /// let polar = Polar::builder()
+    ///     .access_token("polar_oat_example")
+    ///     .request_budget(RequestBudget::per_minute(500 / 3))
+    ///     .build()?;
+    /// assert!(polar.budget_stats().limit.is_some_and(|(n, _)| n <= 166));
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
+    pub fn request_budget(mut self, budget: RequestBudget) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// The precedence of the built client's calls in its request budget (default
+    /// [`Priority::Interactive`]); [`Polar::background`] gives a background clone of any client.
+    ///
+    /// ```
+    /// use polar_client::{Polar, Priority};
+    ///
+    /// // A worker process that only runs bulk jobs.
+    /// let worker = Polar::builder()
+    ///     .access_token("polar_oat_example")
+    ///     .priority(Priority::Background)
+    ///     .build()?;
+    /// # let _ = worker;
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
+    pub fn priority(mut self, priority: Priority) -> Self {
+        self.priority = priority;
+        self
+    }
+
     /// The largest response body the client reads (default [`DEFAULT_MAX_RESPONSE_BYTES`]).
     ///
     /// Reading stops as soon as more arrives, whatever `Content-Length` says, so a broken or hostile
@@ -479,10 +583,26 @@ impl PolarBuilder {
             max_response_bytes: self
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            budget: Arc::new(Budget::new(
+                self.budget.unwrap_or_else(|| default_budget(base_url)),
+            )),
+            priority: self.priority,
         };
         Ok(Polar {
             core: Core::new(generated::Client::new_with_client(base_url, http, state)),
         })
+    }
+}
+
+/// The request budget of a client of `base_url` unless told otherwise: Polar's own limits for its
+/// two servers, learnt from its `429`s anywhere else.
+fn default_budget(base_url: &str) -> RequestBudget {
+    if base_url == Server::Production.base_url() {
+        RequestBudget::per_minute(500)
+    } else if base_url == Server::Sandbox.base_url() {
+        RequestBudget::per_minute(100)
+    } else {
+        RequestBudget::adaptive()
     }
 }
 

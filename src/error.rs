@@ -144,14 +144,19 @@ pub enum Error {
         request_id: Option<String>,
     },
 
-    /// Polar answered `429 Too Many Requests`; nothing was executed.
+    /// Polar answered `429 Too Many Requests`; nothing was executed. Or, when `by_budget` is
+    /// set, the client's own [request budget](crate::RequestBudget) had no slot for the attempt
+    /// before the call's overall deadline, so the attempt was not sent at all.
     #[non_exhaustive]
-    #[error("Polar rate-limited the request; {}", describe_retry_after(*retry_after))]
+    #[error("{}", describe_rate_limited(*retry_after, *by_budget))]
     RateLimited {
-        /// How long Polar asked the client to wait (its `Retry-After`), when it said.
+        /// How long Polar asked the client to wait (its `Retry-After`), when it said; for a
+        /// budget refusal, how long until the budget would have had a slot.
         retry_after: Option<Duration>,
         /// Polar's `x-request-id`, when it sent one.
         request_id: Option<String>,
+        /// `true` when the client's request budget refused the attempt: nothing was sent.
+        by_budget: bool,
     },
 
     /// Polar does not know the API version the client asked for in `Polar-Version`.
@@ -357,7 +362,12 @@ impl Error {
             Self::Forbidden { .. } => Some(403),
             Self::PaymentFailed { .. } => Some(402),
             Self::NotFound { .. } | Self::UnsupportedApiVersion { .. } => Some(404),
-            Self::RateLimited { .. } => Some(429),
+            Self::RateLimited {
+                by_budget: false, ..
+            } => Some(429),
+            Self::RateLimited {
+                by_budget: true, ..
+            } => None,
             Self::RequestRejected { status, .. }
             | Self::Server { status, .. }
             | Self::InvalidResponse { status, .. }
@@ -887,6 +897,19 @@ fn describe_differences(differences: &[Difference]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+fn describe_rate_limited(retry_after: Option<Duration>, by_budget: bool) -> String {
+    if by_budget {
+        return format!(
+            "the client's request budget had no slot before the call's deadline, nothing was sent; {}",
+            describe_retry_after(retry_after)
+        );
+    }
+    format!(
+        "Polar rate-limited the request; {}",
+        describe_retry_after(retry_after)
+    )
 }
 
 fn describe_retry_after(retry_after: Option<Duration>) -> String {

@@ -82,8 +82,9 @@ pub use address::Address;
 /// caller needs no `chrono` dependency of its own to name them.
 pub use chrono::{DateTime, Utc};
 pub use client::{
-    ACCESS_TOKEN_ENV, DEFAULT_API_VERSION, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
-    ParseServerError, Polar, PolarBuilder, RetryPolicy, SERVER_ENV, Server,
+    ACCESS_TOKEN_ENV, BudgetStats, DEFAULT_API_VERSION, DEFAULT_MAX_PAUSE,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ParseServerError, Polar, PolarBuilder, Priority,
+    RequestBudget, RetryPolicy, SERVER_ENV, Server,
 };
 pub use country::{Country, ParseCountryError};
 pub use customer::{Customer, CustomerKind};

@@ -145,6 +145,7 @@ pub(crate) fn classify_response(
             retry_after: header_text(headers, header::RETRY_AFTER)
                 .and_then(|v| parse_retry_after(v, SystemTime::now())),
             request_id,
+            by_budget: false,
         },
         500.. => Error::Server {
             status,

@@ -1,11 +1,13 @@
 //! The machinery every resource shares, and nothing resource-specific: the client's state
-//! ([`state`]), the handle resources hold ([`handle`]), the request hooks ([`hooks`]), the retry
-//! loop ([`run`]), its pure decision ([`retry`]), the classification of answers ([`classify`]) and
-//! paging, the same for every list ([`paging`]).
+//! ([`state`]), the request budget its calls share ([`budget`]), the handle resources hold
+//! ([`handle`]), the request hooks ([`hooks`]), the retry loop ([`run`]), its pure decision
+//! ([`retry`]), the classification of answers ([`classify`]) and paging, the same for every list
+//! ([`paging`]).
 //!
 //! Layers go one way: resources (`customers/`, `members/`, `sessions/`, …) import from here, and
 //! the `Polar` facade imports the resources; nothing here imports a resource.
 
+pub(crate) mod budget;
 pub(crate) mod classify;
 pub(crate) mod handle;
 pub(crate) mod hooks;

@@ -95,7 +95,10 @@ impl RetryPolicy {
     /// Polar's `Retry-After` is the length of its rate-limit window (often 60 s, up to 30 min), not
     /// the time remaining. When it exceeds this cap the client stops at once and returns
     /// [`Error::RateLimited`](crate::Error::RateLimited) carrying the server's value, so the caller
-    /// decides how long to wait.
+    /// decides how long to wait — unless the client has a
+    /// [request budget](crate::RequestBudget) (the default): then every call of the client
+    /// pauses for the `Retry-After` (up to [`RequestBudget::max_pause`](crate::RequestBudget::max_pause))
+    /// and this call retries after the pause when it ends before the overall deadline.
     pub fn max_retry_after(mut self, wait: Duration) -> Self {
         self.max_retry_after = wait;
         self
@@ -379,7 +382,7 @@ mod tests {
             (timeout(true, true), transient(true)),
             (timeout(true, false), transient(false)),
             (timeout(false, false), Failure::NotSent),
-            (Error::RateLimited { retry_after: Some(SECS(1)), request_id: None }, rate_limited(Some(SECS(1)))),
+            (Error::RateLimited { retry_after: Some(SECS(1)), request_id: None, by_budget: false }, rate_limited(Some(SECS(1)))),
             (Error::NotFound { resource: None, message: String::new(), request_id: None }, Failure::Final),
             (Error::InvalidConfig { message: String::new() }, Failure::Final),
         ];

@@ -148,11 +148,21 @@ where
     async move {
         let mut progress = Progress::new(call_started);
         let result = loop {
+            // A slot in the client's request budget first; its wait counts against the deadline.
+            if !state.budget.admit_now(state.priority) {
+                let left = time_left(state, progress.started);
+                if let Err(refused) = Box::pin(state.budget.acquire(state.priority, left)).await {
+                    break Err(refused);
+                }
+            }
             progress.tries += 1;
             let limit = progress.attempt_limit(state);
             let outcome = tokio::time::timeout(limit, attempt(state, op, limit, traced, &mut send));
             let error = match outcome.await {
-                Ok(Ok(value)) => break Ok(value),
+                Ok(Ok(value)) => {
+                    state.budget.answered();
+                    break Ok(value);
+                }
                 Ok(Err(error)) => error,
                 Err(_elapsed) => Error::Timeout {
                     after: limit,
@@ -238,7 +248,19 @@ impl Progress {
             self.may_have_landed = true;
             self.landed = Some(error.to_string());
         }
-        let failure = error.failure();
+        let mut failure = error.failure();
+        if let Failure::RateLimited { retry_after } = failure {
+            // The budget pauses every call for Polar's `Retry-After`; this call only backs off
+            // and then waits for its next slot, or ends now if the pause outlasts its deadline.
+            if let Some(pause) = state.budget.rate_limited(retry_after) {
+                if pause >= time_left(state, self.started) {
+                    return Some(error);
+                }
+                failure = Failure::RateLimited { retry_after: None };
+            }
+        } else {
+            state.budget.answered();
+        }
         match failure {
             Failure::RateLimited { .. } => self.ctx.rate_limited += 1,
             _ => self.ctx.attempts += 1,
@@ -465,6 +487,8 @@ mod tests {
             .access_token("polar_oat_test")
             .base_url("http://127.0.0.1:9")
             .retry_policy(policy)
+            // The retry policy alone, as without a budget: these tests are about the loop.
+            .request_budget(crate::RequestBudget::unlimited())
             .build()
             .unwrap()
     }

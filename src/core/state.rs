@@ -1,12 +1,14 @@
 //! What every request of one client shares — credentials, version, where requests go, timeouts,
-//! retry policy — as the generated client's inner state, read by the hooks and the retry loop.
+//! retry policy, request budget — as the generated client's inner state, read by the hooks and the retry loop.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
+use crate::core::budget::{Budget, Priority};
 use crate::core::retry::RetryPolicy;
 use crate::path::BaseUrl;
 use crate::validate::TokenKind;
@@ -56,6 +58,10 @@ pub(crate) struct ClientState {
     pub(crate) retry: RetryPolicy,
     pub(crate) token_kind: TokenKind,
     pub(crate) max_response_bytes: usize,
+    /// The request budget every clone of the client shares.
+    pub(crate) budget: Arc<Budget>,
+    /// The precedence of this handle's calls in that budget.
+    pub(crate) priority: Priority,
 }
 
 impl ClientState {
@@ -93,6 +99,8 @@ impl fmt::Debug for ClientState {
             .field("retry", &self.retry)
             .field("token_kind", &self.token_kind)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("budget", &self.budget)
+            .field("priority", &self.priority)
             .finish()
     }
 }

@@ -40,7 +40,8 @@
 //! | get, list, customer state, any refused request or fault before storing | none |
 //!
 //! Not modelled: `GET /v1/customers/export`, the member list and the deprecated `/v1/members/`
-//! routes, rate limits (inject [`Fault::RateLimited`]), the read-replica lag and state caching
+//! routes, rate limits other than one per-organization limit ([`MockPolarBuilder::rate_limit`];
+//! or inject [`Fault::RateLimited`]), the read-replica lag and state caching
 //! (reads always see the latest write), email deliverability (DNS) checks.
 //!
 //! # Examples
@@ -69,6 +70,7 @@ mod fault;
 mod list;
 mod members;
 mod query;
+mod rate_limit;
 mod recorded;
 mod reference;
 mod removal;
@@ -182,6 +184,7 @@ impl MockPolar {
             scoped_tokens: Vec::new(),
             features: Features::default(),
             port: 0,
+            rate_limit: None,
         }
     }
 
@@ -301,6 +304,22 @@ impl MockPolar {
     ) {
         self.state
             .queue_faults(times, &fault, Some((method, path_prefix.into())));
+    }
+
+    /// How many requests the [rate limit](MockPolarBuilder::rate_limit) answered with `429` so far.
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::MockPolar;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let polar = MockPolar::builder().rate_limit(100, std::time::Duration::from_secs(60)).start().await?;
+    /// assert_eq!(polar.rate_limited_count(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn rate_limited_count(&self) -> u64 {
+        self.state.rate_limit.refused()
     }
 
     /// Drops every fault still queued.
@@ -456,6 +475,7 @@ pub struct MockPolarBuilder {
     scoped_tokens: Vec<(String, Scopes)>,
     features: Features,
     port: u16,
+    rate_limit: Option<(u32, std::time::Duration)>,
 }
 
 impl MockPolarBuilder {
@@ -525,6 +545,29 @@ impl MockPolarBuilder {
         self
     }
 
+    /// Limits the organization to `requests` per window of length `per`, as Polar does (500 a
+    /// minute in production, 100 in sandbox): every request counts, whatever its token, and past
+    /// the limit the answer is `429` with an empty body and `Retry-After` set to the window's
+    /// length in whole seconds (the window, not the time left). A window opens with the first
+    /// request after the previous one closed. Off by default; see
+    /// [`MockPolar::rate_limited_count`].
+    ///
+    /// # Examples
+    /// ```
+    /// # use polar_client::mock::MockPolar;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let polar = MockPolar::builder().rate_limit(100, std::time::Duration::from_secs(60)).start().await?;
+    /// # let _ = polar;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn rate_limit(mut self, requests: u32, per: std::time::Duration) -> Self {
+        self.rate_limit = Some((requests, per));
+        self
+    }
+
     /// The port to listen on; 0 (the default) picks a free one. The address is always 127.0.0.1.
     #[must_use]
     pub fn port(mut self, port: u16) -> Self {
@@ -560,6 +603,9 @@ impl MockPolarBuilder {
             },
         );
         let state = Arc::new(State::new(tokens, self.features));
+        if let Some((requests, per)) = self.rate_limit {
+            state.rate_limit.set(requests, per);
+        }
         let server = tokio::spawn(server::serve(listener, Arc::clone(&state)));
         Ok(MockPolar {
             state,

@@ -1,5 +1,5 @@
 //! The transport: the accept loop, HTTP/1 connections, and the stages before the application
-//! (API version, body size, injected faults) — including real connection drops and truncated
+//! (API version, body size, rate limit, injected faults) — including real connection drops and truncated
 //! bodies.
 
 use super::app;
@@ -77,7 +77,7 @@ impl fmt::Display for ConnectionDropped {
 
 impl std::error::Error for ConnectionDropped {}
 
-/// Handles one request: record it, then version → body size → fault → application.
+/// Handles one request: record it, then version → body size → rate limit → fault → application.
 async fn handle(
     state: &State,
     request: Request<Incoming>,
@@ -128,6 +128,9 @@ async fn handle(
     }
     if too_large {
         return Ok(respond(Reply::too_large(MAX_BODY), Some(version), false));
+    }
+    if let Some(window) = state.rate_limit.check() {
+        return Ok(respond(Reply::rate_limited(window), Some(version), false));
     }
     let fault = state.next_fault(&parts.method, parts.uri.path());
     match &fault {

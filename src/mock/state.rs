@@ -207,6 +207,8 @@ pub(crate) struct State {
     tokens: HashMap<String, Identity>,
     pub(crate) features: Features,
     data: Mutex<Data>,
+    /// The organization's rate limit (off unless the builder set one).
+    pub(crate) rate_limit: super::rate_limit::RateLimit,
 }
 
 impl State {
@@ -216,6 +218,7 @@ impl State {
             tokens,
             features,
             data: Mutex::new(Data::default()),
+            rate_limit: super::rate_limit::RateLimit::default(),
         }
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use polar_client::mock::{Fault, Method, MockPolar};
-use polar_client::{CreateOrGet, Customer, Error, NewCustomer, Polar, RetryPolicy};
+use polar_client::{CreateOrGet, Customer, Error, NewCustomer, Polar, RequestBudget, RetryPolicy};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -25,6 +25,8 @@ fn client_with(mock: &MockPolar, policy: RetryPolicy) -> Polar {
         .access_token(mock.organization_token())
         .base_url(mock.base_url())
         .retry_policy(policy)
+        // Injected 429s are faults here, not the server's limit: no budget learns from them.
+        .request_budget(RequestBudget::unlimited())
         .build()
         .unwrap()
 }
