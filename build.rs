@@ -21,17 +21,23 @@ const SPEC: &str = "openapi.json";
 const REPLACEMENTS: &[(&str, &str)] = &[
     // Responses decode into our forward-compatible types (unknown countries, tax-id formats and
     // customer types stay readable) instead of the generated closed enums.
-    ("Customer", "crate::customer::Customer"),
+    ("Customer", "crate::customers::customer::Customer"),
     ("CustomerState", "crate::customers::state::CustomerState"),
     ("Member", "crate::members::Member"),
     ("CustomerSession", "crate::sessions::CustomerSession"),
     // Request bodies are our builders, which serialize exactly what Polar expects (a cleared
     // field as `null`, which the generated types cannot send), validated before they are sent.
-    ("CustomerCreate", "crate::new_customer::NewCustomer"),
-    ("CustomerUpdate", "crate::customers::update::CustomerUpdate"),
+    (
+        "CustomerCreate",
+        "crate::customers::new_customer::NewCustomer",
+    ),
+    (
+        "CustomerUpdate",
+        "crate::customers::customer_update::CustomerUpdate",
+    ),
     (
         "CustomerUpdateExternalID",
-        "crate::customers::update::ExternalIdCustomerUpdate",
+        "crate::customers::customer_update::ExternalIdCustomerUpdate",
     ),
     ("MemberCreateFromCustomer", "crate::members::NewMember"),
     ("MemberUpdate", "crate::members::MemberUpdate"),

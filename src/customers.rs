@@ -1,16 +1,20 @@
-//! [`Customers`]: the handler for Polar's customer operations, one file per operation below
-//! `customers/` (each adds its methods to the handler).
+//! [`Customers`]: the handler for Polar's customer operations. Below `customers/`, one naming
+//! rule, as in every resource folder: a file named after an operation holds that operation (each
+//! adds its methods to the handler: `create`, `get`, `update`, `delete`, `list`, …), and a file
+//! named after a model holds that model (`customer`, `new_customer`, `customer_update`, `state`).
 
 mod create;
+pub(crate) mod customer;
+pub(crate) mod customer_update;
 mod delete;
 mod export;
 mod get;
 mod get_state;
 mod list;
 mod lookup;
-mod patch;
+pub(crate) mod new_customer;
 pub(crate) mod state;
-pub(crate) mod update;
+mod update;
 
 pub use create::CreateOrGet;
 pub use list::{CustomerSort, ListCustomers};

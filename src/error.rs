@@ -10,7 +10,7 @@ use bytes::Bytes;
 
 use crate::core::paging::problem::PagingProblem;
 use crate::core::retry::Failure;
-use crate::customer::Customer;
+use crate::customers::customer::Customer;
 use crate::excerpt::escape_controls;
 use crate::validate::InputProblem;
 

@@ -8,7 +8,6 @@ mod checkouts;
 mod client;
 mod core;
 mod country;
-mod customer;
 mod customers;
 mod deleted;
 mod error;
@@ -23,7 +22,6 @@ mod loose;
 mod members;
 mod metadata;
 mod meters;
-mod new_customer;
 mod open_enum;
 mod orders;
 mod path;
@@ -87,7 +85,8 @@ pub use client::{
     RequestBudget, RetryPolicy, SERVER_ENV, Server,
 };
 pub use country::{Country, ParseCountryError};
-pub use customer::{Customer, CustomerKind};
+pub use customers::customer::{Customer, CustomerKind};
+pub use customers::new_customer::{NewCustomer, Owner};
 pub use customers::{CreateOrGet, CustomerSort, Customers, ListCustomers};
 pub use deleted::Deleted;
 pub use error::{
@@ -106,18 +105,17 @@ pub use meters::{
     AggregationFunction, CustomerMeter, CustomerMeters, Meter, MeterAggregation, MeterInterval,
     MeterQuantities, MeterQuantity, MeterUnit, Meters, UsageCustomer, UsagePage, UsagePagination,
 };
-pub use new_customer::{NewCustomer, Owner};
 pub use tax_id::{TaxId, TaxIdFormat};
 /// The UUID type accepted by the typed IDs' `From<Uuid>` conversions.
 pub use uuid::Uuid;
 pub use validate::InputProblem;
 
 // The customer lifecycle's models: updates, state, members, portal sessions.
+pub use customers::customer_update::CustomerUpdate;
 pub use customers::state::{
     ActiveMeter, ActiveSubscription, BenefitType, CustomerState, GrantedBenefit, RecurringInterval,
     SubscriptionMeter, SubscriptionStatus,
 };
-pub use customers::update::CustomerUpdate;
 pub use members::{Member, MemberRole, MemberUpdate, Members, NewMember, NewMemberRole};
 pub use sessions::{CustomerSession, CustomerSessions, NewCustomerSession};
 

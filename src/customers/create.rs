@@ -11,9 +11,9 @@ use tokio::time::Instant;
 use super::Customers;
 use super::lookup::same_email;
 use crate::core::run::{Finished, Operation, time_left, wait_within};
-use crate::customer::{Customer, CustomerKind};
+use crate::customers::customer::{Customer, CustomerKind};
+use crate::customers::new_customer::NewCustomer;
 use crate::error::{Difference, Error};
-use crate::new_customer::NewCustomer;
 use crate::validate::{InputProblem, validate};
 
 /// How far Polar's clock may lag ours: a customer found after an ambiguous create that is older

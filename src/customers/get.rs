@@ -4,7 +4,7 @@ use std::future::Future;
 
 use super::{Customers, checked_id};
 use crate::core::run::Operation;
-use crate::customer::Customer;
+use crate::customers::customer::Customer;
 use crate::error::Error;
 use crate::id::CustomerId;
 use crate::ids::CustomerRef;

@@ -11,7 +11,7 @@ use std::future::Future;
 use super::Customers;
 use crate::core::Core;
 use crate::core::paging::{Listing, MAX_PAGE_SIZE, Page, Walk};
-use crate::customer::Customer;
+use crate::customers::customer::Customer;
 use crate::error::Error;
 use crate::metadata::MetadataValue;
 use crate::validate::{Checker, InputProblem};

@@ -7,7 +7,7 @@ use tokio::time::Instant;
 
 use super::Customers;
 use crate::core::run::{Operation, run_within};
-use crate::customer::Customer;
+use crate::customers::customer::Customer;
 use crate::error::Error;
 
 impl Customers {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::customer::Customer;
+use crate::customers::customer::Customer;
 use crate::metadata::MetadataValue;
 use crate::open_enum::open_enum;
 

@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::customer::Customer;
+use crate::customers::customer::Customer;
 
 /// A customer portal session (Polar's `CustomerSession`): a link that signs the customer into
 /// Polar's customer portal, valid for one hour.
