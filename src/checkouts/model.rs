@@ -199,7 +199,7 @@ impl Checkout {
     /// [`Checkout::expires_at`] by our clock (Polar flips the status up to 15 minutes late, and
     /// its public endpoints already refuse the checkout then).
     pub fn is_expired_now(&self) -> bool {
-        self.is_expired_at(Utc::now())
+        self.is_expired_at(DateTime::<Utc>::from(std::time::SystemTime::now()))
     }
 
     /// As [`Checkout::is_expired_now`], at `now`.

@@ -206,7 +206,7 @@ impl Events {
             for event in &mut events {
                 event.ensure_external_id();
             }
-            check_batch(&events, Utc::now())?;
+            check_batch(&events, DateTime::<Utc>::from(std::time::SystemTime::now()))?;
             this.send_batch(&events).await.result
         }
     }

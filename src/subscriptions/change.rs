@@ -248,7 +248,9 @@ impl Subscriptions {
             let id = checked_uuid("id", &id)?;
             let value = match end {
                 TrialEnd::Now => json!("now"),
-                TrialEnd::At(at) if at > chrono::Utc::now() => {
+                TrialEnd::At(at)
+                    if at > chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()) =>
+                {
                     json!(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
                 }
                 TrialEnd::At(_) => {
