@@ -1,7 +1,8 @@
-//! Typed reads of the billing events — `checkout.*`, `subscription.*`, `order.*` — on [`Event`]:
-//! they arrive as [`Event::Other`] (so every existing `match` keeps working, and event types
-//! Polar adds stay `Other`), and [`Event::checkout`], [`Event::subscription`] and
-//! [`Event::order`] decode their `data` into the crate's models.
+//! Typed reads of the billing events — `checkout.*`, `subscription.*`, `order.*`,
+//! `benefit_grant.*` — on [`Event`]: they arrive as [`Event::Other`] (so every existing `match`
+//! keeps working, and event types Polar adds stay `Other`), and [`Event::checkout`],
+//! [`Event::subscription`], [`Event::order`] and [`Event::benefit_grant`] decode their `data`
+//! into the crate's models.
 //!
 //! **Ordering surprises** (Polar emits these inside one transaction; delivery is best-effort
 //! FIFO, so deduplicate by `webhook-id`, order by the payload's `modified_at` and act on its
@@ -13,12 +14,14 @@
 //! - a checkout's order is created already paid: `order.created` shows `status: "paid"`;
 //! - every subscription change sends `subscription.updated` **before** the specific event, and a
 //!   scheduled cancellation sends `subscription.canceled` **twice** (when scheduled, and again
-//!   when the period ends, followed by `subscription.revoked`).
+//!   when the period ends, followed by `subscription.revoked`);
+//! - `benefit_grant.*` events come from a background job, after the order or subscription event
+//!   that caused them (see [`BenefitGrant`]).
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{Event, WebhookError};
+use super::{BenefitGrant, Event, WebhookError};
 use crate::{Checkout, Order, Subscription};
 
 /// The `checkout.*` event types whose `data` is a `Checkout`.
@@ -42,6 +45,13 @@ const ORDER_EVENTS: [&str; 4] = [
     "order.updated",
     "order.paid",
     "order.refunded",
+];
+/// The `benefit_grant.*` event types whose `data` is a `BenefitGrant`.
+const BENEFIT_GRANT_EVENTS: [&str; 4] = [
+    "benefit_grant.created",
+    "benefit_grant.updated",
+    "benefit_grant.cycled",
+    "benefit_grant.revoked",
 ];
 
 impl Event {
@@ -108,6 +118,35 @@ impl Event {
     /// [`WebhookError::InvalidPayload`] when the `data` of an order event is not an order.
     pub fn order(&self) -> Result<Option<Order>, WebhookError> {
         self.billing_data(&ORDER_EVENTS)
+    }
+
+    /// The benefit grant of a `benefit_grant.created`, `benefit_grant.updated`,
+    /// `benefit_grant.cycled` or `benefit_grant.revoked` event; `Ok(None)` for any other event.
+    /// These come after the `order.paid` or `subscription.active` that granted the benefit, and
+    /// after the `subscription.revoked` that took it away; decide from
+    /// [`BenefitGrant::is_granted`] and [`BenefitGrant::is_revoked`], not from the event's name.
+    ///
+    /// ```
+    /// use polar_client::BenefitType;
+    /// use polar_client::webhooks::Event;
+    ///
+    /// let event = Event::from_json(br#"{"type":"benefit_grant.revoked","timestamp":"2026-05-01T10:00:00Z",
+    ///     "data":{"id":"d322132c-a9d0-4e0d-b8d3-d81ad021a3a9","is_granted":false,"is_revoked":true,
+    ///     "revoked_at":"2026-05-01T10:00:00Z","customer_id":"992fae2a-2a17-4b7a-8d9e-e287cf90131b",
+    ///     "benefit_id":"397a17aa-15cf-4cb4-9333-18040203cf98","benefit":{"type":"feature_flag"}}}"#)?;
+    /// let grant = event.benefit_grant()?.expect("a benefit grant event");
+    /// assert!(grant.is_revoked());
+    /// assert_eq!(grant.benefit_id(), "397a17aa-15cf-4cb4-9333-18040203cf98");
+    /// assert_eq!(grant.benefit_type(), Some(&BenefitType::FeatureFlag));
+    /// assert!(event.order()?.is_none());
+    /// # Ok::<(), polar_client::webhooks::WebhookError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`WebhookError::InvalidPayload`] when the `data` of a benefit grant event is not a
+    /// benefit grant (no `id`, `customer_id` or `benefit_id`, or a field of the wrong type).
+    pub fn benefit_grant(&self) -> Result<Option<BenefitGrant>, WebhookError> {
+        self.billing_data(&BENEFIT_GRANT_EVENTS)
     }
 
     /// The `data` of an [`Event::Other`] whose type is one of `types`, decoded.

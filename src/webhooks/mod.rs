@@ -36,6 +36,7 @@
 //! # Ok::<(), WebhookError>(())
 //! ```
 
+mod benefit_grant;
 mod billing;
 mod delivery;
 mod error;
@@ -44,6 +45,7 @@ mod secret;
 mod signature;
 mod verify;
 
+pub use benefit_grant::{BenefitGrant, BenefitGrantError};
 pub use delivery::Delivery;
 pub use error::WebhookError;
 pub use event::Event;
