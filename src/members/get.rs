@@ -21,6 +21,15 @@ impl Members {
     /// # Ok(()) }
     /// ```
     ///
+    /// Typed IDs cannot be swapped: a [`MemberId`] does not convert into a [`CustomerId`], so
+    /// this does not compile.
+    ///
+    /// ```compile_fail
+    /// # async fn run(polar: polar_client::Polar, member: polar_client::Member) {
+    /// let _ = polar.members().get(member.id(), member.customer_id()).await;
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// - [`Error::InvalidInput`] (nothing sent) when either ID is not a UUID of the right kind.
     /// - [`Error::NotFound`] (naming both IDs) when the customer has no such member: it does not

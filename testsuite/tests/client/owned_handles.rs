@@ -134,5 +134,5 @@ fn typed_ids_convert_from_strings_and_do_not_mix() {
     assert_eq!(customer, "992fae2a-2a17-4b7a-8d9e-e287cf90131b");
     assert_ne!(customer.as_str(), member.as_str());
     // `From<&MemberId> for CustomerId` does not exist: passing a member ID where a customer ID
-    // is expected does not compile (checked by the doc test of `Members::get`).
+    // is expected does not compile (the `compile_fail` doctest of `Members::get`).
 }
