@@ -5,6 +5,7 @@
 //! Polar computes balances in the background, seconds to minutes after events are ingested: a
 //! read right after [`Events::ingest`](crate::Events::ingest) may not include them yet.
 
+mod list;
 mod model;
 mod read;
 
@@ -12,6 +13,7 @@ pub use model::{
     AggregationFunction, CustomerMeter, Meter, MeterAggregation, MeterQuantities, MeterQuantity,
     MeterUnit, UsagePage, UsagePagination,
 };
+pub use list::{ListCustomerMeters, ListMeters};
 pub use read::{MeterInterval, UsageCustomer};
 
 use crate::core::Core;
