@@ -93,9 +93,9 @@ pub use error::{
     AuthFailure, Difference, Error, FieldError, ForbiddenReason, RawBody, ValidationKind,
 };
 pub use events::{
-    EventProblem, EventSort, EventSource, Events, FailedEvent, IngestReport, IngestStats,
-    Ingested, Ingestor, IngestorBuilder, ListEvents, MAX_BODY_BYTES, NewEvent, RejectedEvent,
-    SendError, StoredEvent,
+    EventProblem, EventSort, EventSource, Events, FailedEvent, IngestReport, IngestStats, Ingested,
+    Ingestor, IngestorBuilder, ListEvents, MAX_BODY_BYTES, NewEvent, RejectedEvent, SendError,
+    StoredEvent,
 };
 pub use id::{
     BenefitId, CheckoutId, CustomerId, EventId, MemberId, MeterId, OrderId, ProductId,

@@ -322,12 +322,14 @@ impl Queue {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Appends an event that holds a place (its permit was taken); hands it back when closed.
-    fn push(&self, event: NewEvent, bytes: usize) -> Result<(), NewEvent> {
+    /// Appends an event that holds a place (its permit was taken); hands it back (`Some`) when
+    /// the queue is closed.
+    #[inline]
+    fn push(&self, event: NewEvent, bytes: usize) -> Option<NewEvent> {
         let was_empty = {
             let mut state = self.lock();
             if state.closed {
-                return Err(event);
+                return Some(event);
             }
             state.events.push_back((event, bytes));
             state.events.len() == 1
@@ -335,7 +337,7 @@ impl Queue {
         if was_empty {
             self.ready.notify_one();
         }
-        Ok(())
+        None
     }
 
     /// Stops taking events: waiting and later sends fail; queued events stay for the task.
@@ -437,10 +439,13 @@ impl Ingestor {
     /// # Errors
     /// [`SendError::Invalid`] when the event breaks a rule Polar would refuse it for whatever its
     /// data; [`SendError::Closed`] after [`close`](Self::close). The event comes back in both.
-    pub async fn send(&self, event: NewEvent) -> Result<(), SendError> {
-        let (event, bytes) = prepared(event)?;
-        let queue = &self.handle.0;
-        match queue.room.acquire().await {
+    pub async fn send(&self, mut event: NewEvent) -> Result<(), SendError> {
+        // In place: the event is moved as few times as possible on its way to the queue.
+        let bytes = match prepare(&mut event) {
+            Ok(bytes) => bytes,
+            Err(problems) => return Err(invalid(event, problems)),
+        };
+        match self.handle.0.room.acquire().await {
             Ok(permit) => {
                 permit.forget();
                 self.enqueue(event, bytes)
@@ -453,8 +458,11 @@ impl Ingestor {
     ///
     /// # Errors
     /// [`SendError::Full`] when the queue is full, otherwise as [`send`](Self::send).
-    pub fn try_send(&self, event: NewEvent) -> Result<(), SendError> {
-        let (event, bytes) = prepared(event)?;
+    pub fn try_send(&self, mut event: NewEvent) -> Result<(), SendError> {
+        let bytes = match prepare(&mut event) {
+            Ok(bytes) => bytes,
+            Err(problems) => return Err(invalid(event, problems)),
+        };
         match self.handle.0.room.try_acquire() {
             Ok(permit) => {
                 permit.forget();
@@ -466,13 +474,17 @@ impl Ingestor {
     }
 
     /// Queues an event whose place is taken.
+    #[inline]
     fn enqueue(&self, event: NewEvent, bytes: usize) -> Result<(), SendError> {
         // Counted before it is queued, so the task never settles more than was accepted.
         self.shared.accepted.fetch_add(1, Ordering::AcqRel);
-        self.handle.0.push(event, bytes).map_err(|event| {
-            self.shared.accepted.fetch_sub(1, Ordering::AcqRel);
-            SendError::Closed(Box::new(event))
-        })
+        match self.handle.0.push(event, bytes) {
+            None => Ok(()),
+            Some(event) => {
+                self.shared.accepted.fetch_sub(1, Ordering::AcqRel);
+                Err(SendError::Closed(Box::new(event)))
+            }
+        }
     }
 
     /// The counters now.
@@ -514,7 +526,8 @@ fn prepare(event: &mut NewEvent) -> Result<usize, Vec<InputProblem>> {
     // A loose bound, not a serialization: sizing reads no string twice. The task measures a
     // batch more closely once the loose total nears the body limit.
     let bytes = event.loose_size_bound();
-    if bytes + ENVELOPE_BYTES > MAX_BODY_BYTES && encoded_len(event) + ENVELOPE_BYTES > MAX_BODY_BYTES
+    if bytes + ENVELOPE_BYTES > MAX_BODY_BYTES
+        && encoded_len(event) + ENVELOPE_BYTES > MAX_BODY_BYTES
     {
         return Err(vec![InputProblem::new(
             "events[0]",
@@ -524,14 +537,12 @@ fn prepare(event: &mut NewEvent) -> Result<usize, Vec<InputProblem>> {
     Ok(bytes)
 }
 
-/// [`prepare`], handing the event back with its problems.
-fn prepared(mut event: NewEvent) -> Result<(NewEvent, usize), SendError> {
-    match prepare(&mut event) {
-        Ok(bytes) => Ok((event, bytes)),
-        Err(problems) => Err(SendError::Invalid {
-            event: Box::new(event),
-            problems,
-        }),
+/// The refusal of an event that breaks a rule Polar enforces whatever its data.
+#[cold]
+fn invalid(event: NewEvent, problems: Vec<InputProblem>) -> SendError {
+    SendError::Invalid {
+        event: Box::new(event),
+        problems,
     }
 }
 

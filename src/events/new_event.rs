@@ -391,7 +391,9 @@ mod tests {
     fn a_missing_external_id_becomes_a_version_4_uuid() {
         let mut event = NewEvent::for_external_customer("usr_1", "a");
         event.ensure_external_id();
-        let id = event.external_id_ref().and_then(|id| uuid::Uuid::parse_str(id).ok());
+        let id = event
+            .external_id_ref()
+            .and_then(|id| uuid::Uuid::parse_str(id).ok());
         assert_eq!(id.map(|id| id.get_version_num()), Some(4));
     }
 

@@ -287,7 +287,8 @@ impl ListCustomerMeters {
     }
 
     fn listing(&self) -> Listing<CustomerMeter> {
-        let mut filters: Vec<(String, String)> = self.customer.iter().map(UsageCustomer::pair).collect();
+        let mut filters: Vec<(String, String)> =
+            self.customer.iter().map(UsageCustomer::pair).collect();
         if let Some(meter) = &self.meter_id {
             filters.push(("meter_id".to_owned(), meter.to_string()));
         }

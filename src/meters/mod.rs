@@ -9,11 +9,11 @@ mod list;
 mod model;
 mod read;
 
+pub use list::{ListCustomerMeters, ListMeters};
 pub use model::{
     AggregationFunction, CustomerMeter, Meter, MeterAggregation, MeterQuantities, MeterQuantity,
     MeterUnit, UsagePage, UsagePagination,
 };
-pub use list::{ListCustomerMeters, ListMeters};
 pub use read::{MeterInterval, UsageCustomer};
 
 use crate::core::Core;

@@ -220,7 +220,11 @@ fn cpu(sizes: &Sizes) {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    println!("  rounds (ns): ingestor [{}], batcher [{}]", spread(&ingestor), spread(&batcher));
+    println!(
+        "  rounds (ns): ingestor [{}], batcher [{}]",
+        spread(&ingestor),
+        spread(&batcher)
+    );
 }
 
 /// Peak RSS by queue capacity, each in a child process of its own.
@@ -285,7 +289,10 @@ fn memory_child(spec: &str) {
             }
         }
         let report = ingestor.close().await;
-        assert_eq!(report.stats.inserted + report.stats.duplicates, events as u64);
+        assert_eq!(
+            report.stats.inserted + report.stats.duplicates,
+            events as u64
+        );
         peak
     });
     let after = support::max_rss_kib().unwrap_or(0);

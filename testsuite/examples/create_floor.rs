@@ -192,7 +192,8 @@ fn main() -> Result<(), String> {
     runtime.block_on(async {
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..concurrency {
-            let (floor, next, failed) = (Arc::clone(&floor), Arc::clone(&next), Arc::clone(&failed));
+            let (floor, next, failed) =
+                (Arc::clone(&floor), Arc::clone(&next), Arc::clone(&failed));
             workers.spawn(async move {
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);

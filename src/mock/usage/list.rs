@@ -18,9 +18,7 @@ use crate::mock::reply::{Reply, error_item};
 use crate::mock::state::{Data, Identity, State};
 
 /// The first ten bytes of every event ID the mock hands out; the last six are the position.
-const ID_PREFIX: [u8; 10] = [
-    0x0e, 0x5a, 0x2b, 0x4c, 0x7d, 0x0b, 0x4c, 0x1e, 0x9a, 0x51,
-];
+const ID_PREFIX: [u8; 10] = [0x0e, 0x5a, 0x2b, 0x4c, 0x7d, 0x0b, 0x4c, 0x1e, 0x9a, 0x51];
 
 /// The ID of the event at `index` (a version-4 UUID: the prefix carries the version and variant).
 fn event_id(index: usize) -> Uuid {
@@ -141,9 +139,9 @@ pub(crate) fn list(state: &State, identity: &Identity, query: Option<&str>) -> R
     }
     // Stable: ties keep the order of ingestion.
     if descending {
-        rows.sort_by(|a, b| b.1.timestamp.cmp(&a.1.timestamp));
+        rows.sort_by_key(|row| std::cmp::Reverse(row.1.timestamp));
     } else {
-        rows.sort_by(|a, b| a.1.timestamp.cmp(&b.1.timestamp));
+        rows.sort_by_key(|row| row.1.timestamp);
     }
     let total = rows.len() as u64;
     let skip = usize::try_from((page - 1).saturating_mul(limit)).unwrap_or(usize::MAX);

@@ -67,7 +67,11 @@ async fn events_are_listed_with_polars_filters_and_walked_once_each() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 28, "each event once");
-    assert!(walked.windows(2).all(|w| w[0].timestamp() <= w[1].timestamp()));
+    assert!(
+        walked
+            .windows(2)
+            .all(|w| w[0].timestamp() <= w[1].timestamp())
+    );
     let first = &walked[0];
     assert_eq!(first.name(), "llm.completion");
     assert_eq!(first.timestamp(), at(0));
@@ -86,7 +90,10 @@ async fn events_are_listed_with_polars_filters_and_walked_once_each() {
             .await
             .map(|events| events.len())
     };
-    assert_eq!(count(polar.events().list().name("api.call")).await.unwrap(), 5);
+    assert_eq!(
+        count(polar.events().list().name("api.call")).await.unwrap(),
+        5
+    );
     assert_eq!(
         count(polar.events().list().customer_id(jane.id().clone()))
             .await
@@ -121,7 +128,10 @@ async fn events_are_listed_with_polars_filters_and_walked_once_each() {
         0
     );
     let meter = mock.add_usage_meter("Calls", "api.call", None);
-    assert_eq!(count(polar.events().list().meter_id(meter)).await.unwrap(), 5);
+    assert_eq!(
+        count(polar.events().list().meter_id(meter)).await.unwrap(),
+        5
+    );
 
     // One event by ID.
     let got = polar.events().get(first.id()).await.unwrap();
@@ -141,11 +151,41 @@ async fn bad_listing_input_is_refused_before_sending() {
     let now = Utc::now();
     let refused = [
         polar.events().list().page(0).await.unwrap_err(),
-        polar.events().list().page_size(0).page(1).await.unwrap_err(),
-        polar.events().list().customer_id("not-a-uuid").page(1).await.unwrap_err(),
-        polar.events().list().meter_id("../meters").page(1).await.unwrap_err(),
-        polar.events().list().external_customer_id("").page(1).await.unwrap_err(),
-        polar.events().list().name("a\0b").page(1).await.unwrap_err(),
+        polar
+            .events()
+            .list()
+            .page_size(0)
+            .page(1)
+            .await
+            .unwrap_err(),
+        polar
+            .events()
+            .list()
+            .customer_id("not-a-uuid")
+            .page(1)
+            .await
+            .unwrap_err(),
+        polar
+            .events()
+            .list()
+            .meter_id("../meters")
+            .page(1)
+            .await
+            .unwrap_err(),
+        polar
+            .events()
+            .list()
+            .external_customer_id("")
+            .page(1)
+            .await
+            .unwrap_err(),
+        polar
+            .events()
+            .list()
+            .name("a\0b")
+            .page(1)
+            .await
+            .unwrap_err(),
         polar
             .events()
             .list()
@@ -168,7 +208,10 @@ async fn bad_listing_input_is_refused_before_sending() {
         assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
     }
     let mut walk = polar.events().list().page_size(0).stream();
-    assert!(matches!(walk.next().await, Some(Err(Error::InvalidInput { .. }))));
+    assert!(matches!(
+        walk.next().await,
+        Some(Err(Error::InvalidInput { .. }))
+    ));
     assert!(walk.next().await.is_none());
     assert_eq!(requests_seen(&mock, "GET", "/v1/"), 0, "nothing was sent");
 }
@@ -181,7 +224,10 @@ async fn meter_lists_walk_every_page() {
         mock.add_usage_meter(&format!("Meter {n}"), &format!("event.{n}"), None);
     }
     let page = polar.meters().list().page_size(3).page(3).await.unwrap();
-    assert_eq!((page.items().len(), page.total_count(), page.max_page()), (1, 7, 3));
+    assert_eq!(
+        (page.items().len(), page.total_count(), page.max_page()),
+        (1, 7, 3)
+    );
     let meters: Vec<_> = polar
         .meters()
         .list()
@@ -195,7 +241,11 @@ async fn meter_lists_walk_every_page() {
     assert_eq!(names.len(), 7);
     names.dedup();
     assert_eq!(names.len(), 7, "each meter once");
-    assert_eq!(requests_seen(&mock, "GET", "/v1/meters/"), 4, "one page, then three");
+    assert_eq!(
+        requests_seen(&mock, "GET", "/v1/meters/"),
+        4,
+        "one page, then three"
+    );
 
     polar
         .customers()
