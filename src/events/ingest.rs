@@ -300,8 +300,11 @@ pub(crate) fn now() -> DateTime<Utc> {
 
 /// Problems for one event alone (the ingestor checks events as they are handed over; it checks
 /// the size itself, once the event has its timestamp and `external_id`).
-pub(crate) fn check_one(event: &NewEvent, now: DateTime<Utc>) -> Result<(), Vec<InputProblem>> {
+///
+/// Returns the loose size bound of the event's metadata entries (see
+/// [`NewEvent::loose_size_bound_with`]).
+pub(crate) fn check_one(event: &NewEvent, now: DateTime<Utc>) -> Result<usize, Vec<InputProblem>> {
     let mut check = Checker::default();
-    event.check(0, now, &mut check);
-    check.finish()
+    let entries = event.check(0, now, &mut check);
+    check.finish().map(|()| entries)
 }

@@ -208,7 +208,10 @@ impl NewEvent {
     ///
     /// Field names are formatted only when a problem is reported: the ingestor runs this on every
     /// event handed over, and a valid event allocates nothing here.
-    pub(crate) fn check(&self, index: usize, now: DateTime<Utc>, check: &mut Checker) {
+    ///
+    /// Returns the loose size bound of the metadata entries it visited (see
+    /// [`loose_size_bound_with`](Self::loose_size_bound_with)).
+    pub(crate) fn check(&self, index: usize, now: DateTime<Utc>, check: &mut Checker) -> usize {
         let field = |name: &str| format!("events[{index}].{name}");
         if self.name.is_empty() {
             check.report(&field("name"), "is empty; name the event, e.g. `api.call`.");
@@ -259,7 +262,9 @@ impl NewEvent {
                 ),
             );
         }
+        let mut entries = 0;
         for (key, value) in &self.metadata {
+            entries += entry_bound(key, value, loose_string_bound);
             let fine = !has_nul(key)
                 && match value {
                     MetadataValue::String(text) => {
@@ -275,6 +280,7 @@ impl NewEvent {
                 Self::check_metadata(index, key, value, check);
             }
         }
+        entries
     }
 
     /// Reports what is wrong with one metadata entry (out of line: the rare path).
@@ -343,43 +349,79 @@ impl NewEvent {
     }
 
     /// A looser upper bound that reads no string's bytes: every byte counted as the longest
-    /// escape (6). What the ingestor sizes each event with when it is handed over; a batch whose
-    /// loose total nears the body limit is measured again with [`size_bound`](Self::size_bound).
+    /// escape (6). What the ingestor sizes each event with when it is handed over (through
+    /// [`loose_size_bound_with`](Self::loose_size_bound_with)); a batch whose loose total nears
+    /// the body limit is measured again with [`size_bound`](Self::size_bound).
+    #[cfg(test)]
     pub(crate) fn loose_size_bound(&self) -> usize {
-        self.bound_with(|text| 2 + 6 * text.len())
+        self.bound_with(loose_string_bound)
+    }
+
+    /// The loose bound given the loose total of the metadata entries (what
+    /// [`check`](Self::check) returns, having visited them): the ingestor sizes an event without
+    /// iterating its metadata twice.
+    pub(crate) fn loose_size_bound_with(&self, metadata_entries: usize) -> usize {
+        self.bound_fields(loose_string_bound) + self.metadata_bound(metadata_entries)
     }
 
     fn bound_with(&self, string_bound: impl Fn(&str) -> usize) -> usize {
-        // `"key":` plus a comma, per field.
-        let field = |key: &str| key.len() + 4;
-        let mut bytes = 2 + field("name") + string_bound(&self.name);
+        let entries = self
+            .metadata
+            .iter()
+            .map(|(key, value)| entry_bound(key, value, &string_bound))
+            .sum();
+        self.bound_fields(&string_bound) + self.metadata_bound(entries)
+    }
+
+    /// Every field but the metadata.
+    fn bound_fields(&self, string_bound: impl Fn(&str) -> usize) -> usize {
+        let mut bytes = 2 + field_bound("name") + string_bound(&self.name);
         if let Some(id) = &self.customer_id {
-            bytes += field("customer_id") + string_bound(id);
+            bytes += field_bound("customer_id") + string_bound(id);
         }
         if let Some(id) = &self.external_customer_id {
-            bytes += field("external_customer_id") + string_bound(id);
+            bytes += field_bound("external_customer_id") + string_bound(id);
         }
         if self.timestamp.is_some() {
             // RFC 3339 with microseconds and `Z` is 27 characters for years 0 to 9999.
-            bytes += field("timestamp") + 40;
+            bytes += field_bound("timestamp") + 40;
         }
         if let Some(id) = &self.external_id {
-            bytes += field("external_id") + string_bound(id);
-        }
-        if !self.metadata.is_empty() {
-            bytes += field("metadata") + 2;
-            for (key, value) in &self.metadata {
-                bytes += string_bound(key) + 2;
-                bytes += match value {
-                    MetadataValue::String(text) => string_bound(text),
-                    MetadataValue::Integer(_) => 20,
-                    MetadataValue::Float(_) => 32,
-                    MetadataValue::Bool(_) => 5,
-                };
-            }
+            bytes += field_bound("external_id") + string_bound(id);
         }
         bytes
     }
+
+    /// The metadata object, given the total of its entries.
+    fn metadata_bound(&self, entries: usize) -> usize {
+        if self.metadata.is_empty() {
+            0
+        } else {
+            field_bound("metadata") + 2 + entries
+        }
+    }
+}
+
+/// `"key":` plus a comma.
+fn field_bound(key: &str) -> usize {
+    key.len() + 4
+}
+
+/// A string's bound counting every byte as the longest escape.
+fn loose_string_bound(text: &str) -> usize {
+    2 + 6 * text.len()
+}
+
+/// One metadata entry: its key, a colon and a comma, its value.
+fn entry_bound(key: &str, value: &MetadataValue, string_bound: impl Fn(&str) -> usize) -> usize {
+    string_bound(key)
+        + 2
+        + match value {
+            MetadataValue::String(text) => string_bound(text),
+            MetadataValue::Integer(_) => 20,
+            MetadataValue::Float(_) => 32,
+            MetadataValue::Bool(_) => 5,
+        }
 }
 
 #[cfg(test)]
@@ -451,6 +493,11 @@ mod tests {
             let bound = event.size_bound();
             assert!(bound >= exact, "{bound} < {exact}: {event:?}");
             assert!(event.loose_size_bound() >= bound);
+            let entries = event.check(0, Utc::now(), &mut crate::validate::Checker::default());
+            assert_eq!(
+                event.loose_size_bound_with(entries),
+                event.loose_size_bound()
+            );
             assert!(bound <= exact * 3, "{bound} is far above {exact}");
         }
     }

@@ -55,7 +55,7 @@ const BODY: &str = r#"{"inserted":0,"duplicates":0}"#;
 /// Events per batched run, and per run of one call per event.
 const BATCHED_EVENTS: usize = 20_000;
 const SINGLE_EVENTS: usize = 1_000;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 9;
 const BATCH: usize = 1_000;
 /// The ingestor's queue in the CPU runs: its default.
 const QUEUE: usize = 10_000;
