@@ -75,7 +75,7 @@ pub mod types {
 }
 
 pub use crate::core::paging::{Page, PagingProblem, Walk};
-pub use address::Address;
+pub use address::{Address, NewAddress};
 /// The date-time types of the public API (`Customer::created_at`, …), re-exported so that a
 /// caller needs no `chrono` dependency of its own to name them.
 pub use chrono::{DateTime, Utc};

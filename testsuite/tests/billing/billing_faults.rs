@@ -46,7 +46,7 @@ async fn world() -> World {
             &order,
             BillingDetails::new()
                 .name("Jane")
-                .address(polar_client::Address::new(polar_client::Country::US)),
+                .address(polar_client::NewAddress::new(polar_client::Country::US)),
         )
         .await
         .unwrap();

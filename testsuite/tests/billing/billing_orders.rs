@@ -6,7 +6,7 @@ use crate::support;
 
 use futures_util::TryStreamExt;
 use polar_client::mock::{Buyer, Fault, Method, MockProduct};
-use polar_client::{Address, BillingDetails, BillingReason, Country, Error, OrderStatus};
+use polar_client::{BillingDetails, BillingReason, Country, Error, NewAddress, OrderStatus};
 use support::{client, mock_with_secret, requests_seen};
 
 #[tokio::test]
@@ -81,9 +81,11 @@ async fn orders_of_a_checkout_and_their_documents() {
         .orders()
         .update_billing_details(
             &order.id,
-            BillingDetails::new()
-                .name("Acme Inc.")
-                .address(Address::new(Country::US).line1("1 Main Street").state("NY")),
+            BillingDetails::new().name("Acme Inc.").address(
+                NewAddress::new(Country::US)
+                    .line1("1 Main Street")
+                    .state("NY"),
+            ),
         )
         .await
         .unwrap();
@@ -92,7 +94,7 @@ async fn orders_of_a_checkout_and_their_documents() {
         .orders()
         .update_billing_details(
             &order.id,
-            BillingDetails::new().address(Address::new(Country::FR)),
+            BillingDetails::new().address(NewAddress::new(Country::FR)),
         )
         .await
         .unwrap_err();
