@@ -133,5 +133,5 @@ impl ListCheckouts {
 
 /// A checkout's ID, by which the walk recognises it on another page.
 fn key(c: &Checkout) -> &str {
-    &c.id
+    c.id()
 }

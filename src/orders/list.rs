@@ -127,5 +127,5 @@ impl ListOrders {
 
 /// A order's ID, by which the walk recognises it on another page.
 fn key(o: &Order) -> &str {
-    &o.id
+    o.id()
 }

@@ -37,7 +37,7 @@ impl Subscriptions {
     /// # let bought = mock.subscribe(polar_client::mock::Buyer::new("jane@example.org"), product)?;
     /// # let subscription_id = bought.subscription.unwrap()["id"].as_str().unwrap().to_owned();
     /// let subscription = polar.subscriptions().cancel_at_period_end(&subscription_id).await?;
-    /// assert!(subscription.cancel_at_period_end);
+    /// assert!(subscription.cancel_at_period_end());
     /// assert!(subscription.is_active_or_trialing(), "entitled until it ends");
     /// # Ok(()) }
     /// ```
@@ -86,7 +86,7 @@ impl Subscriptions {
     /// # let subscription_id = bought.subscription.unwrap()["id"].as_str().unwrap().to_owned();
     /// polar.subscriptions().cancel_at_period_end(&subscription_id).await?;
     /// let renewed = polar.subscriptions().uncancel(&subscription_id).await?;
-    /// assert!(!renewed.cancel_at_period_end);
+    /// assert!(!renewed.cancel_at_period_end());
     /// # Ok(()) }
     /// ```
     ///

@@ -47,7 +47,7 @@ impl Subscriptions {
     ///     .subscriptions()
     ///     .change_product(&subscription_id, team, Proration::Prorate)
     ///     .await?;
-    /// assert_eq!(moved.product_id.as_ref().map(|p| p.to_string()), Some(team.to_string()));
+    /// assert_eq!(moved.product_id().map(|p| p.to_string()), Some(team.to_string()));
     /// # Ok(()) }
     /// ```
     ///
@@ -92,7 +92,7 @@ impl Subscriptions {
     ///     .subscriptions()
     ///     .seats("2a3c5e84-1b0e-4c7e-9f4b-9a1f0d6b7c11", 12, Proration::Prorate)
     ///     .await?;
-    /// assert_eq!(subscription.seats, Some(12));
+    /// assert_eq!(subscription.seats(), Some(12));
     /// # Ok(()) }
     /// ```
     ///
@@ -140,7 +140,7 @@ impl Subscriptions {
     ///     .subscriptions()
     ///     .discount("2a3c5e84-1b0e-4c7e-9f4b-9a1f0d6b7c11", Some("8b0c2a4e-1d3f-4a5b-9c7d-0e1f2a3b4c5d"))
     ///     .await?;
-    /// assert!(subscription.discount_id.is_some());
+    /// assert!(subscription.discount_id().is_some());
     /// # Ok(()) }
     /// ```
     ///

@@ -36,7 +36,7 @@ const MAX_PAGE_SIZE: u32 = 100;
 /// use polar_client::SubscriptionStatus;
 ///
 /// let subscription = polar.subscriptions().get(&subscription_id).await?;
-/// let customer = subscription.customer_id.clone().unwrap();
+/// let customer = subscription.customer_id().cloned().unwrap();
 /// let live: Vec<_> = polar
 ///     .subscriptions()
 ///     .list()
@@ -174,5 +174,5 @@ impl ListSubscriptions {
 
 /// A subscription's ID, by which the walk recognises it on another page.
 fn key(s: &Subscription) -> &str {
-    &s.id
+    s.id()
 }

@@ -65,36 +65,42 @@ pub(crate) enum Expect {
 impl Expect {
     /// Whether `found` shows the intent carried out.
     fn holds(&self, found: &Subscription) -> bool {
-        let ended = found.ended_at.is_some() || found.is_revoked();
+        let ended = found.ended_at().is_some() || found.is_revoked();
+        let pending = found.pending_update().filter(|_| self.scheduled());
         match self {
-            Self::WillEnd => found.cancel_at_period_end || ended,
-            Self::Revoked => found.status == SubscriptionStatus::Canceled || ended,
-            Self::NotCanceling => !found.cancel_at_period_end && !ended,
-            Self::Product { id, scheduled } => {
-                found.product_id.as_ref() == Some(id)
-                    || (*scheduled
-                        && found
-                            .pending_update
-                            .as_ref()
-                            .is_some_and(|p| p.product_id.as_ref() == Some(id)))
+            Self::WillEnd => found.cancel_at_period_end() || ended,
+            Self::Revoked => found.status() == &SubscriptionStatus::Canceled || ended,
+            Self::NotCanceling => !found.cancel_at_period_end() && !ended,
+            Self::Product { id, .. } => {
+                found.product_id() == Some(id)
+                    || pending.is_some_and(|p| p.product_id() == Some(id))
             }
-            Self::Seats { seats, scheduled } => {
-                found.seats == Some(*seats)
-                    || (*scheduled
-                        && found
-                            .pending_update
-                            .as_ref()
-                            .is_some_and(|p| p.seats == Some(*seats)))
+            Self::Seats { seats, .. } => {
+                found.seats() == Some(*seats) || pending.is_some_and(|p| p.seats() == Some(*seats))
             }
-            Self::Discount(id) => found.discount_id == *id,
-            Self::Metadata(map) => found.metadata == *map,
+            Self::Discount(id) => found.discount_id() == id.as_deref(),
+            Self::Metadata(map) => found.metadata() == map,
             Self::Trial(TrialEnd::Now) => {
-                found.status != SubscriptionStatus::Trialing && found.trial_end.is_some()
+                found.status() != &SubscriptionStatus::Trialing && found.trial_end().is_some()
             }
             Self::Trial(TrialEnd::At(at)) => found
-                .trial_end
+                .trial_end()
                 .is_some_and(|end| (end - *at).num_seconds().abs() < 1),
         }
+    }
+
+    /// Whether the intent may also be met by a change Polar scheduled for the next renewal.
+    fn scheduled(&self) -> bool {
+        matches!(
+            self,
+            Self::Product {
+                scheduled: true,
+                ..
+            } | Self::Seats {
+                scheduled: true,
+                ..
+            }
+        )
     }
 }
 
