@@ -22,6 +22,7 @@ mod loose;
 mod members;
 mod metadata;
 mod meters;
+mod models;
 mod open_enum;
 mod orders;
 mod path;
@@ -113,11 +114,13 @@ pub use validate::InputProblem;
 // The customer lifecycle's models: updates, state, members, portal sessions.
 pub use customers::customer_update::CustomerUpdate;
 pub use customers::state::{
-    ActiveMeter, ActiveSubscription, BenefitType, CustomerState, GrantedBenefit, RecurringInterval,
-    SubscriptionMeter, SubscriptionStatus,
+    ActiveMeter, ActiveSubscription, CustomerState, GrantedBenefit, SubscriptionMeter,
 };
 pub use members::{Member, MemberRole, MemberUpdate, Members, NewMember, NewMemberRole};
 pub use sessions::{CustomerSession, CustomerSessions, NewCustomerSession};
+
+// Codes several resources share (subscriptions, customer state, benefit grants).
+pub use models::{BenefitType, RecurringInterval, SubscriptionStatus};
 
 // Billing: checkouts and subscriptions.
 pub use checkouts::model::{Checkout, CheckoutStatus, ClientSecret};

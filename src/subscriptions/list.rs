@@ -5,9 +5,9 @@ use super::Subscriptions;
 use super::model::Subscription;
 use crate::core::Core;
 use crate::core::paging::{Listing, Walk};
-use crate::customers::state::SubscriptionStatus;
 use crate::error::Error;
 use crate::id::{CustomerId, ProductId};
+use crate::models::SubscriptionStatus;
 use crate::validate::{Checker, InputProblem};
 
 /// The largest page Polar serves.

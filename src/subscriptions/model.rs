@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::customers::state::{RecurringInterval, SubscriptionStatus};
 use crate::id::{CheckoutId, CustomerId, ProductId, SubscriptionId};
 use crate::metadata::MetadataValue;
+use crate::models::{RecurringInterval, SubscriptionStatus};
 use crate::open_enum::open_enum;
 
 open_enum! {

@@ -19,10 +19,10 @@ use super::model::{Subscription, TrialEnd};
 use super::{Subscriptions, path_of};
 use crate::core::request::{Request, send};
 use crate::core::run::{Operation, time_left};
-use crate::customers::state::SubscriptionStatus;
 use crate::error::Error;
 use crate::id::ProductId;
 use crate::metadata::MetadataValue;
+use crate::models::SubscriptionStatus;
 
 /// What sending an intent again after an attempt that may have landed would do, and so what the
 /// loop may do and how the call is settled (Polar's answers to a second identical request,
