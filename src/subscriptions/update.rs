@@ -10,17 +10,18 @@
 //! which says the request may have been carried out ([`Error::may_have_been_processed`]).
 
 use std::collections::BTreeMap;
+use std::future::Future;
 
 use reqwest::Method;
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::model::{Subscription, TrialEnd};
-use super::{Subscriptions, path_of};
+use super::{Subscriptions, checked_uuid, path_of};
 use crate::core::request::{Request, send};
 use crate::core::run::{Operation, time_left};
 use crate::error::Error;
-use crate::id::ProductId;
+use crate::id::{ProductId, SubscriptionId};
 use crate::metadata::MetadataValue;
 use crate::models::SubscriptionStatus;
 
@@ -131,6 +132,24 @@ impl Intent {
 }
 
 impl Subscriptions {
+    /// What every update call returns: a future that checks `id` (a UUID), then builds the intent
+    /// (`intent` refuses input of its own with [`Error::InvalidInput`]; nothing is sent then),
+    /// then applies it. Owns a clone of the handle, so it is `'static`.
+    pub(crate) fn intend<F>(
+        &self,
+        id: SubscriptionId,
+        intent: F,
+    ) -> impl Future<Output = Result<Subscription, Error>> + Send + 'static + use<F>
+    where
+        F: FnOnce() -> Result<Intent, Error> + Send + 'static,
+    {
+        let this = self.clone();
+        async move {
+            let id = checked_uuid("id", &id)?;
+            this.apply(id, intent()?).await
+        }
+    }
+
     /// Sends `intent` for the subscription `id` and settles the call (see the module docs).
     pub(crate) async fn apply(&self, id: Uuid, intent: Intent) -> Result<Subscription, Error> {
         let api = self.core.api();
