@@ -1,5 +1,5 @@
-//! The shape of the crate's source: no import circle among the files of `src/` (outside test
-//! modules). A file imports another when it names it through a `crate::`, `super::` or `self::`
+//! The shape of the source: no import circle among the files of `src/` nor among those of the
+//! mock's `mock/src/` (outside test modules). A file imports another when it names it through a `crate::`, `super::` or `self::`
 //! path; two files that reach each other through such imports form a circle, and a circle means
 //! a layer that is not one (the core must not import a resource, a resource not the facade).
 //! One test binary of its own, reading the files as text; no build of the crate is needed.
@@ -230,10 +230,21 @@ fn circles(edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) -> Vec<Vec<Vec<
 
 #[test]
 fn no_import_circle_among_the_crates_source_files() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../src");
+    assert_no_circle("../src", 30);
+}
+
+#[test]
+fn no_import_circle_among_the_mocks_source_files() {
+    assert_no_circle("../mock/src", 20);
+}
+
+/// Reads the `.rs` files under `dir` (relative to this package) and fails, naming them, on any
+/// import circle; `at_least` files must be found, so a moved folder cannot pass by being empty.
+fn assert_no_circle(dir: &str, at_least: usize) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let files = modules(&src);
     assert!(
-        files.len() > 30,
+        files.len() > at_least,
         "read {} files from {}",
         files.len(),
         src.display()
@@ -265,7 +276,7 @@ fn no_import_circle_among_the_crates_source_files() {
                 .join(" <-> ")
         })
         .collect();
-    assert!(shown.is_empty(), "import circles in src/: {shown:#?}");
+    assert!(shown.is_empty(), "import circles in {dir}: {shown:#?}");
 }
 
 #[test]
