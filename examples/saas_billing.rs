@@ -12,9 +12,9 @@
 use std::process::ExitCode;
 
 use futures_util::TryStreamExt;
-use polar_client::mock::{Buyer, MockPolar, MockProduct, Uuid};
 use polar_client::webhooks::{self, Event, WebhookSecret, WebhookVerifier};
 use polar_client::{NewCheckout, NewCustomer, PastDuePolicy, Polar, SubscriptionStatus};
+use polar_client_mock::{Buyer, MockPolar, MockProduct, Uuid};
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use polar_client::mock::{Fault, Method, MockPolar};
 use polar_client::{NewCustomer, NewEvent, Polar, UsageCustomer};
+use polar_client_mock::{Fault, Method, MockPolar};
 
 const CUSTOMERS: [&str; 3] = ["usr_ada", "usr_grace", "usr_linus"];
 const TASKS: usize = 16;

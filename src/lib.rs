@@ -34,8 +34,6 @@ mod tax_id;
 mod timestamp;
 mod validate;
 
-#[cfg(feature = "mock")]
-pub mod mock;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 

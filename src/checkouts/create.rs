@@ -26,12 +26,12 @@ impl Checkouts {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())
     /// #     .base_url(mock.base_url())
     /// #     .build()?;
-    /// use polar_client::mock::MockProduct;
+    /// use polar_client_mock::MockProduct;
     /// use polar_client::{CheckoutStatus, NewCheckout};
     ///
     /// let pro = mock.add_product(MockProduct::monthly("Pro", 1900));

@@ -132,7 +132,7 @@ impl Meters {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # mock.add_usage_meter("Tokens", "llm.completion", Some("total_tokens"));
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())
@@ -190,7 +190,7 @@ impl Meters {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # let meter = mock.add_usage_meter("Tokens", "llm.completion", Some("total_tokens"));
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())
@@ -277,7 +277,7 @@ impl CustomerMeters {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # mock.add_usage_meter("Tokens", "llm.completion", Some("total_tokens"));
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())

@@ -19,13 +19,13 @@ use crate::models::SubscriptionStatus;
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let mock = polar_client::mock::MockPolar::start().await?;
+/// # let mock = polar_client_mock::MockPolar::start().await?;
 /// # let polar = polar_client::Polar::builder()
 /// #     .access_token(mock.organization_token())
 /// #     .base_url(mock.base_url())
 /// #     .build()?;
-/// # let product = mock.add_product(polar_client::mock::MockProduct::monthly("Pro", 1900));
-/// # let bought = mock.subscribe(polar_client::mock::Buyer::new("jane@example.org"), product)?;
+/// # let product = mock.add_product(polar_client_mock::MockProduct::monthly("Pro", 1900));
+/// # let bought = mock.subscribe(polar_client_mock::Buyer::new("jane@example.org"), product)?;
 /// # let subscription_id = bought.subscription.unwrap()["id"].as_str().unwrap().to_owned();
 /// use futures_util::TryStreamExt;
 /// use polar_client::SubscriptionStatus;

@@ -8,8 +8,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use polar_client::mock::Fault;
 use polar_client::{NewCustomer, Polar, RetryPolicy};
+use polar_client_mock::Fault;
 
 mod support;
 

@@ -5,10 +5,10 @@
 use crate::support;
 
 use futures_util::TryStreamExt;
-use polar_client::mock::{Buyer, Fault, Method, MockPolar, MockProduct, Uuid};
 use polar_client::{
     CheckoutStatus, CheckoutUpdate, Error, NewCheckout, NewCustomer, Polar, TrialInterval,
 };
+use polar_client_mock::{Buyer, Fault, Method, MockPolar, MockProduct, Uuid};
 use support::{client, mock_with_secret, requests_seen};
 
 async fn setup() -> (MockPolar, Polar, Uuid) {

@@ -8,8 +8,8 @@ use crate::support;
 
 use std::time::Duration;
 
-use polar_client::mock::{Buyer, Fault, Method, MockPolar, MockProduct, Uuid};
 use polar_client::{BillingDetails, CheckoutUpdate, Error, NewCheckout, Polar};
+use polar_client_mock::{Buyer, Fault, Method, MockPolar, MockProduct, Uuid};
 use support::{client, mock_with_secret};
 
 #[derive(Clone, Copy, Debug)]

@@ -5,8 +5,8 @@
 use crate::support;
 
 use futures_util::TryStreamExt;
-use polar_client::mock::{Buyer, Fault, Method, MockProduct};
 use polar_client::{BillingDetails, BillingReason, Country, Error, NewAddress, OrderStatus};
+use polar_client_mock::{Buyer, Fault, Method, MockProduct};
 use support::{client, mock_with_secret, requests_seen};
 
 #[tokio::test]

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use polar_client::mock::{Buyer, Fault, Method, MockPolar, MockProduct, Uuid};
 use polar_client::{Error, MetadataValue, Polar, Proration, SubscriptionStatus};
+use polar_client_mock::{Buyer, Fault, Method, MockPolar, MockProduct, Uuid};
 use support::{client, mock_with_secret, requests_seen};
 
 struct Setup {

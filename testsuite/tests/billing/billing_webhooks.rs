@@ -4,9 +4,9 @@
 
 use crate::support;
 
-use polar_client::mock::{Buyer, MockProduct, Uuid};
 use polar_client::webhooks::Event;
 use polar_client::{CheckoutStatus, NewCheckout, OrderStatus};
+use polar_client_mock::{Buyer, MockProduct, Uuid};
 use support::{client, mock_with_secret};
 
 #[tokio::test]

@@ -9,11 +9,11 @@ use std::collections::HashSet;
 
 use futures_util::{StreamExt, TryStreamExt};
 use http::Method;
-use polar_client::mock::{Fault, MockBenefitGrant, MockPolar, MockSubscription, Uuid};
 use polar_client::{
     BenefitType, Country, Customer, CustomerKind, CustomerSort, CustomerUpdate, Deleted, Error,
     ListCustomers, MetadataValue, NewAddress, NewCustomer, Polar, SubscriptionStatus,
 };
+use polar_client_mock::{Fault, MockBenefitGrant, MockPolar, MockSubscription, Uuid};
 use serde_json::json;
 
 use support::{client, mock_with_secret};

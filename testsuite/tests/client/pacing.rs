@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use futures_util::{StreamExt, stream};
-use polar_client::mock::MockPolar;
 use polar_client::{NewCustomer, Polar, RequestBudget};
+use polar_client_mock::MockPolar;
 
 /// Creates `n` customers through `polar`, 32 at a time; the errors, if any.
 async fn create_all(polar: &Polar, n: usize) -> Vec<String> {

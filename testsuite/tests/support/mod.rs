@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use polar_client::mock::MockPolar;
 use polar_client::{Polar, RetryPolicy};
+use polar_client_mock::MockPolar;
 
 pub const SECRET: &str = "polar_oat_SuperSecretValue123";
 
