@@ -147,11 +147,12 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
                 10,
             )
             .await?;
-        for meter in page.items {
-            let name = meter.meter.map(|m| m.name).unwrap_or_default();
+        for meter in page.items() {
+            let name = meter.meter().map(|m| m.name()).unwrap_or_default();
             println!(
                 "{external_id}: {name}: consumed {} (balance {})",
-                meter.consumed_units, meter.balance
+                meter.consumed_units(),
+                meter.balance()
             );
         }
     }

@@ -22,6 +22,7 @@ mod loose;
 mod members;
 mod metadata;
 mod meters;
+mod models;
 mod open_enum;
 mod orders;
 mod path;
@@ -73,7 +74,7 @@ pub mod types {
 }
 
 pub use crate::core::paging::{Page, PagingProblem, Walk};
-pub use address::Address;
+pub use address::{Address, NewAddress};
 /// The date-time types of the public API (`Customer::created_at`, …), re-exported so that a
 /// caller needs no `chrono` dependency of its own to name them.
 pub use chrono::{DateTime, Utc};
@@ -111,11 +112,13 @@ pub use validate::InputProblem;
 // The customer lifecycle's models: updates, state, members, portal sessions.
 pub use customers::customer_update::CustomerUpdate;
 pub use customers::state::{
-    ActiveMeter, ActiveSubscription, BenefitType, CustomerState, GrantedBenefit, RecurringInterval,
-    SubscriptionMeter, SubscriptionStatus,
+    ActiveMeter, ActiveSubscription, CustomerState, GrantedBenefit, SubscriptionMeter,
 };
 pub use members::{Member, MemberRole, MemberUpdate, Members, NewMember, NewMemberRole};
 pub use sessions::{CustomerSession, CustomerSessions, NewCustomerSession};
+
+// Codes several resources share (subscriptions, customer state, benefit grants).
+pub use models::{BenefitType, RecurringInterval, SubscriptionStatus};
 
 // Billing: checkouts and subscriptions.
 pub use checkouts::model::{Checkout, CheckoutStatus, ClientSecret};

@@ -43,12 +43,12 @@ impl Checkouts {
     ///             .success_url("https://example.org/thanks?c={CHECKOUT_ID}"),
     ///     )
     ///     .await?;
-    /// assert_eq!(checkout.status, CheckoutStatus::Open);
+    /// assert_eq!(checkout.status(), &CheckoutStatus::Open);
     /// assert_eq!(
-    ///     checkout.success_url.as_deref(),
-    ///     Some(format!("https://example.org/thanks?c={}", checkout.id).as_str())
+    ///     checkout.success_url(),
+    ///     Some(format!("https://example.org/thanks?c={}", checkout.id()).as_str())
     /// );
-    /// println!("send the buyer to {}", checkout.url.as_deref().unwrap_or_default());
+    /// println!("send the buyer to {}", checkout.url().unwrap_or_default());
     /// # Ok(()) }
     /// ```
     ///

@@ -139,7 +139,7 @@ impl Meters {
     /// #     .base_url(mock.base_url())
     /// #     .build()?;
     /// let page = polar.meters().list(1, 100).await?;
-    /// assert_eq!(page.items[0].name, "Tokens");
+    /// assert_eq!(page.items()[0].name(), "Tokens");
     /// # Ok(()) }
     /// ```
     ///
@@ -201,7 +201,7 @@ impl Meters {
     ///
     /// let end = Utc::now();
     /// let day = polar.meters().quantities(meter, end - TimeDelta::days(1), end, MeterInterval::Hour, None).await?;
-    /// assert_eq!(day.total, 0.0);
+    /// assert_eq!(day.total(), 0.0);
     ///
     /// // A month of hours is more than Polar answers.
     /// let err = polar
@@ -292,8 +292,8 @@ impl CustomerMeters {
     ///     .customer_meters()
     ///     .list(Some(UsageCustomer::External("usr_7".into())), None, 1, 100)
     ///     .await?;
-    /// assert_eq!(page.items[0].consumed_units, 120.0);
-    /// assert_eq!(page.items[0].customer_id.as_ref(), Some(jane.id()));
+    /// assert_eq!(page.items()[0].consumed_units(), 120.0);
+    /// assert_eq!(page.items()[0].customer_id(), Some(jane.id()));
     /// # Ok(()) }
     /// ```
     ///
