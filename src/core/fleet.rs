@@ -186,10 +186,12 @@ impl RedisBudget {
         self.timeout
     }
 
-    /// `requests` scaled to the local share, to the nearest (a third of 300 is 100), at least one.
+    /// `requests` scaled to the local share, rounded down (so that the shares of a fleet add up
+    /// to no more than the limit), at least one. One part per million more makes up for the share
+    /// kept in whole parts per million: a third of 300 is 100.
     pub(crate) fn share_of(&self, requests: u32) -> u32 {
-        let scaled =
-            (u64::from(requests) * u64::from(self.share_ppm) + u64::from(PPM / 2)) / u64::from(PPM);
+        let scaled = (u64::from(requests) * u64::from(self.share_ppm) + u64::from(requests))
+            / u64::from(PPM);
         u32::try_from(scaled).unwrap_or(u32::MAX).max(1)
     }
 }
@@ -481,6 +483,7 @@ mod tests {
         let fleet = RedisBudget::new("redis://127.0.0.1", "k");
         assert_eq!(fleet.share_of(500), 125);
         assert_eq!(fleet.clone().local_share(1.0 / 3.0).share_of(300), 100);
+        assert_eq!(fleet.clone().local_share(1.0 / 3.0).share_of(200), 66);
         assert_eq!(fleet.clone().local_share(7.0).share_of(300), 300);
         assert_eq!(fleet.clone().local_share(-1.0).share_of(300), 1);
         assert_eq!(fleet.local_share(f64::NAN).share_of(500), 125);
