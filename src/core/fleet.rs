@@ -37,8 +37,9 @@ const PPM: u32 = 1_000_000;
 /// `ARGV`: the interval between slots, the tolerance (how far ahead of the clock the theoretical
 /// arrival time may run: the burst), the longest wait the caller accepts, and a pause (when not
 /// zero, the script only moves the arrival time past it, so that no slot starts before it ends).
-/// Returns `{1, wait}` for a slot reserved `wait` from now, `{0, wait}` when the first slot is
-/// further away than the caller accepts (nothing reserved), `{2, 0}` for a pause.
+/// Returns `{1, wait, next}` for a slot reserved `wait` from now (`next`: when the slot after it
+/// is free, from now), `{0, wait, wait}` when the first slot is further away than the caller
+/// accepts (nothing reserved), `{2, 0, 0}` for a pause.
 const GCRA: &str = r"
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local interval = tonumber(ARGV[1])
@@ -53,14 +54,16 @@ if pause > 0 then
   local resume = now + pause + tolerance
   if resume > tat then tat = resume end
   redis.call('SET', KEYS[1], string.format('%d', tat), 'PX', math.floor((tat - now) / 1000) + 1000)
-  return {2, 0}
+  return {2, 0, 0}
 end
 local wait = tat - tolerance - now
 if wait < 0 then wait = 0 end
-if wait > max_wait then return {0, wait} end
+if wait > max_wait then return {0, wait, wait} end
 local next_tat = tat + interval
 redis.call('SET', KEYS[1], string.format('%d', next_tat), 'PX', math.floor((next_tat - now) / 1000) + 1000)
-return {1, wait}
+local next_free = next_tat - tolerance - now
+if next_free < 0 then next_free = 0 end
+return {1, wait, next_free}
 ";
 
 /// Where a client's request budget is kept when it is shared by a fleet: a Redis server and a
@@ -234,8 +237,9 @@ impl fmt::Debug for RedisBudget {
 /// What Redis said about one request's slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Reply {
-    /// A slot is reserved this far from now.
-    Reserved(Duration),
+    /// A slot is reserved `wait` from now; the fleet's next free slot is `next` from now (the
+    /// slots before it are the fleet's, whoever reserved them).
+    Reserved { wait: Duration, next: Duration },
     /// The first slot is this far away, more than the caller accepts; nothing reserved.
     TooFar(Duration),
 }
@@ -269,6 +273,8 @@ pub(crate) struct Fleet {
     retry_at: AtomicU64,
     /// Redis is away (logged once until it answers again).
     away: AtomicBool,
+    /// How many times Redis went away so far.
+    outages: AtomicU64,
 }
 
 impl Fleet {
@@ -296,6 +302,7 @@ impl Fleet {
             connecting: tokio::sync::Mutex::new(()),
             retry_at: AtomicU64::new(0),
             away: AtomicBool::new(false),
+            outages: AtomicU64::new(0),
         })
     }
 
@@ -307,24 +314,27 @@ impl Fleet {
     /// than `max_wait` away. `None`: Redis is away; take the slot from the local share.
     pub(crate) async fn reserve(&self, tolerance_us: u64, max_wait: Duration) -> Option<Reply> {
         let max_wait_us = u64::try_from(max_wait.as_micros()).unwrap_or(u64::MAX);
-        let (code, wait_us) = self
+        let (code, wait_us, next_us) = self
             .run(self.pace.interval_us, tolerance_us, max_wait_us, 0)
             .await?;
         let wait = Duration::from_micros(wait_us);
         Some(if code == 1 {
-            Reply::Reserved(wait)
+            Reply::Reserved {
+                wait,
+                next: Duration::from_micros(next_us),
+            }
         } else {
             Reply::TooFar(wait)
         })
     }
 
-    /// Moves the shared budget past a pause of `pause` from now, so that every replica pauses.
-    /// Best effort: when Redis is away, only this client pauses.
-    pub(crate) async fn pause(&self, pause: Duration) {
+    /// Moves the shared budget past a pause of `pause` from now, so that every replica pauses,
+    /// then goes on at the steady rate. Best effort: `false` when Redis is away.
+    pub(crate) async fn pause(&self, pause: Duration) -> bool {
         let pause_us = u64::try_from(pause.as_micros()).unwrap_or(u64::MAX).max(1);
-        let _ = self
-            .run(self.pace.interval_us, self.pace.tolerance_us, 0, pause_us)
-            .await;
+        self.run(self.pace.interval_us, self.pace.tolerance_us, 0, pause_us)
+            .await
+            .is_some()
     }
 
     /// One run of the script, bounded by the timeout; `None` when Redis did not answer.
@@ -334,7 +344,7 @@ impl Fleet {
         tolerance_us: u64,
         max_wait_us: u64,
         pause_us: u64,
-    ) -> Option<(u8, u64)> {
+    ) -> Option<(u8, u64, u64)> {
         let mut conn = self.connection().await?;
         let mut invocation = self.script.key(&self.key);
         invocation
@@ -344,15 +354,16 @@ impl Fleet {
             .arg(pause_us);
         let answer = tokio::time::timeout(
             self.timeout,
-            invocation.invoke_async::<(i64, i64)>(&mut conn),
+            invocation.invoke_async::<(i64, i64, i64)>(&mut conn),
         )
         .await;
         match answer {
-            Ok(Ok((code, wait))) => {
+            Ok(Ok((code, wait, next))) => {
                 self.answered();
                 Some((
                     u8::try_from(code).unwrap_or(0),
                     u64::try_from(wait).unwrap_or(0),
+                    u64::try_from(next).unwrap_or(0),
                 ))
             }
             Ok(Err(error)) => {
@@ -437,6 +448,7 @@ impl Fleet {
         if self.away.swap(true, Ordering::AcqRel) {
             tracing::debug!(redis = %self.url, error, "request budget: Redis still away");
         } else {
+            self.outages.fetch_add(1, Ordering::AcqRel);
             tracing::warn!(
                 redis = %self.url,
                 key = %self.key,
@@ -451,6 +463,11 @@ impl Fleet {
     /// Whether Redis is away now (for stats).
     pub(crate) fn is_away(&self) -> bool {
         self.away.load(Ordering::Acquire)
+    }
+
+    /// How many times Redis went away so far.
+    pub(crate) fn outages(&self) -> u64 {
+        self.outages.load(Ordering::Acquire)
     }
 }
 

@@ -349,6 +349,9 @@ async fn with_redis_killed_mid_run_the_clients_go_on_with_their_local_share_and_
          {during_outage} by the restart, {after} in all; local share {fallback} during; {refused} 429s"
     );
     assert!(before_outage > 0);
+    // The local shares start where the fleet's reservations end, without a burst (measured: no
+    // 429 at all); at worst each client meets one and pauses.
+    assert!(refused <= 3, "{refused} 429s");
     assert!(fallback > 0, "the local share served while Redis was away");
     assert_eq!(during_outage, before_outage, "no slot from a dead Redis");
     assert!(
