@@ -61,16 +61,18 @@ async fn a_client_told_the_limit_meets_no_429_and_keeps_its_pace() {
     // The limit's own pace: 2,000 requests at 1,000 per 8 s.
     let minimum = Duration::from_secs(16);
     println!("2,000 creates at 1,000 per 8 s took {took:?}");
-    // The budget's own plan is 3.8 % over the limit's pace (a 1 % margin, the burst taken out of
-    // the steady rate); on an idle machine the run ends within 10 % of it. The bound here leaves
-    // room for a loaded test machine, where 32 requests in flight cannot always keep up.
+    // The budget's own plan is 3.6 % over the limit's pace (a 1 % margin, the burst of 49 taken
+    // out of the steady rate: 1,951 slots 8 s / 942 apart, 16.57 s); the run ends within 10 % of
+    // the limit's pace. The wait dominates: 125 creates a second on loopback leave the 32 in
+    // flight idle most of the time, so a loaded machine delays the end by milliseconds, not
+    // seconds.
     assert!(
         took >= Duration::from_millis(16_500),
         "{took:?}: faster than the budget"
     );
     assert!(
-        took <= minimum + minimum * 3 / 10,
-        "{took:?} is more than 30 % over {minimum:?}"
+        took <= minimum + minimum / 10,
+        "{took:?} is more than 10 % over {minimum:?}"
     );
     let stats = polar.budget_stats();
     assert_eq!(stats.granted, 2_000);
