@@ -227,7 +227,7 @@ impl RequestBudget {
     ///
     /// # Errors
     /// None here; [`PolarBuilder::build`](crate::PolarBuilder::build) fails with
-    /// [`Error::Config`] when the Redis URL is malformed or the budget is adaptive.
+    /// [`Error::InvalidConfig`] when the Redis URL is malformed or the budget is adaptive.
     #[cfg(feature = "redis")]
     pub fn shared_via_redis(mut self, redis: RedisBudget) -> Self {
         self.shared = Some(redis);

@@ -112,10 +112,10 @@ impl RedisBudget {
     /// every client with the same key shares one limit.
     ///
     /// Nothing connects yet: the URL is checked when the client is built
-    /// ([`PolarBuilder::build`](crate::PolarBuilder::build) fails with [`Error::Config`] on a
+    /// ([`PolarBuilder::build`](crate::PolarBuilder::build) fails with [`Error::InvalidConfig`] on a
     /// malformed one), and the first request connects.
     ///
-    /// [`Error::Config`]: crate::Error::Config
+    /// [`Error::InvalidConfig`]: crate::Error::InvalidConfig
     ///
     /// ```
     /// let fleet = polar_client::RedisBudget::new("redis://127.0.0.1:6379", "polar:budget:acme");

@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{StreamExt, stream};
-use polar_client::mock::MockPolar;
-use polar_client::{NewCustomer, Polar, RedisBudget, RequestBudget};
+use polar_client::mock::{Fault, MockPolar};
+use polar_client::{Error, NewCustomer, Polar, RedisBudget, RequestBudget};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A `redis-server` of this test's own, killed on drop.
@@ -243,6 +243,72 @@ async fn the_lua_gcra_gives_a_burst_then_the_steady_rate_and_a_quiet_spell_refil
         "{times:?}"
     );
     assert!(times[5] >= interval, "{times:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_one_client_meets_pauses_the_others_sharing_its_budget() {
+    let Some(redis) = RedisServer::start("a_429_pauses_the_fleet").await else {
+        return;
+    };
+    let mock = MockPolar::start().await.unwrap();
+    let shared = || {
+        RequestBudget::per(100, Duration::from_secs(1))
+            .shared_via_redis(RedisBudget::new(redis.url(), "polar:test:pause"))
+    };
+    let (first, second) = (client(&mock, shared()), client(&mock, shared()));
+    mock.fail_next(
+        1,
+        Fault::RateLimited {
+            retry_after: Duration::from_secs(1),
+        },
+    );
+    let met_429 = tokio::spawn(async move {
+        first
+            .customers()
+            .create(NewCustomer::individual("first@example.org"))
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The other client has met no 429, and its budget has a burst of 4 left: only the pause the
+    // first one published in Redis holds it.
+    let asked = Instant::now();
+    second
+        .customers()
+        .create(NewCustomer::individual("second@example.org"))
+        .await
+        .unwrap();
+    let waited = asked.elapsed();
+    met_429.await.unwrap().unwrap();
+    println!("the second client waited {waited:?} for the first one's pause");
+    assert!(waited >= Duration::from_millis(600), "{waited:?}");
+    assert!(waited <= Duration::from_millis(1_500), "{waited:?}");
+    assert_eq!(second.budget_stats().rate_limited, 0);
+    assert_eq!(stored_once(&mock), 2);
+}
+
+#[test]
+fn a_malformed_redis_url_or_an_adaptive_shared_budget_fails_the_build() {
+    let build = |budget: RequestBudget| {
+        Polar::builder()
+            .access_token("polar_oat_example")
+            .request_budget(budget)
+            .build()
+    };
+    let malformed = build(
+        RequestBudget::per_minute(500)
+            .shared_via_redis(RedisBudget::new("http://:s3cret@nowhere", "k")),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(malformed, Error::InvalidConfig { .. }),
+        "{malformed:?}"
+    );
+    assert!(!malformed.to_string().contains("s3cret"), "{malformed}");
+    let adaptive = build(
+        RequestBudget::adaptive().shared_via_redis(RedisBudget::new("redis://127.0.0.1", "k")),
+    )
+    .unwrap_err();
+    assert!(adaptive.to_string().contains("needs a limit"), "{adaptive}");
 }
 
 /// Three clients, each with its own in-process budget, sharing `key` in `redis` (or not).
