@@ -689,7 +689,10 @@ impl Budget {
                         tokio::time::sleep(interval).await;
                         continue;
                     }
-                    let own = fleet.pace.tolerance_us - fleet.pace.reserve_us;
+                    let own = fleet
+                        .pace
+                        .tolerance_us
+                        .saturating_sub(fleet.pace.reserve_us);
                     (own, Duration::ZERO)
                 }
             };
