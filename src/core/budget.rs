@@ -375,19 +375,6 @@ pub(crate) struct Budget {
     fleet: Option<std::sync::Arc<Fleet>>,
     shared: AtomicU64,
     local_fallback: AtomicU64,
-    /// The fleet's outages this budget has started its local share for.
-    #[cfg(feature = "redis")]
-    outages_seen: AtomicU64,
-    /// The fleet's outages whose local slots this budget has handed back to Redis.
-    #[cfg(feature = "redis")]
-    handed_back: AtomicU64,
-    /// The fleet's next free slot in Redis, as last heard, ns since `origin`: the slots before
-    /// it are reserved by some replica.
-    #[cfg(feature = "redis")]
-    fleet_until: AtomicU64,
-    /// When this client last heard from Redis, ns since `origin`.
-    #[cfg(feature = "redis")]
-    fleet_heard: AtomicU64,
     granted: AtomicU64,
     waited: AtomicU64,
     wait_ns: AtomicU64,
@@ -497,14 +484,6 @@ impl Budget {
             fleet: None,
             shared: AtomicU64::new(0),
             local_fallback: AtomicU64::new(0),
-            #[cfg(feature = "redis")]
-            outages_seen: AtomicU64::new(0),
-            #[cfg(feature = "redis")]
-            handed_back: AtomicU64::new(0),
-            #[cfg(feature = "redis")]
-            fleet_until: AtomicU64::new(0),
-            #[cfg(feature = "redis")]
-            fleet_heard: AtomicU64::new(0),
             granted: AtomicU64::new(0),
             waited: AtomicU64::new(0),
             wait_ns: AtomicU64::new(0),
@@ -561,22 +540,13 @@ impl Budget {
                 Shared::Refused(wait) => return Err(self.refuse(wait, priority)),
                 Shared::Away => {
                     // The fleet may have spent the window already: each time Redis goes away, the
-                    // local share starts one of its intervals after the slots Redis had reserved
-                    // for the fleet (as last heard, plus what the others may have reserved since,
-                    // at the shared rate), at its steady rate, without a burst.
-                    let outages = fleet.outages();
-                    if self.outages_seen.swap(outages, Ordering::AcqRel) != outages {
-                        let now = self.now();
-                        let unheard = now.saturating_sub(self.fleet_heard.load(Ordering::Acquire));
-                        let start = self
-                            .fleet_until
-                            .load(Ordering::Acquire)
-                            .saturating_add(unheard)
-                            .max(now)
-                            .saturating_add(self.interval.load(Ordering::Relaxed));
-                        let tolerance = self.tolerance.load(Ordering::Relaxed);
-                        self.tat
-                            .fetch_max(start.saturating_add(tolerance), Ordering::AcqRel);
+                    // local share starts one of its intervals after the fleet's reserved slots,
+                    // at its steady rate, without a burst.
+                    if let Some(start) = fleet.local_start() {
+                        let start = nanos(start.saturating_duration_since(self.origin))
+                            .saturating_add(self.interval.load(Ordering::Relaxed))
+                            .saturating_add(self.tolerance.load(Ordering::Relaxed));
+                        self.tat.fetch_max(start, Ordering::AcqRel);
                     }
                 }
             }
@@ -666,8 +636,7 @@ impl Budget {
             }
             // Back from an outage: the slots taken from the local share meanwhile are handed back
             // first, as a pause of the shared budget until the last of them.
-            let outages = self.outages_seen.load(Ordering::Acquire);
-            if self.handed_back.load(Ordering::Acquire) != outages {
+            if fleet.owes_hand_back() {
                 let local_until = self
                     .tat
                     .load(Ordering::Acquire)
@@ -676,7 +645,7 @@ impl Budget {
                 if !pending.is_zero() && !fleet.pause(pending).await {
                     return Shared::Away;
                 }
-                self.handed_back.store(outages, Ordering::Release);
+                fleet.handed_back();
             }
             let generation = self.generation.load(Ordering::Acquire);
             let (tolerance, max_wait) = match priority {
@@ -698,11 +667,7 @@ impl Budget {
             };
             match fleet.reserve(tolerance, max_wait).await {
                 None => return Shared::Away,
-                Some(Reply::Reserved { wait, next }) => {
-                    let now = self.now();
-                    self.fleet_until
-                        .fetch_max(now.saturating_add(nanos(next)), Ordering::AcqRel);
-                    self.fleet_heard.fetch_max(now, Ordering::AcqRel);
+                Some(Reply::Reserved(wait)) => {
                     if !wait.is_zero() {
                         self.interactive_waiting.fetch_add(1, Ordering::Relaxed);
                         tokio::time::sleep(wait).await;

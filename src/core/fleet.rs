@@ -237,9 +237,8 @@ impl fmt::Debug for RedisBudget {
 /// What Redis said about one request's slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Reply {
-    /// A slot is reserved `wait` from now; the fleet's next free slot is `next` from now (the
-    /// slots before it are the fleet's, whoever reserved them).
-    Reserved { wait: Duration, next: Duration },
+    /// A slot is reserved this far from now.
+    Reserved(Duration),
     /// The first slot is this far away, more than the caller accepts; nothing reserved.
     TooFar(Duration),
 }
@@ -275,6 +274,15 @@ pub(crate) struct Fleet {
     away: AtomicBool,
     /// How many times Redis went away so far.
     outages: AtomicU64,
+    /// The outages the client has started its local share for.
+    outages_seen: AtomicU64,
+    /// The outages whose local slots the client has handed back to Redis.
+    handed_back: AtomicU64,
+    /// The fleet's next free slot in Redis, as last heard, ns since `origin`: the slots before
+    /// it are reserved by some replica.
+    next_free: AtomicU64,
+    /// When Redis last answered, ns since `origin`.
+    heard: AtomicU64,
 }
 
 impl Fleet {
@@ -303,6 +311,10 @@ impl Fleet {
             retry_at: AtomicU64::new(0),
             away: AtomicBool::new(false),
             outages: AtomicU64::new(0),
+            outages_seen: AtomicU64::new(0),
+            handed_back: AtomicU64::new(0),
+            next_free: AtomicU64::new(0),
+            heard: AtomicU64::new(0),
         })
     }
 
@@ -318,14 +330,45 @@ impl Fleet {
             .run(self.pace.interval_us, tolerance_us, max_wait_us, 0)
             .await?;
         let wait = Duration::from_micros(wait_us);
-        Some(if code == 1 {
-            Reply::Reserved {
-                wait,
-                next: Duration::from_micros(next_us),
-            }
-        } else {
-            Reply::TooFar(wait)
-        })
+        if code != 1 {
+            return Some(Reply::TooFar(wait));
+        }
+        let now = self.now();
+        let next_free = now.saturating_add(next_us.saturating_mul(1_000));
+        self.next_free.fetch_max(next_free, Ordering::AcqRel);
+        self.heard.fetch_max(now, Ordering::AcqRel);
+        Some(Reply::Reserved(wait))
+    }
+
+    /// Where the local share starts, the first time it is asked since Redis went away: after the
+    /// slots Redis had reserved for the fleet, as last heard, plus what the other replicas may have
+    /// reserved since at the shared rate (or now, if later). `None` when already asked for this
+    /// outage.
+    pub(crate) fn local_start(&self) -> Option<Instant> {
+        let outages = self.outages.load(Ordering::Acquire);
+        if self.outages_seen.swap(outages, Ordering::AcqRel) == outages {
+            return None;
+        }
+        let now = self.now();
+        let unheard = now.saturating_sub(self.heard.load(Ordering::Acquire));
+        let start = self
+            .next_free
+            .load(Ordering::Acquire)
+            .saturating_add(unheard)
+            .max(now);
+        Some(self.origin + Duration::from_nanos(start))
+    }
+
+    /// Whether the client has used its local share in an outage and not yet handed those slots
+    /// back (see [`handed_back`](Self::handed_back)).
+    pub(crate) fn owes_hand_back(&self) -> bool {
+        self.handed_back.load(Ordering::Acquire) != self.outages_seen.load(Ordering::Acquire)
+    }
+
+    /// Notes that the local share's slots are handed back (published as a pause).
+    pub(crate) fn handed_back(&self) {
+        self.handed_back
+            .store(self.outages_seen.load(Ordering::Acquire), Ordering::Release);
     }
 
     /// Moves the shared budget past a pause of `pause` from now, so that every replica pauses,
@@ -463,11 +506,6 @@ impl Fleet {
     /// Whether Redis is away now (for stats).
     pub(crate) fn is_away(&self) -> bool {
         self.away.load(Ordering::Acquire)
-    }
-
-    /// How many times Redis went away so far.
-    pub(crate) fn outages(&self) -> u64 {
-        self.outages.load(Ordering::Acquire)
     }
 }
 
