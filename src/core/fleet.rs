@@ -257,12 +257,17 @@ pub(crate) struct SharedPace {
 /// A client's link to its Redis budget: the connection, and whether Redis is away.
 pub(crate) struct Fleet {
     client: redis::Client,
+    /// The GCRA script (its SHA1 computed once; `EVALSHA`, loaded when Redis lacks it).
     script: redis::Script,
     key: String,
+    /// The URL without its password, for logs.
     url: String,
+    /// The bound on each call to Redis, connecting included.
     timeout: Duration,
     retry_every: Duration,
+    /// The shared limit, as the script takes it.
     pub(crate) pace: SharedPace,
+    /// The zero of the `ns since origin` fields below.
     origin: Instant,
     /// The connection while Redis answers (a multiplexed connection: clones share it).
     conn: Mutex<Option<MultiplexedConnection>>,
@@ -340,22 +345,24 @@ impl Fleet {
         Some(Reply::Reserved(wait))
     }
 
-    /// Where the local share starts, the first time it is asked since Redis went away: after the
-    /// slots Redis had reserved for the fleet, as last heard, plus what the other replicas may have
-    /// reserved since at the shared rate (or now, if later). `None` when already asked for this
-    /// outage.
+    /// Where the local share starts, the first time it is asked since Redis went away. While the
+    /// fleet's reserved slots, as last heard, still run, the other replicas may have kept
+    /// reserving at the shared rate since: the start keeps the lead those slots had on the clock
+    /// then. Once they are past, what was heard says nothing: now. `None` when already asked for
+    /// this outage.
     pub(crate) fn local_start(&self) -> Option<Instant> {
         let outages = self.outages.load(Ordering::Acquire);
         if self.outages_seen.swap(outages, Ordering::AcqRel) == outages {
             return None;
         }
         let now = self.now();
-        let unheard = now.saturating_sub(self.heard.load(Ordering::Acquire));
-        let start = self
-            .next_free
-            .load(Ordering::Acquire)
-            .saturating_add(unheard)
-            .max(now);
+        let next_free = self.next_free.load(Ordering::Acquire);
+        let start = if next_free > now {
+            let lead = next_free.saturating_sub(self.heard.load(Ordering::Acquire));
+            now.saturating_add(lead)
+        } else {
+            now
+        };
         Some(self.origin + Duration::from_nanos(start))
     }
 
@@ -531,6 +538,58 @@ mod tests {
         assert!(!debug.contains("hunter2"), "{debug}");
         assert!(debug.contains("cache.internal:6380/2"), "{debug}");
         assert_eq!(redacted("redis://127.0.0.1"), "redis://127.0.0.1");
+    }
+
+    fn fleet() -> Fleet {
+        let pace = SharedPace {
+            interval_us: 10_000,
+            tolerance_us: 40_000,
+            reserve_us: 20_000,
+        };
+        Fleet::new(&RedisBudget::new("redis://127.0.0.1:1", "k"), pace).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_local_share_starts_where_the_fleets_reserved_slots_end_once_per_outage() {
+        let fleet = fleet();
+        assert_eq!(fleet.local_start(), None, "no outage yet");
+        assert!(!fleet.owes_hand_back());
+        // Last heard at 1 s: the fleet's next free slot 300 ms later.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        fleet.heard.store(fleet.now(), Ordering::Release);
+        fleet
+            .next_free
+            .store(fleet.now() + 300_000_000, Ordering::Release);
+        tokio::time::advance(Duration::from_millis(100)).await;
+        fleet.failed("connection refused");
+        assert!(fleet.is_away());
+        // 100 ms unheard: the others may have reserved that much more (the same 300 ms lead).
+        let start = fleet.local_start().unwrap();
+        assert_eq!(start - fleet.origin, Duration::from_millis(1_400));
+        assert_eq!(fleet.local_start(), None, "once per outage");
+        assert!(fleet.owes_hand_back());
+        fleet.handed_back();
+        assert!(!fleet.owes_hand_back());
+        // Still away, a retry fails again: the same outage.
+        fleet.failed("connection refused");
+        assert_eq!(fleet.local_start(), None);
+        // Back, then away again: a new outage, starting now when the slots heard of are past.
+        fleet.answered();
+        assert!(!fleet.is_away());
+        tokio::time::advance(Duration::from_secs(5)).await;
+        fleet.failed("timeout");
+        let start = fleet.local_start().unwrap();
+        assert_eq!(start, Instant::now());
+        assert!(fleet.owes_hand_back());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn while_redis_is_away_no_connection_is_tried_before_retry_every() {
+        let fleet = fleet();
+        fleet.failed("connection refused");
+        // The port is closed; within `retry_every` nothing is even tried.
+        assert!(fleet.connection().await.is_none());
+        assert!(fleet.retry_at.load(Ordering::Acquire) > fleet.now());
     }
 
     #[test]
