@@ -9,11 +9,11 @@
 //! `redis-server` on the PATH they print why and pass, unless `POLAR_REQUIRE_REDIS=1` (CI), where
 //! they fail.
 
-use std::collections::HashSet;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::stored_once;
 use futures_util::{StreamExt, stream};
 use polar_client::mock::{Fault, MockPolar};
 use polar_client::{Error, NewCustomer, Polar, RedisBudget, RequestBudget};
@@ -165,17 +165,6 @@ async fn create_through_all(clients: &[Polar], per_client: usize) -> Vec<String>
         errors.extend(run.await.unwrap().1);
     }
     errors
-}
-
-/// The stored customers, each email once.
-fn stored_once(mock: &MockPolar) -> usize {
-    let customers = mock.customers();
-    let emails: HashSet<String> = customers
-        .iter()
-        .map(|c| c["email"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    assert_eq!(emails.len(), customers.len(), "a customer stored twice");
-    emails.len()
 }
 
 /// The limit every test here keeps to: 200 requests in 2 s.

@@ -2,9 +2,9 @@
 //! the limit never meets a `429` and keeps close to the limit's pace; a client left at defaults
 //! against a server whose limit it was not told learns it from the first `429`s and finishes.
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use crate::support::stored_once;
 use futures_util::{StreamExt, stream};
 use polar_client::mock::MockPolar;
 use polar_client::{NewCustomer, Polar, RequestBudget};
@@ -30,17 +30,6 @@ fn client(mock: &MockPolar, budget: Option<RequestBudget>) -> Polar {
     }
     .build()
     .unwrap()
-}
-
-/// Every stored customer's email, each once.
-fn stored_once(mock: &MockPolar) -> usize {
-    let customers = mock.customers();
-    let emails: HashSet<String> = customers
-        .iter()
-        .map(|c| c["email"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    assert_eq!(emails.len(), customers.len(), "a customer stored twice");
-    emails.len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
