@@ -13,11 +13,13 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::stored_once;
 use futures_util::{StreamExt, stream};
 use polar_client::mock::{Fault, MockPolar};
 use polar_client::{Error, NewCustomer, Polar, RedisBudget, RequestBudget};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support;
+use support::stored_once;
 
 /// A `redis-server` of this test's own, killed on drop.
 struct RedisServer {

@@ -4,10 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::stored_once;
 use futures_util::{StreamExt, stream};
 use polar_client::mock::MockPolar;
 use polar_client::{NewCustomer, Polar, RequestBudget};
+
+use crate::support;
+use support::stored_once;
 
 /// Creates `n` customers through `polar`, 32 at a time; the errors, if any.
 async fn create_all(polar: &Polar, n: usize) -> Vec<String> {
