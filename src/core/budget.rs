@@ -395,6 +395,24 @@ enum Slot {
     Refused(Duration),
 }
 
+/// One interactive call waiting for its slot, counted while it waits — also when the call is
+/// dropped mid-wait (cancelled by its caller), so background calls are never held back by a
+/// call that is gone.
+struct Waiting<'a>(&'a AtomicU32);
+
+impl<'a> Waiting<'a> {
+    fn on(count: &'a AtomicU32) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// What the budget shared through Redis gave one attempt.
 #[cfg(feature = "redis")]
 enum Shared {
@@ -563,9 +581,9 @@ impl Budget {
                 Slot::Refused(wait) => return Err(self.refuse(wait, priority)),
                 Slot::Retry { at } => self.sleep_until(at).await,
                 Slot::At { at, generation } => {
-                    self.interactive_waiting.fetch_add(1, Ordering::Relaxed);
+                    let waiting = Waiting::on(&self.interactive_waiting);
                     self.sleep_until(at).await;
-                    self.interactive_waiting.fetch_sub(1, Ordering::Relaxed);
+                    drop(waiting);
                     if self.generation.load(Ordering::Acquire) == generation {
                         break;
                     }
@@ -669,9 +687,8 @@ impl Budget {
                 None => return Shared::Away,
                 Some(Reply::Reserved(wait)) => {
                     if !wait.is_zero() {
-                        self.interactive_waiting.fetch_add(1, Ordering::Relaxed);
+                        let _waiting = Waiting::on(&self.interactive_waiting);
                         tokio::time::sleep(wait).await;
-                        self.interactive_waiting.fetch_sub(1, Ordering::Relaxed);
                     }
                     // A pause that began meanwhile voids the slot: ask again after it.
                     if self.generation.load(Ordering::Acquire) == generation {
@@ -1232,6 +1249,28 @@ mod tests {
         assert_eq!(learnt, Some((99, Duration::from_secs(10))));
         tokio::time::advance(Duration::from_secs(3_600)).await;
         assert_eq!(budget.stats().limit, learnt);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_interactive_call_dropped_while_it_waits_holds_no_background_call_back() {
+        let budget = Arc::new(Budget::new(
+            RequestBudget::per(10, Duration::from_secs(10)).burst(1),
+        ));
+        assert!(budget.admit_now(Priority::Interactive));
+        // Cancelled by its caller halfway through its wait.
+        let cancelled = tokio::time::timeout(
+            Duration::from_millis(500),
+            budget.acquire(Priority::Interactive, LONG),
+        );
+        assert!(cancelled.await.is_err());
+        assert_eq!(budget.interactive_waiting.load(Ordering::Relaxed), 0);
+        let start = Instant::now();
+        budget.acquire(Priority::Background, LONG).await.unwrap();
+        assert!(
+            start.elapsed() <= Duration::from_secs(3),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]
