@@ -416,8 +416,8 @@ impl Drop for Waiting<'_> {
 /// What the budget shared through Redis gave one attempt.
 #[cfg(feature = "redis")]
 enum Shared {
-    /// A slot, waited for.
-    Granted,
+    /// A slot; `slept`: the call had to wait for it (beyond the round trip to Redis).
+    Granted { slept: bool },
     /// No slot before the call's deadline: the first free one is this far away.
     Refused(Duration),
     /// Redis is away: take the slot from the local share.
@@ -550,9 +550,9 @@ impl Budget {
         #[cfg(feature = "redis")]
         if let Some(fleet) = &self.fleet {
             match self.acquire_shared(fleet, priority, deadline, asked).await {
-                Shared::Granted => {
+                Shared::Granted { slept } => {
                     self.shared.fetch_add(1, Ordering::Relaxed);
-                    self.granted_after(asked, priority);
+                    self.granted_after(asked, priority, slept);
                     return Ok(());
                 }
                 Shared::Refused(wait) => return Err(self.refuse(wait, priority)),
@@ -594,15 +594,15 @@ impl Budget {
         if self.fleet.is_some() {
             self.local_fallback.fetch_add(1, Ordering::Relaxed);
         }
-        self.granted_after(asked, priority);
+        self.granted_after(asked, priority, !asked.elapsed().is_zero());
         Ok(())
     }
 
-    /// Counts a slot granted to a call that asked at `asked`.
-    fn granted_after(&self, asked: Instant, priority: Priority) {
+    /// Counts a slot granted to a call that asked at `asked` and `slept` for it.
+    fn granted_after(&self, asked: Instant, priority: Priority, slept: bool) {
         let waited = asked.elapsed();
         self.granted.fetch_add(1, Ordering::Relaxed);
-        if !waited.is_zero() {
+        if slept {
             self.waited.fetch_add(1, Ordering::Relaxed);
             self.wait_ns.fetch_add(nanos(waited), Ordering::Relaxed);
             tracing::debug!(
@@ -640,6 +640,7 @@ impl Budget {
         asked: Instant,
     ) -> Shared {
         let interval = Duration::from_micros(fleet.pace.interval_us).max(Duration::from_millis(1));
+        let mut slept = false;
         loop {
             let left = deadline.saturating_sub(asked.elapsed());
             let now = self.now();
@@ -650,6 +651,7 @@ impl Budget {
                     return Shared::Refused(wait);
                 }
                 self.sleep_until(paused_until).await;
+                slept = true;
                 continue;
             }
             // Back from an outage: the slots taken from the local share meanwhile are handed back
@@ -674,6 +676,7 @@ impl Budget {
                             return Shared::Refused(interval);
                         }
                         tokio::time::sleep(interval).await;
+                        slept = true;
                         continue;
                     }
                     let own = fleet
@@ -689,10 +692,11 @@ impl Budget {
                     if !wait.is_zero() {
                         let _waiting = Waiting::on(&self.interactive_waiting);
                         tokio::time::sleep(wait).await;
+                        slept = true;
                     }
                     // A pause that began meanwhile voids the slot: ask again after it.
                     if self.generation.load(Ordering::Acquire) == generation {
-                        return Shared::Granted;
+                        return Shared::Granted { slept };
                     }
                 }
                 Some(Reply::TooFar(wait)) => {
@@ -701,6 +705,7 @@ impl Budget {
                         return Shared::Refused(wait);
                     }
                     tokio::time::sleep(wait.max(interval)).await;
+                    slept = true;
                 }
             }
         }
