@@ -83,6 +83,8 @@ pub use client::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ParseServerError, Polar, PolarBuilder, Priority,
     RequestBudget, RetryPolicy, SERVER_ENV, Server,
 };
+#[cfg(feature = "redis")]
+pub use client::{DEFAULT_LOCAL_SHARE, DEFAULT_REDIS_RETRY, DEFAULT_REDIS_TIMEOUT, RedisBudget};
 pub use country::{Country, ParseCountryError};
 pub use customers::customer::{Customer, CustomerKind};
 pub use customers::new_customer::{NewCustomer, Owner};

@@ -24,6 +24,18 @@ pub fn requests_seen(mock: &MockPolar, method: &str, path_prefix: &str) -> usize
         .count()
 }
 
+/// How many customers `mock` stores, asserting that no email is stored twice (every create
+/// done exactly once).
+pub fn stored_once(mock: &MockPolar) -> usize {
+    let customers = mock.customers();
+    let emails: std::collections::HashSet<&str> = customers
+        .iter()
+        .map(|c| c["email"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(emails.len(), customers.len(), "a customer stored twice");
+    emails.len()
+}
+
 pub fn client(mock: &MockPolar) -> Polar {
     Polar::builder()
         .access_token(SECRET)
