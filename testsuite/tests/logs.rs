@@ -161,7 +161,7 @@ async fn with_redis_unreachable_from_the_start_the_client_keeps_to_its_local_sha
 
     // Needs no redis-server: nothing listens on the port.
     let (captured, _guard) = capture_logs();
-    let mock = polar_client::mock::MockPolar::start().await.unwrap();
+    let mock = polar_client_mock::MockPolar::start().await.unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
