@@ -20,7 +20,7 @@ use std::process::ExitCode;
 mod connect;
 
 use connect::{connect, env};
-use polar_client::{Address, Country, Customer, NewCustomer, Owner, Polar};
+use polar_client::{Country, Customer, NewAddress, NewCustomer, Owner, Polar};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -55,7 +55,7 @@ fn seed_customer() -> NewCustomer {
     let customer = NewCustomer::individual("customer@example.com")
         .name("John Doe")
         .external_id("usr_1337")
-        .billing_address(Address::new(Country::US))
+        .billing_address(NewAddress::new(Country::US))
         .locale("en")
         .owner(
             Owner::new("member@example.com")
@@ -75,7 +75,7 @@ fn print_customer(customer: &Customer, polar: &Polar) {
     println!("  email          {}", shown(customer.email()));
     println!("  name           {}", shown(customer.name()));
     println!("  external id    {}", shown(customer.external_id()));
-    let country = customer.billing_address().map(|a| a.country.to_string());
+    let country = customer.billing_address().map(|a| a.country().to_string());
     println!("  country        {}", shown(country.as_deref()));
     println!("  created at     {}", customer.created_at());
     println!("  Polar-Version  {}", polar.api_version());

@@ -7,7 +7,7 @@
 //! `MOCK_MEMBER_MODEL=1` to turn on the organization's member model (members and member
 //! sessions).
 
-use polar_client::mock::MockPolar;
+use polar_client_mock::MockPolar;
 use std::time::Duration;
 
 /// The port used when none is given.

@@ -12,9 +12,9 @@
 use std::process::ExitCode;
 
 use futures_util::TryStreamExt;
-use polar_client::mock::{Buyer, MockPolar, MockProduct, Uuid};
 use polar_client::webhooks::{self, Event, WebhookSecret, WebhookVerifier};
 use polar_client::{NewCheckout, NewCustomer, PastDuePolicy, Polar, SubscriptionStatus};
+use polar_client_mock::{Buyer, MockPolar, MockProduct, Uuid};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -55,13 +55,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!(
         "2. checkout {} ({:?}), expires {:?}",
-        checkout.id, checkout.status, checkout.expires_at
+        checkout.id(),
+        checkout.status(),
+        checkout.expires_at()
     );
 
     // 3. The buyer pays: here the mock completes the checkout as Polar would.
     let events_before = mock.events().len();
     mock.complete_checkout(
-        Uuid::parse_str(&checkout.id)?,
+        Uuid::parse_str(checkout.id())?,
         Buyer::new("ada@example.org"),
     )?;
     println!("3. paid");
@@ -106,20 +108,20 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     // 6. The user cancels: entitled until the period ends.
     let canceled = polar
         .subscriptions()
-        .cancel_at_period_end(&subscription.id)
+        .cancel_at_period_end(subscription.id())
         .await?;
     println!(
         "6. canceled at period end (ends {:?}); still entitled: {}",
-        canceled.ends_at,
+        canceled.ends_at(),
         canceled.grants_access(PastDuePolicy::DenyAccess)
     );
 
     // 7. Revoked now (e.g. a refund): access ends.
-    let revoked = polar.subscriptions().revoke(&subscription.id).await?;
+    let revoked = polar.subscriptions().revoke(subscription.id()).await?;
     let state = polar.customers().state(customer.id()).await?;
     println!(
         "7. revoked ({:?}); entitled: {}; active subscriptions in state: {}",
-        revoked.status,
+        revoked.status(),
         revoked.grants_access(PastDuePolicy::GrantAccess),
         state.active_subscriptions().len()
     );

@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
-use polar_client::mock::{Fault, Method, MockPolar};
 use polar_client::{NewCustomer, NewEvent, Polar, UsageCustomer};
+use polar_client_mock::{Fault, Method, MockPolar};
 
 const CUSTOMERS: [&str; 3] = ["usr_ada", "usr_grace", "usr_linus"];
 const TASKS: usize = 16;
@@ -146,11 +146,12 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
             .stream()
             .try_collect()
             .await?;
-        for meter in rows {
-            let name = meter.meter.map(|m| m.name).unwrap_or_default();
+        for meter in &rows {
+            let name = meter.meter().map(|m| m.name()).unwrap_or_default();
             println!(
                 "{external_id}: {name}: consumed {} (balance {})",
-                meter.consumed_units, meter.balance
+                meter.consumed_units(),
+                meter.balance()
             );
         }
     }

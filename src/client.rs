@@ -13,6 +13,10 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 pub use crate::core::budget::{BudgetStats, DEFAULT_MAX_PAUSE, Priority, RequestBudget};
+#[cfg(feature = "redis")]
+pub use crate::core::fleet::{
+    DEFAULT_LOCAL_SHARE, DEFAULT_REDIS_RETRY, DEFAULT_REDIS_TIMEOUT, RedisBudget,
+};
 pub use crate::core::retry::RetryPolicy;
 pub use crate::core::state::DEFAULT_API_VERSION;
 
@@ -583,9 +587,10 @@ impl PolarBuilder {
             max_response_bytes: self
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
-            budget: Arc::new(Budget::new(
-                self.budget.unwrap_or_else(|| default_budget(base_url)),
-            )),
+            budget: Arc::new(
+                Budget::for_client(self.budget.unwrap_or_else(|| default_budget(base_url)))
+                    .map_err(config_error)?,
+            ),
             priority: self.priority,
         };
         Ok(Polar {

@@ -7,9 +7,10 @@ use crate::open_enum::{FromWire, open_enum};
 open_enum! {
     /// A country, by its ISO 3166-1 alpha-2 code (the codes of Polar's `CountryAlpha2` schema).
     ///
-    /// Used in [`Address`](crate::Address) both for the billing address you send and for the one
-    /// Polar returns. A code this version of the crate does not know (Polar adds codes over time,
-    /// e.g. `XK`) is kept as [`Country::Other`], upper-cased, so a customer carrying it still decodes.
+    /// Used both in the billing address you send ([`NewAddress`](crate::NewAddress)) and in the
+    /// one Polar returns ([`Address`](crate::Address)). A code this version of the crate does not
+    /// know (Polar adds codes over time, e.g. `XK`) is kept as [`Country::Other`], upper-cased, so
+    /// a customer carrying it still decodes.
     /// Polar refuses to bill some countries: see [`Country::is_supported_for_billing`].
     ///
     /// Build `Other` only through [`str::parse`]: `Country::Other("US".into())` is not equal to

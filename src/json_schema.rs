@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use crate::{Address, CustomerUpdate, MetadataValue, NewCustomerSession, TaxId, TaxIdFormat};
+use crate::{CustomerUpdate, MetadataValue, NewAddress, NewCustomerSession, TaxId, TaxIdFormat};
 
 /// `TaxId` is the two-element array `[value, format]`.
 impl JsonSchema for TaxId {
@@ -49,7 +49,7 @@ impl JsonSchema for CustomerUpdate {
     }
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        let address = generator.subschema_for::<Address>();
+        let address = generator.subschema_for::<NewAddress>();
         let metadata_value = generator.subschema_for::<MetadataValue>();
         json_schema!({
             "description": "The changes to a customer (the body of the customer update request): fields left out stay unchanged, `null` clears name, tax ID or locale.",

@@ -22,6 +22,7 @@ mod loose;
 mod members;
 mod metadata;
 mod meters;
+mod models;
 mod open_enum;
 mod orders;
 mod path;
@@ -33,8 +34,6 @@ mod tax_id;
 mod timestamp;
 mod validate;
 
-#[cfg(feature = "mock")]
-pub mod mock;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 
@@ -75,7 +74,7 @@ pub mod types {
 }
 
 pub use crate::core::paging::{Page, PagingProblem, Walk};
-pub use address::Address;
+pub use address::{Address, NewAddress};
 /// The date-time types of the public API (`Customer::created_at`, …), re-exported so that a
 /// caller needs no `chrono` dependency of its own to name them.
 pub use chrono::{DateTime, Utc};
@@ -84,6 +83,8 @@ pub use client::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ParseServerError, Polar, PolarBuilder, Priority,
     RequestBudget, RetryPolicy, SERVER_ENV, Server,
 };
+#[cfg(feature = "redis")]
+pub use client::{DEFAULT_LOCAL_SHARE, DEFAULT_REDIS_RETRY, DEFAULT_REDIS_TIMEOUT, RedisBudget};
 pub use country::{Country, ParseCountryError};
 pub use customers::customer::{Customer, CustomerKind};
 pub use customers::new_customer::{NewCustomer, Owner};
@@ -115,11 +116,13 @@ pub use validate::InputProblem;
 // The customer lifecycle's models: updates, state, members, portal sessions.
 pub use customers::customer_update::CustomerUpdate;
 pub use customers::state::{
-    ActiveMeter, ActiveSubscription, BenefitType, CustomerState, GrantedBenefit, RecurringInterval,
-    SubscriptionMeter, SubscriptionStatus,
+    ActiveMeter, ActiveSubscription, CustomerState, GrantedBenefit, SubscriptionMeter,
 };
 pub use members::{Member, MemberRole, MemberUpdate, Members, NewMember, NewMemberRole};
 pub use sessions::{CustomerSession, CustomerSessions, NewCustomerSession};
+
+// Codes several resources share (subscriptions, customer state, benefit grants).
+pub use models::{BenefitType, RecurringInterval, SubscriptionStatus};
 
 // Billing: checkouts and subscriptions.
 pub use checkouts::model::{Checkout, CheckoutStatus, ClientSecret};

@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::core::Core;
 use crate::error::Error;
+use crate::id::{CustomerId, MemberId};
 use crate::ids::{CustomerRef, parsed, segment};
 use crate::validate::{Checker, InputProblem};
 
@@ -77,6 +78,37 @@ impl<'s> MemberRef<'s> {
             (Ok(customer), Ok(member)) => Ok(Self::External { customer, member }),
             (customer, member) => Err(problems_of(customer.err(), member.err())),
         }
+    }
+}
+
+/// The member an operation names, as the caller gave it: owned, so that the call's future is
+/// `'static`, and checked together with the request body by [`MemberKey::checked`] before
+/// anything is sent.
+#[derive(Clone, Debug)]
+enum MemberKey {
+    /// Polar's IDs of the customer and the member.
+    Ids(CustomerId, MemberId),
+    /// The IDs in the caller's system (`external_id`s) of the customer and the member.
+    External(String, String),
+}
+
+impl MemberKey {
+    fn ids(customer_id: impl Into<CustomerId>, member_id: impl Into<MemberId>) -> Self {
+        Self::Ids(customer_id.into(), member_id.into())
+    }
+
+    fn external(customer_id: impl Into<String>, member_id: impl Into<String>) -> Self {
+        Self::External(customer_id.into(), member_id.into())
+    }
+
+    /// The member reference to send to, or [`Error::InvalidInput`] with every problem of the
+    /// IDs and of `body` at once.
+    fn checked(&self, body: Result<(), Vec<InputProblem>>) -> Result<MemberRef<'_>, Error> {
+        let ids = match self {
+            Self::Ids(customer, member) => MemberRef::by_ids(customer, member),
+            Self::External(customer, member) => MemberRef::by_external_ids(customer, member),
+        };
+        checked(ids, body)
     }
 }
 

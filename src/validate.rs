@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use crate::excerpt::escape_controls;
-use crate::{Address, Country, MetadataValue, NewCustomer};
+use crate::{Country, MetadataValue, NewAddress, NewCustomer};
 
 /// One problem found in the caller's input before anything was sent.
 ///
@@ -281,7 +281,8 @@ impl Checker {
     }
 
     /// A billing address Polar accepts: a country it bills, NUL-free lines, US/CA state codes.
-    pub(crate) fn address(&mut self, address: &Address) {
+    pub(crate) fn address(&mut self, address: &NewAddress) {
+        let address = &address.0;
         let country = &address.country;
         if let Country::Other(code) = country {
             self.report(

@@ -21,8 +21,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use polar_client::mock::MockPolar;
 use polar_client::{Polar, RequestBudget};
+use polar_client_mock::MockPolar;
 
 mod import;
 #[path = "../support/connect.rs"]

@@ -5,8 +5,8 @@
 //! token), `POLAR_SERVER` (`production`, the default, `sandbox`, or a base URL such as
 //! `http://127.0.0.1:8765`), `POLAR_ORGANIZATION_ID` (read by the examples that create customers).
 
-use polar_client::mock::MockPolar;
 use polar_client::{Polar, Server};
+use polar_client_mock::MockPolar;
 
 /// A client configured from the environment, or one talking to a freshly started mock (kept
 /// running as long as the returned `MockPolar` lives).

@@ -26,12 +26,12 @@ impl Checkouts {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())
     /// #     .base_url(mock.base_url())
     /// #     .build()?;
-    /// use polar_client::mock::MockProduct;
+    /// use polar_client_mock::MockProduct;
     /// use polar_client::{CheckoutStatus, NewCheckout};
     ///
     /// let pro = mock.add_product(MockProduct::monthly("Pro", 1900));
@@ -43,12 +43,12 @@ impl Checkouts {
     ///             .success_url("https://example.org/thanks?c={CHECKOUT_ID}"),
     ///     )
     ///     .await?;
-    /// assert_eq!(checkout.status, CheckoutStatus::Open);
+    /// assert_eq!(checkout.status(), &CheckoutStatus::Open);
     /// assert_eq!(
-    ///     checkout.success_url.as_deref(),
-    ///     Some(format!("https://example.org/thanks?c={}", checkout.id).as_str())
+    ///     checkout.success_url(),
+    ///     Some(format!("https://example.org/thanks?c={}", checkout.id()).as_str())
     /// );
-    /// println!("send the buyer to {}", checkout.url.as_deref().unwrap_or_default());
+    /// println!("send the buyer to {}", checkout.url().unwrap_or_default());
     /// # Ok(()) }
     /// ```
     ///

@@ -4,10 +4,8 @@
 use super::Checkouts;
 use super::model::{Checkout, CheckoutStatus};
 use crate::core::Core;
-use crate::core::paging::{Listing, Walk};
-use crate::error::Error;
+use crate::core::paging::{Filters, Walk};
 use crate::id::{CustomerId, ProductId};
-use crate::validate::Checker;
 
 /// A checkout listing, newest first, walked with [`ListCheckouts::stream`]. From
 /// [`Checkouts::list`]. Polar cannot filter on metadata.
@@ -35,11 +33,7 @@ use crate::validate::Checker;
 #[must_use = "a listing does nothing until it is streamed"]
 pub struct ListCheckouts {
     core: Core,
-    customer_ids: Vec<CustomerId>,
-    external_customer_ids: Vec<String>,
-    product_ids: Vec<ProductId>,
-    statuses: Vec<CheckoutStatus>,
-    page_size: u32,
+    filters: Filters,
 }
 
 impl Checkouts {
@@ -47,11 +41,7 @@ impl Checkouts {
     pub fn list(&self) -> ListCheckouts {
         ListCheckouts {
             core: self.core.clone(),
-            customer_ids: Vec::new(),
-            external_customer_ids: Vec::new(),
-            product_ids: Vec::new(),
-            statuses: Vec::new(),
-            page_size: 100,
+            filters: Filters::default(),
         }
     }
 }
@@ -59,31 +49,31 @@ impl Checkouts {
 impl ListCheckouts {
     /// Only checkouts linked to this customer; call again to add customers.
     pub fn customer_id(mut self, id: impl Into<CustomerId>) -> Self {
-        self.customer_ids.push(id.into());
+        self.filters.id("customer_id", id.into());
         self
     }
 
     /// Only checkouts linked to the customer with this external ID.
     pub fn external_customer_id(mut self, external_id: impl Into<String>) -> Self {
-        self.external_customer_ids.push(external_id.into());
+        self.filters.text("external_customer_id", external_id);
         self
     }
 
     /// Only checkouts for this product.
     pub fn product_id(mut self, id: impl Into<ProductId>) -> Self {
-        self.product_ids.push(id.into());
+        self.filters.id("product_id", id.into());
         self
     }
 
     /// Only checkouts with this status; call again to add statuses.
     pub fn status(mut self, status: CheckoutStatus) -> Self {
-        self.statuses.push(status);
+        self.filters.code("status", status.code());
         self
     }
 
     /// Checkouts per request: 1 to 100 (the default).
     pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = size.min(100);
+        self.filters.page_size(size);
         self
     }
 
@@ -92,46 +82,15 @@ impl ListCheckouts {
     /// # Errors
     /// The stream yields [`Error::InvalidInput`] (nothing sent) for a page size of 0 or an ID that
     /// is not a UUID; otherwise the errors of [`Checkouts::get`].
+    ///
+    /// [`Error::InvalidInput`]: crate::Error::InvalidInput
     pub fn stream(self) -> Walk<Checkout> {
-        let mut check = Checker::default();
-        if self.page_size == 0 {
-            check.report("page_size", "must be between 1 and 100.");
-        }
-        let mut query = Vec::new();
-        for id in &self.customer_ids {
-            check.uuid("customer_id", id);
-            query.push(("customer_id".to_owned(), id.to_string()));
-        }
-        for id in &self.external_customer_ids {
-            check.clean("external_customer_id", id);
-            query.push(("external_customer_id".to_owned(), id.clone()));
-        }
-        for id in &self.product_ids {
-            check.uuid("product_id", id);
-            query.push(("product_id".to_owned(), id.to_string()));
-        }
-        for status in &self.statuses {
-            query.push(("status".to_owned(), status.code().to_owned()));
-        }
-        let listing = Listing {
-            core: self.core,
-            operation: "checkouts:list",
-            operation_id: "checkouts_list",
-            path: "/v1/checkouts/".to_owned(),
-            filters: query,
-            limit: self.page_size,
-            key,
-        };
-        Walk::new(
-            listing,
-            check
-                .finish()
-                .map_err(|problems| Error::InvalidInput { problems }),
-        )
+        let path = "/v1/checkouts/";
+        (self.filters).walk(self.core, "checkouts:list", "checkouts_list", path, key)
     }
 }
 
 /// A checkout's ID, by which the walk recognises it on another page.
 fn key(c: &Checkout) -> &str {
-    &c.id
+    c.id()
 }

@@ -84,74 +84,151 @@ impl fmt::Debug for ClientSecret {
 ///     "expires_at": "2020-01-01T00:00:00Z",
 ///     "something_new": {"a": 1}
 /// }"#)?;
-/// assert_eq!(checkout.status, CheckoutStatus::Open);
+/// assert_eq!(checkout.status(), &CheckoutStatus::Open);
 /// assert!(checkout.is_expired_now(), "open on Polar's side, but past its expiry");
 /// assert!(!format!("{checkout:?}").contains("polar_c_secret"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct Checkout {
-    /// Polar's ID of the checkout.
-    pub id: CheckoutId,
-    /// Where it is; unknown statuses are [`CheckoutStatus::Other`].
+    id: CheckoutId,
     #[serde(
         default = "unknown_status",
         deserialize_with = "crate::subscriptions::model::open_or_unknown"
     )]
-    pub status: CheckoutStatus,
+    status: CheckoutStatus,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    client_secret: Option<ClientSecret>,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    expires_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    success_url: Option<String>,
+    #[serde(default)]
+    product_id: Option<ProductId>,
+    #[serde(default)]
+    customer_id: Option<CustomerId>,
+    #[serde(default)]
+    external_customer_id: Option<String>,
+    #[serde(default)]
+    customer_email: Option<String>,
+    #[serde(default)]
+    amount: Option<i64>,
+    #[serde(default)]
+    total_amount: Option<i64>,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    seats: Option<u32>,
+    #[serde(default)]
+    discount_id: Option<String>,
+    #[serde(default)]
+    subscription_id: Option<SubscriptionId>,
+    #[serde(default, deserialize_with = "crate::metadata::lenient_map")]
+    metadata: BTreeMap<String, MetadataValue>,
+    #[serde(default, deserialize_with = "crate::metadata::lenient_map")]
+    customer_metadata: BTreeMap<String, MetadataValue>,
+}
+
+impl Checkout {
+    /// Polar's ID of the checkout.
+    pub fn id(&self) -> &CheckoutId {
+        &self.id
+    }
+
+    /// Where it is; unknown statuses are [`CheckoutStatus::Other`].
+    pub fn status(&self) -> &CheckoutStatus {
+        &self.status
+    }
+
     /// The checkout page to send the buyer to. It contains the client secret, so `Debug` shows
     /// it as `<redacted>`.
-    #[serde(default)]
-    pub url: Option<String>,
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
+
     /// The secret of Polar's public checkout endpoints (never shown by `Debug`).
-    #[serde(default)]
-    pub client_secret: Option<ClientSecret>,
+    pub fn client_secret(&self) -> Option<&ClientSecret> {
+        self.client_secret.as_ref()
+    }
+
     /// When it expires (24 hours after creation).
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub expires_at: Option<DateTime<Utc>>,
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.expires_at
+    }
+
     /// When it was created.
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub created_at: Option<DateTime<Utc>>,
+    pub fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.created_at
+    }
+
     /// Where the buyer goes after paying (`{CHECKOUT_ID}` already replaced by Polar).
-    #[serde(default)]
-    pub success_url: Option<String>,
+    pub fn success_url(&self) -> Option<&str> {
+        self.success_url.as_deref()
+    }
+
     /// The product selected.
-    #[serde(default)]
-    pub product_id: Option<ProductId>,
+    pub fn product_id(&self) -> Option<&ProductId> {
+        self.product_id.as_ref()
+    }
+
     /// The linked customer; `None` until Polar links one (at the latest when it succeeds).
-    #[serde(default)]
-    pub customer_id: Option<CustomerId>,
+    pub fn customer_id(&self) -> Option<&CustomerId> {
+        self.customer_id.as_ref()
+    }
+
     /// The external customer ID the checkout was created with.
-    #[serde(default)]
-    pub external_customer_id: Option<String>,
+    pub fn external_customer_id(&self) -> Option<&str> {
+        self.external_customer_id.as_deref()
+    }
+
     /// The buyer's email, as set or prefilled.
-    #[serde(default)]
-    pub customer_email: Option<String>,
+    pub fn customer_email(&self) -> Option<&str> {
+        self.customer_email.as_deref()
+    }
+
     /// The amount before discount and tax, in cents.
-    #[serde(default)]
-    pub amount: Option<i64>,
+    pub fn amount(&self) -> Option<i64> {
+        self.amount
+    }
+
     /// The total to pay, in cents.
-    #[serde(default)]
-    pub total_amount: Option<i64>,
+    pub fn total_amount(&self) -> Option<i64> {
+        self.total_amount
+    }
+
     /// Lower-case ISO 4217 currency.
-    #[serde(default)]
-    pub currency: Option<String>,
+    pub fn currency(&self) -> Option<&str> {
+        self.currency.as_deref()
+    }
+
     /// The seat count, for seat-based products.
-    #[serde(default)]
-    pub seats: Option<u32>,
+    pub fn seats(&self) -> Option<u32> {
+        self.seats
+    }
+
     /// The discount applied.
-    #[serde(default)]
-    pub discount_id: Option<String>,
+    pub fn discount_id(&self) -> Option<&str> {
+        self.discount_id.as_deref()
+    }
+
     /// The subscription it created, once it succeeded (for a recurring product).
-    #[serde(default)]
-    pub subscription_id: Option<SubscriptionId>,
+    pub fn subscription_id(&self) -> Option<&SubscriptionId> {
+        self.subscription_id.as_ref()
+    }
+
     /// The metadata, copied to the order and subscription.
-    #[serde(default, deserialize_with = "crate::metadata::lenient_map")]
-    pub metadata: BTreeMap<String, MetadataValue>,
+    pub fn metadata(&self) -> &BTreeMap<String, MetadataValue> {
+        &self.metadata
+    }
+
     /// Merged into the customer's metadata when it succeeds.
-    #[serde(default, deserialize_with = "crate::metadata::lenient_map")]
-    pub customer_metadata: BTreeMap<String, MetadataValue>,
+    pub fn customer_metadata(&self) -> &BTreeMap<String, MetadataValue> {
+        &self.customer_metadata
+    }
 }
 
 impl fmt::Debug for Checkout {

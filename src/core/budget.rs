@@ -15,15 +15,26 @@
 //! requests start in any window of that length, wherever the server's window begins: a burst of
 //! a twentieth of the limit, then a steady rate for the rest, less a 1 % margin for the spread of
 //! network delays.
+//!
+//! With the `redis` feature, a budget can be shared by every replica of a service
+//! ([`RequestBudget::shared_via_redis`]): slots then come from Redis (see `fleet`), and this
+//! in-process budget, at the replica's local share of the limit, serves while Redis is away.
+//!
+//! After a `429` lowered the rate, the budget climbs back: a tenth of the configured limit more
+//! for each window without a `429`, up to the configured limit. An [`adaptive`](RequestBudget::adaptive)
+//! budget has no configured limit to climb back to and keeps what it learnt.
 
 use std::fmt;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::error::Error;
+
+#[cfg(feature = "redis")]
+use crate::core::fleet::{Fleet, RedisBudget, Reply, SharedPace};
 
 /// The default longest pause after a `429`: five minutes, well above the 60 s window Polar names
 /// for its minute rules (an identity blocked for 30 minutes pauses this long, then tries again).
@@ -31,6 +42,9 @@ pub const DEFAULT_MAX_PAUSE: Duration = Duration::from_secs(300);
 
 /// How many requests a client (with all its clones) may send to Polar, and how it reacts when Polar
 /// answers `429 Too Many Requests` anyway.
+///
+/// After a `429` lowered the rate, each window without another `429` raises it by a tenth of the
+/// configured limit, back up to it; an [`adaptive`](Self::adaptive) budget keeps what it learnt.
 ///
 /// Every call waits for a slot before each attempt is sent; the wait counts against the retry
 /// policy's overall deadline, and a call that cannot get a slot in time fails with
@@ -44,7 +58,9 @@ pub const DEFAULT_MAX_PAUSE: Duration = Duration::from_secs(300);
 /// a proxy): no pacing until the first `429` teaches the budget the server's limit.
 ///
 /// The limit is per organization and shared by all its tokens and processes: a client that shares
-/// the organization with others should be given its share, e.g. `per_minute(500 / replicas)`.
+/// the organization with others should be given its share, e.g. `per_minute(500 / replicas)`, or,
+/// with the `redis` feature, share one budget with them through Redis
+/// ([`shared_via_redis`](Self::shared_via_redis)).
 ///
 /// # Examples
 /// ```
@@ -58,11 +74,14 @@ pub const DEFAULT_MAX_PAUSE: Duration = Duration::from_secs(300);
 /// # let _ = polar;
 /// # Ok::<(), polar_client::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestBudget {
     pace: Pace,
     burst: Option<u32>,
     max_pause: Duration,
+    /// Where the fleet's shared budget is kept, if anywhere.
+    #[cfg(feature = "redis")]
+    shared: Option<RedisBudget>,
 }
 
 /// What the budget paces calls by.
@@ -104,6 +123,8 @@ impl RequestBudget {
             },
             burst: None,
             max_pause: DEFAULT_MAX_PAUSE,
+            #[cfg(feature = "redis")]
+            shared: None,
         }
     }
 
@@ -119,6 +140,8 @@ impl RequestBudget {
             pace: Pace::Adaptive,
             burst: None,
             max_pause: DEFAULT_MAX_PAUSE,
+            #[cfg(feature = "redis")]
+            shared: None,
         }
     }
 
@@ -136,6 +159,8 @@ impl RequestBudget {
             pace: Pace::Off,
             burst: None,
             max_pause: DEFAULT_MAX_PAUSE,
+            #[cfg(feature = "redis")]
+            shared: None,
         }
     }
 
@@ -176,6 +201,43 @@ impl RequestBudget {
             Pace::Limit { requests, window } => Some((requests, window)),
             Pace::Off | Pace::Adaptive => None,
         }
+    }
+
+    /// Shares this limit with every client, in any process, built with the same Redis key: the
+    /// fleet together keeps to it (`redis` feature). Each request takes its slot in Redis, in one
+    /// atomic Lua script; a `429` one client meets pauses them all. While Redis is away, each
+    /// client keeps to its [`local_share`](RedisBudget::local_share) of the limit (and of the
+    /// burst) and logs that once. Give every replica the same limit and key.
+    ///
+    /// A shared budget needs a limit: building a client with
+    /// `adaptive().shared_via_redis(..)` fails, and [`unlimited`](Self::unlimited) ignores it.
+    ///
+    /// # Examples
+    /// ```
+    /// use polar_client::{Polar, RedisBudget, RequestBudget};
+    ///
+    /// // Three replicas of a service on production's 500 a minute.
+    /// let budget = RequestBudget::per_minute(500).shared_via_redis(
+    ///     RedisBudget::new("redis://127.0.0.1:6379", "polar:budget:acme").local_share(1.0 / 3.0),
+    /// );
+    /// let polar = Polar::builder().access_token("polar_oat_example").request_budget(budget).build()?;
+    /// # let _ = polar;
+    /// # Ok::<(), polar_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// None here; [`PolarBuilder::build`](crate::PolarBuilder::build) fails with
+    /// [`Error::InvalidConfig`] when the Redis URL is malformed or the budget is adaptive.
+    #[cfg(feature = "redis")]
+    pub fn shared_via_redis(mut self, redis: RedisBudget) -> Self {
+        self.shared = Some(redis);
+        self
+    }
+
+    /// Where the budget is shared, if it is (`redis` feature).
+    #[cfg(feature = "redis")]
+    pub fn shared(&self) -> Option<&RedisBudget> {
+        self.shared.as_ref()
     }
 }
 
@@ -218,8 +280,13 @@ pub struct BudgetStats {
     /// What is left of the current pause (zero when none).
     pub paused_for: Duration,
     /// The limit the budget keeps to now, `(requests, window)`: the configured one, or what Polar
-    /// accepted before a `429` when that was less; `None` while nothing paces calls.
+    /// accepted before a `429` when that was less; `None` while nothing paces calls. For a budget
+    /// shared through Redis, this client's local share.
     pub limit: Option<(u32, Duration)>,
+    /// Of the slots granted, how many came from the budget shared through Redis (`redis` feature).
+    pub shared: u64,
+    /// Of the slots granted, how many came from the local share because Redis was away.
+    pub local_fallback: u64,
 }
 
 /// The GCRA parameters of a limit, in nanoseconds.
@@ -263,13 +330,21 @@ fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// What the budget knows only on the slow paths (a `429`, stats).
+/// What the budget knows only on the slow paths (a `429`, stats, climbing back after one).
 #[derive(Debug)]
 struct Learnt {
     /// When calls last resumed after a pause (the budget's start at first), in ns.
     resumed_at: u64,
     /// The window of the limit kept now.
     window: Duration,
+    /// The configured limit, `(requests, window)`, the most the rate climbs back to; `None` for
+    /// an adaptive budget, which keeps what it learnt.
+    ceiling: Option<(u32, Duration)>,
+    /// The requests per `window` kept now.
+    current: u32,
+    /// Since when no `429` came and the rate was not raised, in ns: each full window from here
+    /// raises it a step.
+    clean_since: u64,
 }
 
 /// One client's budget, shared by its clones behind an `Arc`.
@@ -292,7 +367,14 @@ pub(crate) struct Budget {
     background: tokio::sync::Mutex<()>,
     /// Answers other than `429` since calls last resumed: what the server accepted.
     answered: AtomicU64,
+    /// A `429` lowered the rate below the configured one: it climbs back (see `recover`).
+    lowered: AtomicBool,
     learnt: Mutex<Learnt>,
+    /// The budget shared through Redis, when there is one; this budget is then the local share.
+    #[cfg(feature = "redis")]
+    fleet: Option<std::sync::Arc<Fleet>>,
+    shared: AtomicU64,
+    local_fallback: AtomicU64,
     granted: AtomicU64,
     waited: AtomicU64,
     wait_ns: AtomicU64,
@@ -313,8 +395,75 @@ enum Slot {
     Refused(Duration),
 }
 
+/// One interactive call waiting for its slot, counted while it waits — also when the call is
+/// dropped mid-wait (cancelled by its caller), so background calls are never held back by a
+/// call that is gone.
+struct Waiting<'a>(&'a AtomicU32);
+
+impl<'a> Waiting<'a> {
+    fn on(count: &'a AtomicU32) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// What the budget shared through Redis gave one attempt.
+#[cfg(feature = "redis")]
+enum Shared {
+    /// A slot; `slept`: the call had to wait for it (beyond the round trip to Redis).
+    Granted { slept: bool },
+    /// No slot before the call's deadline: the first free one is this far away.
+    Refused(Duration),
+    /// Redis is away: take the slot from the local share.
+    Away,
+}
+
 impl Budget {
-    /// A budget as `config` says, starting now.
+    /// The budget of a client built with `config`: in-process, or shared through Redis with this
+    /// process's local share in-process.
+    ///
+    /// # Errors
+    /// What is wrong with the configuration (a malformed Redis URL, an adaptive shared budget).
+    pub(crate) fn for_client(config: RequestBudget) -> Result<Self, String> {
+        #[cfg(feature = "redis")]
+        if let Some(redis) = &config.shared {
+            let Pace::Limit { requests, window } = config.pace else {
+                return match config.pace {
+                    Pace::Off => Ok(Self::new(config)),
+                    _ => Err("a request budget shared through Redis needs a limit \
+                              (RequestBudget::per_minute or per), not an adaptive one"
+                        .to_owned()),
+                };
+            };
+            let full = Gcra::of(requests, window, config.burst);
+            let pace = SharedPace {
+                interval_us: (full.interval / 1_000).max(1),
+                tolerance_us: full.tolerance / 1_000,
+                reserve_us: full.reserve / 1_000,
+            };
+            let fleet = Fleet::new(redis, pace)?;
+            let local = RequestBudget {
+                pace: Pace::Limit {
+                    requests: redis.share_of(requests),
+                    window,
+                },
+                burst: config.burst.map(|burst| redis.share_of(burst)),
+                ..config.clone()
+            };
+            let mut budget = Self::new(local);
+            budget.fleet = Some(std::sync::Arc::new(fleet));
+            return Ok(budget);
+        }
+        Ok(Self::new(config))
+    }
+
+    /// An in-process budget as `config` says, starting now.
     pub(crate) fn new(config: RequestBudget) -> Self {
         let (gcra, window) = match config.pace {
             Pace::Limit { requests, window } => (Gcra::of(requests, window, config.burst), window),
@@ -341,10 +490,18 @@ impl Budget {
             interactive_waiting: AtomicU32::new(0),
             background: tokio::sync::Mutex::new(()),
             answered: AtomicU64::new(0),
+            lowered: AtomicBool::new(false),
             learnt: Mutex::new(Learnt {
                 resumed_at: 0,
                 window,
+                ceiling: config.limit(),
+                current: config.limit().map_or(0, |(requests, _)| requests),
+                clean_since: 0,
             }),
+            #[cfg(feature = "redis")]
+            fleet: None,
+            shared: AtomicU64::new(0),
+            local_fallback: AtomicU64::new(0),
             granted: AtomicU64::new(0),
             waited: AtomicU64::new(0),
             wait_ns: AtomicU64::new(0),
@@ -362,6 +519,10 @@ impl Budget {
     pub(crate) fn admit_now(&self, priority: Priority) -> bool {
         if !self.on {
             return true;
+        }
+        #[cfg(feature = "redis")]
+        if self.fleet.is_some() {
+            return false;
         }
         let now = self.now();
         let free = matches!(self.slot(priority, now, Duration::ZERO), Slot::Now);
@@ -386,6 +547,29 @@ impl Budget {
             Priority::Background => Some(self.background.lock().await),
             Priority::Interactive => None,
         };
+        #[cfg(feature = "redis")]
+        if let Some(fleet) = &self.fleet {
+            match self.acquire_shared(fleet, priority, deadline, asked).await {
+                Shared::Granted { slept } => {
+                    self.shared.fetch_add(1, Ordering::Relaxed);
+                    self.granted_after(asked, priority, slept);
+                    return Ok(());
+                }
+                Shared::Refused(wait) => return Err(self.refuse(wait, priority)),
+                Shared::Away => {
+                    // The fleet may have spent the window already: each time Redis goes away, the
+                    // local share starts one of its intervals after the fleet's reserved slots,
+                    // at its steady rate, without a burst.
+                    if let Some(start) = fleet.local_start() {
+                        let start = nanos(start.saturating_duration_since(self.origin))
+                            .saturating_add(self.interval.load(Ordering::Relaxed))
+                            .saturating_add(self.tolerance.load(Ordering::Relaxed));
+                        self.tat.fetch_max(start, Ordering::AcqRel);
+                    }
+                }
+            }
+        }
+        self.recover(self.now());
         loop {
             // Never zero: zero is how the fast path asks without reserving.
             let left = deadline
@@ -394,33 +578,31 @@ impl Budget {
             let now = self.now();
             match self.slot(priority, now, left) {
                 Slot::Now => break,
-                Slot::Refused(wait) => {
-                    self.refused.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(
-                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                        ?priority,
-                        "request budget: no slot before the call's deadline; not sent"
-                    );
-                    return Err(Error::RateLimited {
-                        retry_after: Some(wait),
-                        request_id: None,
-                        by_budget: true,
-                    });
-                }
+                Slot::Refused(wait) => return Err(self.refuse(wait, priority)),
                 Slot::Retry { at } => self.sleep_until(at).await,
                 Slot::At { at, generation } => {
-                    self.interactive_waiting.fetch_add(1, Ordering::Relaxed);
+                    let waiting = Waiting::on(&self.interactive_waiting);
                     self.sleep_until(at).await;
-                    self.interactive_waiting.fetch_sub(1, Ordering::Relaxed);
+                    drop(waiting);
                     if self.generation.load(Ordering::Acquire) == generation {
                         break;
                     }
                 }
             }
         }
+        #[cfg(feature = "redis")]
+        if self.fleet.is_some() {
+            self.local_fallback.fetch_add(1, Ordering::Relaxed);
+        }
+        self.granted_after(asked, priority, !asked.elapsed().is_zero());
+        Ok(())
+    }
+
+    /// Counts a slot granted to a call that asked at `asked` and `slept` for it.
+    fn granted_after(&self, asked: Instant, priority: Priority, slept: bool) {
         let waited = asked.elapsed();
         self.granted.fetch_add(1, Ordering::Relaxed);
-        if !waited.is_zero() {
+        if slept {
             self.waited.fetch_add(1, Ordering::Relaxed);
             self.wait_ns.fetch_add(nanos(waited), Ordering::Relaxed);
             tracing::debug!(
@@ -429,7 +611,104 @@ impl Budget {
                 "request budget: waited for a slot"
             );
         }
-        Ok(())
+    }
+
+    /// The refusal of an attempt whose first slot is `wait` away, past its deadline.
+    fn refuse(&self, wait: Duration, priority: Priority) -> Error {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(
+            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            ?priority,
+            "request budget: no slot before the call's deadline; not sent"
+        );
+        Error::RateLimited {
+            retry_after: Some(wait),
+            request_id: None,
+            by_budget: true,
+        }
+    }
+
+    /// A slot from the budget shared through Redis, after this client's own pause if it is
+    /// paused. Background calls take one only while it is free at once, no interactive call of
+    /// this client waits, and more than the reserve is left.
+    #[cfg(feature = "redis")]
+    async fn acquire_shared(
+        &self,
+        fleet: &Fleet,
+        priority: Priority,
+        deadline: Duration,
+        asked: Instant,
+    ) -> Shared {
+        let interval = Duration::from_micros(fleet.pace.interval_us).max(Duration::from_millis(1));
+        let mut slept = false;
+        loop {
+            let left = deadline.saturating_sub(asked.elapsed());
+            let now = self.now();
+            let paused_until = self.paused_until.load(Ordering::Acquire);
+            if paused_until > now {
+                let wait = Duration::from_nanos(paused_until - now);
+                if wait >= left {
+                    return Shared::Refused(wait);
+                }
+                self.sleep_until(paused_until).await;
+                slept = true;
+                continue;
+            }
+            // Back from an outage: the slots taken from the local share meanwhile are handed back
+            // first, as a pause of the shared budget until the last of them.
+            if fleet.owes_hand_back() {
+                let local_until = self
+                    .tat
+                    .load(Ordering::Acquire)
+                    .saturating_sub(self.tolerance.load(Ordering::Relaxed));
+                let pending = Duration::from_nanos(local_until.saturating_sub(now));
+                if !pending.is_zero() && !fleet.pause(pending).await {
+                    return Shared::Away;
+                }
+                fleet.handed_back();
+            }
+            let generation = self.generation.load(Ordering::Acquire);
+            let (tolerance, max_wait) = match priority {
+                Priority::Interactive => (fleet.pace.tolerance_us, left),
+                Priority::Background => {
+                    if self.interactive_waiting.load(Ordering::Relaxed) > 0 {
+                        if interval >= left {
+                            return Shared::Refused(interval);
+                        }
+                        tokio::time::sleep(interval).await;
+                        slept = true;
+                        continue;
+                    }
+                    let own = fleet
+                        .pace
+                        .tolerance_us
+                        .saturating_sub(fleet.pace.reserve_us);
+                    (own, Duration::ZERO)
+                }
+            };
+            match fleet.reserve(tolerance, max_wait).await {
+                None => return Shared::Away,
+                Some(Reply::Reserved(wait)) => {
+                    if !wait.is_zero() {
+                        let _waiting = Waiting::on(&self.interactive_waiting);
+                        tokio::time::sleep(wait).await;
+                        slept = true;
+                    }
+                    // A pause that began meanwhile voids the slot: ask again after it.
+                    if self.generation.load(Ordering::Acquire) == generation {
+                        return Shared::Granted { slept };
+                    }
+                }
+                Some(Reply::TooFar(wait)) => {
+                    let left = deadline.saturating_sub(asked.elapsed());
+                    if priority == Priority::Interactive || wait >= left {
+                        return Shared::Refused(wait);
+                    }
+                    tokio::time::sleep(wait.max(interval)).await;
+                    slept = true;
+                }
+            }
+        }
     }
 
     async fn sleep_until(&self, at: u64) {
@@ -537,13 +816,16 @@ impl Budget {
         let learnt_pace = Gcra::of(estimate, window, self.burst);
         // Only ever slower: keep the current pace when it is already below the estimate.
         if learnt_pace.interval > self.interval.load(Ordering::Relaxed) {
-            self.interval.store(learnt_pace.interval, Ordering::Relaxed);
-            self.tolerance
-                .store(learnt_pace.tolerance, Ordering::Relaxed);
-            self.reserve.store(learnt_pace.reserve, Ordering::Relaxed);
+            self.set_pace(learnt_pace);
             learnt.window = window;
+            learnt.current = estimate;
+            // With a configured limit to climb back to (an adaptive budget keeps what it learnt).
+            self.lowered
+                .store(learnt.ceiling.is_some(), Ordering::Relaxed);
         }
         let pause = self.pause(now, pause, &mut learnt);
+        #[cfg(feature = "redis")]
+        self.pause_fleet(pause);
         let tolerance = self.tolerance.load(Ordering::Relaxed);
         let interval = self.interval.load(Ordering::Relaxed);
         let limit = Gcra {
@@ -562,6 +844,85 @@ impl Budget {
         Some(pause)
     }
 
+    fn set_pace(&self, pace: Gcra) {
+        self.interval.store(pace.interval, Ordering::Relaxed);
+        self.tolerance.store(pace.tolerance, Ordering::Relaxed);
+        self.reserve.store(pace.reserve, Ordering::Relaxed);
+    }
+
+    /// Climbs back after a `429` lowered the rate: each full window without a `429` since the
+    /// last pause (or the last step) raises the limit by a tenth of the configured one, up to it.
+    /// Lazy: called on the slow path and for stats, it makes up for every window gone by. A
+    /// client whose calls all find a free slot does not need the higher rate until they don't.
+    fn recover(&self, now: u64) {
+        if !self.lowered.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut learnt = self
+            .learnt
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some((requests, configured_window)) = learnt.ceiling else {
+            return;
+        };
+        let window = nanos(learnt.window).max(1);
+        if !self.lowered.load(Ordering::Relaxed) || now < learnt.clean_since.saturating_add(window)
+        {
+            return;
+        }
+        let windows = (now - learnt.clean_since) / window;
+        // The configured limit in the window kept now (Polar names the same window it limits by).
+        let ceiling = u64::from(requests) * window / nanos(configured_window).max(1);
+        let ceiling = u32::try_from(ceiling).unwrap_or(u32::MAX).max(1);
+        let step = (ceiling / 10).max(1);
+        let raised = u64::from(learnt.current)
+            .saturating_add(u64::from(step).saturating_mul(windows))
+            .min(u64::from(ceiling));
+        let raised = u32::try_from(raised).unwrap_or(ceiling);
+        learnt.clean_since = learnt.clean_since.saturating_add(windows * window);
+        let old_tolerance = self.tolerance.load(Ordering::Relaxed);
+        let pace = if raised >= ceiling {
+            learnt.window = configured_window;
+            learnt.current = requests;
+            self.lowered.store(false, Ordering::Relaxed);
+            Gcra::of(requests, configured_window, self.burst)
+        } else {
+            learnt.current = raised;
+            Gcra::of(raised, learnt.window, self.burst)
+        };
+        self.set_pace(pace);
+        // The next free slot stays where it was (a higher rate is no burst at once): the arrival
+        // time keeps its distance to the new tolerance.
+        let _ = self
+            .tat
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |tat| {
+                (tat > now).then(|| {
+                    tat.saturating_sub(old_tolerance)
+                        .saturating_add(pace.tolerance)
+                })
+            });
+        tracing::info!(
+            limit = learnt.current,
+            window_s = learnt.window.as_secs_f64(),
+            "request budget: no 429 for a window; the rate climbs back"
+        );
+    }
+
+    /// Publishes a pause to the budget shared through Redis, if there is one, so that the whole
+    /// fleet pauses (best effort, in a task of its own: the call that met the `429` goes on).
+    #[cfg(feature = "redis")]
+    fn pause_fleet(&self, pause: Duration) {
+        let Some(fleet) = &self.fleet else {
+            return;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let fleet = std::sync::Arc::clone(fleet);
+            runtime.spawn(async move {
+                fleet.pause(pause).await;
+            });
+        }
+    }
+
     /// Pauses every call for `pause` from `now`: slots reserved before are void, and calls resume
     /// at the steady rate, without a burst.
     fn pause(&self, now: u64, pause: Duration, learnt: &mut Learnt) -> Duration {
@@ -573,11 +934,13 @@ impl Budget {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.pauses.fetch_add(1, Ordering::Relaxed);
         learnt.resumed_at = until;
+        learnt.clean_since = until;
         pause
     }
 
     /// What the budget has done so far.
     pub(crate) fn stats(&self) -> BudgetStats {
+        self.recover(self.now());
         let window = self
             .learnt
             .lock()
@@ -605,16 +968,19 @@ impl Budget {
                     .saturating_sub(self.now()),
             ),
             limit,
+            shared: self.shared.load(Ordering::Relaxed),
+            local_fallback: self.local_fallback.load(Ordering::Relaxed),
         }
     }
 }
 
 impl fmt::Debug for Budget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Budget")
-            .field("on", &self.on)
-            .field("stats", &self.stats())
-            .finish_non_exhaustive()
+        let mut debug = f.debug_struct("Budget");
+        debug.field("on", &self.on).field("stats", &self.stats());
+        #[cfg(feature = "redis")]
+        debug.field("fleet", &self.fleet);
+        debug.finish_non_exhaustive()
     }
 }
 
@@ -839,6 +1205,77 @@ mod tests {
             2
         );
         assert!(most_in_any_window(&times, Duration::from_secs(10)) <= 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_a_429_the_rate_climbs_back_a_tenth_per_clean_window_up_to_the_limit() {
+        let config = RequestBudget::per_minute(500).burst(50);
+        let configured = Budget::new(config.clone()).stats().limit;
+        let budget = Arc::new(Budget::new(config));
+        let limit_of =
+            |n| Some(Gcra::of(n, Duration::from_secs(60), Some(50)).limit(Duration::from_secs(60)));
+        for _ in 0..40 {
+            assert!(budget.admit_now(Priority::Interactive));
+            budget.answered();
+        }
+        assert!(budget.rate_limited(Some(Duration::from_secs(60))).is_some());
+        assert_eq!(budget.stats().limit, limit_of(40));
+        // The pause (60 s), then a window without a 429 less a second: not yet.
+        tokio::time::advance(Duration::from_secs(119)).await;
+        assert_eq!(budget.stats().limit, limit_of(40));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(budget.stats().limit, limit_of(90), "40 + 500 / 10");
+        tokio::time::advance(Duration::from_secs(60)).await;
+        assert_eq!(budget.stats().limit, limit_of(140));
+        // The raised rate is the one calls keep to: 139 usable, a burst of 50, then steady.
+        let times = grants(&budget, 200, Priority::Interactive).await;
+        assert!(most_in_any_window(&times, Duration::from_secs(60)) <= 140);
+        assert!(most_in_any_window(&times, Duration::from_secs(60)) >= 130);
+        // A second 429 starts the count again from its pause.
+        assert!(budget.rate_limited(Some(Duration::from_secs(60))).is_some());
+        let lowered = budget.stats().limit;
+        tokio::time::advance(Duration::from_secs(119)).await;
+        assert_eq!(budget.stats().limit, lowered);
+        // Long enough without a 429: the configured limit exactly, and no further.
+        tokio::time::advance(Duration::from_secs(600)).await;
+        assert_eq!(budget.stats().limit, configured);
+        tokio::time::advance(Duration::from_secs(600)).await;
+        assert_eq!(budget.stats().limit, configured);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_adaptive_budget_keeps_what_it_learnt() {
+        let budget = Budget::new(RequestBudget::adaptive());
+        for _ in 0..100 {
+            budget.answered();
+        }
+        assert!(budget.rate_limited(Some(Duration::from_secs(10))).is_some());
+        let learnt = budget.stats().limit;
+        assert_eq!(learnt, Some((99, Duration::from_secs(10))));
+        tokio::time::advance(Duration::from_secs(3_600)).await;
+        assert_eq!(budget.stats().limit, learnt);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_interactive_call_dropped_while_it_waits_holds_no_background_call_back() {
+        let budget = Arc::new(Budget::new(
+            RequestBudget::per(10, Duration::from_secs(10)).burst(1),
+        ));
+        assert!(budget.admit_now(Priority::Interactive));
+        // Cancelled by its caller halfway through its wait.
+        let cancelled = tokio::time::timeout(
+            Duration::from_millis(500),
+            budget.acquire(Priority::Interactive, LONG),
+        );
+        assert!(cancelled.await.is_err());
+        assert_eq!(budget.interactive_waiting.load(Ordering::Relaxed), 0);
+        let start = Instant::now();
+        budget.acquire(Priority::Background, LONG).await.unwrap();
+        assert!(
+            start.elapsed() <= Duration::from_secs(3),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -71,13 +71,13 @@ impl Customers {
     /// [`overall_deadline`](crate::RetryPolicy::overall_deadline), and is not made when nothing is
     /// left.
     ///
-    /// Here against the in-process `polar_client::mock` (feature `mock`); any [`Polar`](crate::Polar)
+    /// Here against the in-process mock (the `polar-client-mock` crate); any [`Polar`](crate::Polar)
     /// client works the same way:
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())
     /// #     .base_url(mock.base_url())
@@ -138,7 +138,7 @@ impl Customers {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())
     /// #     .base_url(mock.base_url())

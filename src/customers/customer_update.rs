@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::validate::Checker;
-use crate::{Address, InputProblem, MetadataValue};
+use crate::{InputProblem, MetadataValue, NewAddress};
 
 /// What to do with one clearable field: leave it, set it, or clear it (`null` on the wire).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -58,12 +58,12 @@ impl<T: Serialize> Change<T> {
 /// ones `null`.
 ///
 /// ```
-/// use polar_client::{Address, Country, CustomerUpdate};
+/// use polar_client::{Country, CustomerUpdate, NewAddress};
 ///
 /// let update = CustomerUpdate::new()
 ///     .clear_name()
 ///     .email("jane@example.org")
-///     .billing_address(Address::new(Country::DE).city("Berlin"))
+///     .billing_address(NewAddress::new(Country::DE).city("Berlin"))
 ///     .clear_tax_id()
 ///     .replace_metadata([("plan", "team")]);
 /// assert!(update.validate().is_ok());
@@ -84,7 +84,7 @@ impl<T: Serialize> Change<T> {
 pub struct CustomerUpdate {
     email: Option<String>,
     name: Change<String>,
-    billing_address: Option<Address>,
+    billing_address: Option<NewAddress>,
     tax_id: Change<String>,
     locale: Change<String>,
     metadata: Option<BTreeMap<String, MetadataValue>>,
@@ -130,8 +130,8 @@ impl CustomerUpdate {
     /// the update if it does not fit: change the country together with
     /// [`tax_id`](Self::tax_id) or [`clear_tax_id`](Self::clear_tax_id).
     #[must_use]
-    pub fn billing_address(mut self, address: Address) -> Self {
-        self.billing_address = Some(address);
+    pub fn billing_address(mut self, address: impl Into<NewAddress>) -> Self {
+        self.billing_address = Some(address.into());
         self
     }
 

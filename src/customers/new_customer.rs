@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::{Address, CustomerKind, InputProblem, MetadataValue};
+use crate::{CustomerKind, InputProblem, MetadataValue, NewAddress};
 
 /// A customer to create: an individual (identified by email) or a team.
 ///
@@ -17,12 +17,12 @@ use crate::{Address, CustomerKind, InputProblem, MetadataValue};
 /// omitted). The customer from Polar's API documentation:
 ///
 /// ```
-/// use polar_client::{Address, Country, NewCustomer, Owner};
+/// use polar_client::{Country, NewAddress, NewCustomer, Owner};
 ///
 /// let customer = NewCustomer::individual("customer@example.com")
 ///     .name("John Doe")
 ///     .external_id("usr_1337")
-///     .billing_address(Address::new(Country::US))
+///     .billing_address(NewAddress::new(Country::US))
 ///     .locale("en")
 ///     .organization_id("1dbfc517-0bbf-4301-9ba8-555ca42b9737")
 ///     .owner(Owner::new("member@example.com").name("Jane Doe").external_id("usr_1337"));
@@ -76,7 +76,7 @@ pub struct NewCustomer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) external_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) billing_address: Option<Address>,
+    pub(crate) billing_address: Option<NewAddress>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) tax_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -145,8 +145,8 @@ impl NewCustomer {
 
     /// Sets the billing address.
     #[must_use]
-    pub fn billing_address(mut self, address: Address) -> Self {
-        self.billing_address = Some(address);
+    pub fn billing_address(mut self, address: impl Into<NewAddress>) -> Self {
+        self.billing_address = Some(address.into());
         self
     }
 

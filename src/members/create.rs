@@ -19,7 +19,7 @@ impl Members {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use polar_client::mock::MockPolar;
+    /// use polar_client_mock::MockPolar;
     /// use polar_client::{MemberRole, NewCustomer, NewMember, NewMemberRole, Polar};
     ///
     /// let mock = MockPolar::builder().member_model(true).start().await?;

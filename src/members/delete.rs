@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use super::{MemberRef, Members, checked};
+use super::{MemberKey, MemberRef, Members};
 use crate::core::run::Operation;
 use crate::deleted::Deleted;
 use crate::error::Error;
@@ -38,15 +38,8 @@ impl Members {
         member_id: M,
     ) -> impl Future<Output = Result<Deleted, Error>> + Send + 'static + use<C, M> {
         let this = self.clone();
-        let customer_id: CustomerId = customer_id.into();
-        let member_id: MemberId = member_id.into();
-        async move {
-            let this = &this;
-            let customer_id = customer_id.as_str();
-            let member_id = member_id.as_str();
-            this.remove(checked(MemberRef::by_ids(customer_id, member_id), Ok(()))?)
-                .await
-        }
+        let key = MemberKey::ids(customer_id, member_id);
+        async move { this.remove(key.checked(Ok(()))?).await }
     }
 
     /// Removes the member with this `external_id` from the customer with this `external_id`.
@@ -71,15 +64,8 @@ impl Members {
         external_member_id: M,
     ) -> impl Future<Output = Result<Deleted, Error>> + Send + 'static + use<C, M> {
         let this = self.clone();
-        let external_customer_id: String = external_customer_id.into();
-        let external_member_id: String = external_member_id.into();
-        async move {
-            let this = &this;
-            let external_customer_id = external_customer_id.as_str();
-            let external_member_id = external_member_id.as_str();
-            let member = MemberRef::by_external_ids(external_customer_id, external_member_id);
-            this.remove(checked(member, Ok(()))?).await
-        }
+        let key = MemberKey::external(external_customer_id, external_member_id);
+        async move { this.remove(key.checked(Ok(()))?).await }
     }
 
     /// Sends the delete by Polar's IDs (looked up first for external IDs), settled into what it

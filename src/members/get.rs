@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use super::{Member, MemberRef, Members, checked};
+use super::{Member, MemberKey, MemberRef, Members};
 use crate::core::run::Operation;
 use crate::error::Error;
 use crate::id::{CustomerId, MemberId};
@@ -43,15 +43,8 @@ impl Members {
         member_id: M,
     ) -> impl Future<Output = Result<Member, Error>> + Send + 'static + use<C, M> {
         let this = self.clone();
-        let customer_id: CustomerId = customer_id.into();
-        let member_id: MemberId = member_id.into();
-        async move {
-            let this = &this;
-            let customer_id = customer_id.as_str();
-            let member_id = member_id.as_str();
-            this.fetch(checked(MemberRef::by_ids(customer_id, member_id), Ok(()))?)
-                .await
-        }
+        let key = MemberKey::ids(customer_id, member_id);
+        async move { this.fetch(key.checked(Ok(()))?).await }
     }
 
     /// Fetches the member with this `external_id` of the customer with this `external_id`.
@@ -74,15 +67,8 @@ impl Members {
         external_member_id: M,
     ) -> impl Future<Output = Result<Member, Error>> + Send + 'static + use<C, M> {
         let this = self.clone();
-        let external_customer_id: String = external_customer_id.into();
-        let external_member_id: String = external_member_id.into();
-        async move {
-            let this = &this;
-            let external_customer_id = external_customer_id.as_str();
-            let external_member_id = external_member_id.as_str();
-            let member = MemberRef::by_external_ids(external_customer_id, external_member_id);
-            this.fetch(checked(member, Ok(()))?).await
-        }
+        let key = MemberKey::external(external_customer_id, external_member_id);
+        async move { this.fetch(key.checked(Ok(()))?).await }
     }
 
     pub(super) async fn fetch(&self, target: MemberRef<'_>) -> Result<Member, Error> {

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use super::{Member, MemberRef, MemberUpdate, Members, checked};
+use super::{Member, MemberKey, MemberRef, MemberUpdate, Members};
 use crate::core::run::Operation;
 use crate::error::Error;
 use crate::id::{CustomerId, MemberId};
@@ -19,7 +19,7 @@ impl Members {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use polar_client::mock::MockPolar;
+    /// use polar_client_mock::MockPolar;
     /// use polar_client::{MemberRole, MemberUpdate, NewCustomer, NewMember, Polar};
     ///
     /// let mock = MockPolar::builder().member_model(true).start().await?;
@@ -55,15 +55,8 @@ impl Members {
         update: MemberUpdate,
     ) -> impl Future<Output = Result<Member, Error>> + Send + 'static + use<C, M> {
         let this = self.clone();
-        let customer_id: CustomerId = customer_id.into();
-        let member_id: MemberId = member_id.into();
-        async move {
-            let this = &this;
-            let customer_id = customer_id.as_str();
-            let member_id = member_id.as_str();
-            let target = checked(MemberRef::by_ids(customer_id, member_id), update.validate())?;
-            this.change(target, &update).await
-        }
+        let key = MemberKey::ids(customer_id, member_id);
+        async move { this.change(key.checked(update.validate())?, &update).await }
     }
 
     /// Changes the member with this `external_id` of the customer with this `external_id`.
@@ -89,18 +82,8 @@ impl Members {
         update: MemberUpdate,
     ) -> impl Future<Output = Result<Member, Error>> + Send + 'static + use<C, M> {
         let this = self.clone();
-        let external_customer_id: String = external_customer_id.into();
-        let external_member_id: String = external_member_id.into();
-        async move {
-            let this = &this;
-            let external_customer_id = external_customer_id.as_str();
-            let external_member_id = external_member_id.as_str();
-            let target = checked(
-                MemberRef::by_external_ids(external_customer_id, external_member_id),
-                update.validate(),
-            )?;
-            this.change(target, &update).await
-        }
+        let key = MemberKey::external(external_customer_id, external_member_id);
+        async move { this.change(key.checked(update.validate())?, &update).await }
     }
 
     /// Sends the update by Polar's IDs (looked up first for external IDs, so that a retry can

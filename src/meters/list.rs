@@ -18,7 +18,7 @@ use crate::validate::{Checker, InputProblem};
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let mock = polar_client::mock::MockPolar::start().await?;
+/// # let mock = polar_client_mock::MockPolar::start().await?;
 /// # mock.add_usage_meter("Tokens", "llm.completion", Some("total_tokens"));
 /// # let polar = polar_client::Polar::builder()
 /// #     .access_token(mock.organization_token())
@@ -27,7 +27,7 @@ use crate::validate::{Checker, InputProblem};
 /// use futures_util::TryStreamExt;
 ///
 /// let meters: Vec<_> = polar.meters().list().stream().try_collect().await?;
-/// assert_eq!(meters[0].name, "Tokens");
+/// assert_eq!(meters[0].name(), "Tokens");
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
@@ -47,7 +47,7 @@ pub struct ListMeters {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let mock = polar_client::mock::MockPolar::start().await?;
+/// # let mock = polar_client_mock::MockPolar::start().await?;
 /// # mock.add_usage_meter("Tokens", "llm.completion", Some("total_tokens"));
 /// # let polar = polar_client::Polar::builder()
 /// #     .access_token(mock.organization_token())
@@ -66,8 +66,8 @@ pub struct ListMeters {
 ///     .stream()
 ///     .try_collect()
 ///     .await?;
-/// assert_eq!(hers[0].consumed_units, 120.0);
-/// assert_eq!(hers[0].customer_id.as_ref(), Some(jane.id()));
+/// assert_eq!(hers[0].consumed_units(), 120.0);
+/// assert_eq!(hers[0].customer_id(), Some(jane.id()));
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
@@ -162,14 +162,14 @@ impl ListMeters {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # mock.add_usage_meter("Tokens", "llm.completion", Some("total_tokens"));
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())
     /// #     .base_url(mock.base_url())
     /// #     .build()?;
     /// let page = polar.meters().list().page(1).await?;
-    /// assert_eq!((page.items()[0].name.as_str(), page.total_count()), ("Tokens", 1));
+    /// assert_eq!((page.items()[0].name(), page.total_count()), ("Tokens", 1));
     /// # Ok(()) }
     /// ```
     ///
@@ -202,7 +202,7 @@ impl ListMeters {
             path: "/v1/meters/".to_owned(),
             filters: Vec::new(),
             limit: self.page_size,
-            key: |meter: &Meter| meter.id.as_str(),
+            key: |meter: &Meter| meter.id().as_str(),
         }
     }
 }
@@ -248,7 +248,7 @@ impl ListCustomerMeters {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())
     /// #     .base_url(mock.base_url())
@@ -299,7 +299,7 @@ impl ListCustomerMeters {
             path: "/v1/customer-meters/".to_owned(),
             filters,
             limit: self.page_size,
-            key: |row: &CustomerMeter| row.id.as_str(),
+            key: |row: &CustomerMeter| row.id(),
         }
     }
 }

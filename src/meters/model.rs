@@ -1,6 +1,7 @@
 //! The usage models read back from Polar: [`Meter`], [`CustomerMeter`], [`MeterQuantities`] and
-//! the page they are listed in. Decoding is lenient: only `id` is required; unknown fields are
-//! ignored and unknown codes land in `Other`, so a meter Polar adds features to still decodes.
+//! the page they are listed in, read through accessors. Decoding is lenient: only `id` is
+//! required; unknown fields are ignored and unknown codes land in `Other`, so a meter Polar adds
+//! features to still decodes.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -37,37 +38,71 @@ open_enum! {
 
 /// A meter's aggregation: the function, and the metadata property it reads (none for `count`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[non_exhaustive]
 pub struct MeterAggregation {
+    func: AggregationFunction,
+    #[serde(default)]
+    property: Option<String>,
+}
+
+impl MeterAggregation {
     /// The function.
-    pub func: AggregationFunction,
+    pub fn func(&self) -> &AggregationFunction {
+        &self.func
+    }
+
     /// The property aggregated, e.g. `"total_tokens"` (metadata keys read as `metadata.key` on
     /// some versions; kept as sent).
-    #[serde(default)]
-    pub property: Option<String>,
+    pub fn property(&self) -> Option<&str> {
+        self.property.as_deref()
+    }
 }
 
 /// A meter: which events it counts and how ([`Meters::get`](crate::Meters::get)).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[non_exhaustive]
 pub struct Meter {
-    /// Polar's ID.
-    pub id: MeterId,
-    /// The name shown on invoices.
+    id: MeterId,
     #[serde(default)]
-    pub name: String,
-    /// The unit, when Polar sent one.
+    name: String,
     #[serde(default)]
-    pub unit: Option<MeterUnit>,
-    /// The aggregation, when it could be read.
+    unit: Option<MeterUnit>,
     #[serde(default, deserialize_with = "lenient")]
-    pub aggregation: Option<MeterAggregation>,
+    aggregation: Option<MeterAggregation>,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    created_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    archived_at: Option<DateTime<Utc>>,
+}
+
+impl Meter {
+    /// Polar's ID.
+    pub fn id(&self) -> &MeterId {
+        &self.id
+    }
+
+    /// The name shown on invoices.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The unit, when Polar sent one.
+    pub fn unit(&self) -> Option<&MeterUnit> {
+        self.unit.as_ref()
+    }
+
+    /// The aggregation, when it could be read.
+    pub fn aggregation(&self) -> Option<&MeterAggregation> {
+        self.aggregation.as_ref()
+    }
+
     /// When the meter was created.
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub created_at: Option<DateTime<Utc>>,
+    pub fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.created_at
+    }
+
     /// When the meter was archived; archived meters stop counting.
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub archived_at: Option<DateTime<Utc>>,
+    pub fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.archived_at
+    }
 }
 
 /// One customer's balance on one meter ([`CustomerMeters`](crate::CustomerMeters)).
@@ -75,79 +110,153 @@ pub struct Meter {
 /// Polar updates it in the background, seconds to minutes after events are ingested: a read right
 /// after [`Events::ingest`](crate::Events::ingest) may not include them.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[non_exhaustive]
 pub struct CustomerMeter {
-    /// Polar's ID of this customer meter.
-    pub id: String,
-    /// The customer.
+    id: String,
     #[serde(default)]
-    pub customer_id: Option<CustomerId>,
-    /// The meter.
+    customer_id: Option<CustomerId>,
     #[serde(default)]
-    pub meter_id: Option<MeterId>,
-    /// Units consumed in the current period.
+    meter_id: Option<MeterId>,
     #[serde(default, deserialize_with = "crate::loose::null_as_default")]
-    pub consumed_units: f64,
-    /// Units credited (by a subscription's benefit).
+    consumed_units: f64,
     #[serde(default, deserialize_with = "crate::loose::null_as_default")]
-    pub credited_units: f64,
-    /// `credited_units - consumed_units`.
+    credited_units: f64,
     #[serde(default, deserialize_with = "crate::loose::null_as_default")]
-    pub balance: f64,
-    /// When Polar last updated it.
+    balance: f64,
     #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub modified_at: Option<DateTime<Utc>>,
-    /// The meter, when Polar embedded it and it could be read.
+    modified_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "lenient")]
-    pub meter: Option<Meter>,
+    meter: Option<Meter>,
+}
+
+impl CustomerMeter {
+    /// Polar's ID of this customer meter.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The customer.
+    pub fn customer_id(&self) -> Option<&CustomerId> {
+        self.customer_id.as_ref()
+    }
+
+    /// The meter.
+    pub fn meter_id(&self) -> Option<&MeterId> {
+        self.meter_id.as_ref()
+    }
+
+    /// Units consumed in the current period.
+    pub fn consumed_units(&self) -> f64 {
+        self.consumed_units
+    }
+
+    /// Units credited (by a subscription's benefit).
+    pub fn credited_units(&self) -> f64 {
+        self.credited_units
+    }
+
+    /// `credited_units - consumed_units`.
+    pub fn balance(&self) -> f64 {
+        self.balance
+    }
+
+    /// When Polar last updated it.
+    pub fn modified_at(&self) -> Option<DateTime<Utc>> {
+        self.modified_at
+    }
+
+    /// The meter, when Polar embedded it and it could be read.
+    pub fn meter(&self) -> Option<&Meter> {
+        self.meter.as_ref()
+    }
 }
 
 /// A meter's quantities over a time range ([`Meters::quantities`](crate::Meters::quantities)).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[non_exhaustive]
 pub struct MeterQuantities {
-    /// One entry per interval, oldest first.
     #[serde(default)]
-    pub quantities: Vec<MeterQuantity>,
-    /// The total over the range.
+    quantities: Vec<MeterQuantity>,
     #[serde(default, deserialize_with = "crate::loose::null_as_default")]
-    pub total: f64,
+    total: f64,
+}
+
+impl MeterQuantities {
+    /// One entry per interval, oldest first.
+    pub fn quantities(&self) -> &[MeterQuantity] {
+        &self.quantities
+    }
+
+    /// The total over the range.
+    pub fn total(&self) -> f64 {
+        self.total
+    }
 }
 
 /// The quantity of one interval.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[non_exhaustive]
 pub struct MeterQuantity {
-    /// The interval's start.
     #[serde(deserialize_with = "crate::timestamp::required")]
-    pub timestamp: DateTime<Utc>,
-    /// The quantity in it.
+    timestamp: DateTime<Utc>,
     #[serde(default, deserialize_with = "crate::loose::null_as_default")]
-    pub quantity: f64,
+    quantity: f64,
+}
+
+impl MeterQuantity {
+    /// The interval's start.
+    pub fn timestamp(&self) -> DateTime<Utc> {
+        self.timestamp
+    }
+
+    /// The quantity in it.
+    pub fn quantity(&self) -> f64 {
+        self.quantity
+    }
 }
 
 /// One page of a list.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[non_exhaustive]
 pub struct UsagePage<T> {
-    /// The page's items.
     #[serde(default = "Vec::new")]
-    pub items: Vec<T>,
-    /// How many items all pages hold, and the last page's number.
+    items: Vec<T>,
     #[serde(default)]
-    pub pagination: UsagePagination,
+    pagination: UsagePagination,
+}
+
+impl<T> UsagePage<T> {
+    /// The page's items.
+    pub fn items(&self) -> &[T] {
+        &self.items
+    }
+
+    /// The page's items, taken out of the page.
+    pub fn into_items(self) -> Vec<T> {
+        self.items
+    }
+
+    /// How many items all pages hold, and the last page's number.
+    pub fn pagination(&self) -> UsagePagination {
+        self.pagination
+    }
 }
 
 /// Where a page is among all of them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
 pub struct UsagePagination {
+    #[serde(default)]
+    total_count: u64,
+    #[serde(default)]
+    max_page: u64,
+}
+
+impl UsagePagination {
     /// Items over all pages.
-    #[serde(default)]
-    pub total_count: u64,
+    pub fn total_count(&self) -> u64 {
+        self.total_count
+    }
+
     /// The last page's number (1-based).
-    #[serde(default)]
-    pub max_page: u64,
+    pub fn max_page(&self) -> u64 {
+        self.max_page
+    }
 }
 
 /// Reads a nested object, or `None` when it is missing, `null` or of a shape not understood.

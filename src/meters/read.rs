@@ -140,7 +140,7 @@ impl Meters {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # let meter = mock.add_usage_meter("Tokens", "llm.completion", Some("total_tokens"));
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())
@@ -151,7 +151,7 @@ impl Meters {
     ///
     /// let end = Utc::now();
     /// let day = polar.meters().quantities(meter, end - TimeDelta::days(1), end, MeterInterval::Hour, None).await?;
-    /// assert_eq!(day.total, 0.0);
+    /// assert_eq!(day.total(), 0.0);
     ///
     /// // A month of hours is more than Polar answers.
     /// let err = polar

@@ -17,7 +17,7 @@ impl Orders {
     /// ```no_run
     /// # async fn run(polar: polar_client::Polar) -> Result<(), polar_client::Error> {
     /// let order = polar.orders().get("7d1f0c8e-2b3a-4c5d-8e9f-0a1b2c3d4e5f").await?;
-    /// println!("{:?} {:?}", order.status, order.total_amount);
+    /// println!("{:?} {:?}", order.status(), order.total_amount());
     /// # Ok(()) }
     /// ```
     ///

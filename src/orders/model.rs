@@ -65,68 +65,141 @@ open_enum! {
 ///     "billing_reason": "a_new_reason",
 ///     "novel": true
 /// }"#)?;
-/// assert_eq!(order.status, OrderStatus::Paid);
+/// assert_eq!(order.status(), &OrderStatus::Paid);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct Order {
-    /// Polar's ID of the order.
-    pub id: OrderId,
-    /// Where it is.
+    id: OrderId,
     #[serde(
         default = "unknown_status",
         deserialize_with = "crate::subscriptions::model::open_or_unknown"
     )]
-    pub status: OrderStatus,
-    /// Why it was made.
+    status: OrderStatus,
     #[serde(default)]
-    pub billing_reason: Option<BillingReason>,
-    /// When it was created.
+    billing_reason: Option<BillingReason>,
     #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub created_at: Option<DateTime<Utc>>,
-    /// The total charged, in cents, tax included.
+    created_at: Option<DateTime<Utc>>,
     #[serde(default)]
-    pub total_amount: Option<i64>,
-    /// The amount before tax, in cents.
+    total_amount: Option<i64>,
     #[serde(default)]
-    pub net_amount: Option<i64>,
-    /// The tax, in cents.
+    net_amount: Option<i64>,
     #[serde(default)]
-    pub tax_amount: Option<i64>,
-    /// What has been refunded, in cents.
+    tax_amount: Option<i64>,
     #[serde(default)]
-    pub refunded_amount: Option<i64>,
-    /// Lower-case ISO 4217 currency.
+    refunded_amount: Option<i64>,
     #[serde(default)]
-    pub currency: Option<String>,
-    /// The customer.
+    currency: Option<String>,
     #[serde(default)]
-    pub customer_id: Option<CustomerId>,
-    /// The product.
+    customer_id: Option<CustomerId>,
     #[serde(default)]
-    pub product_id: Option<ProductId>,
-    /// The subscription it bills, if any.
+    product_id: Option<ProductId>,
     #[serde(default)]
-    pub subscription_id: Option<SubscriptionId>,
-    /// The checkout it came from, if any.
+    subscription_id: Option<SubscriptionId>,
     #[serde(default)]
-    pub checkout_id: Option<CheckoutId>,
-    /// The name on the invoice.
+    checkout_id: Option<CheckoutId>,
     #[serde(default)]
-    pub billing_name: Option<String>,
-    /// The address on the invoice.
+    billing_name: Option<String>,
     #[serde(default)]
-    pub billing_address: Option<Address>,
-    /// The invoice number.
+    billing_address: Option<Address>,
     #[serde(default)]
-    pub invoice_number: Option<String>,
-    /// Whether an invoice has been generated.
+    invoice_number: Option<String>,
     #[serde(default, deserialize_with = "crate::loose::null_as_default")]
-    pub is_invoice_generated: bool,
-    /// The metadata (copied from the checkout).
+    is_invoice_generated: bool,
     #[serde(default, deserialize_with = "crate::metadata::lenient_map")]
-    pub metadata: BTreeMap<String, MetadataValue>,
+    metadata: BTreeMap<String, MetadataValue>,
+}
+
+impl Order {
+    /// Polar's ID of the order.
+    pub fn id(&self) -> &OrderId {
+        &self.id
+    }
+
+    /// Where it is.
+    pub fn status(&self) -> &OrderStatus {
+        &self.status
+    }
+
+    /// Why it was made.
+    pub fn billing_reason(&self) -> Option<&BillingReason> {
+        self.billing_reason.as_ref()
+    }
+
+    /// When it was created.
+    pub fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.created_at
+    }
+
+    /// The total charged, in cents, tax included.
+    pub fn total_amount(&self) -> Option<i64> {
+        self.total_amount
+    }
+
+    /// The amount before tax, in cents.
+    pub fn net_amount(&self) -> Option<i64> {
+        self.net_amount
+    }
+
+    /// The tax, in cents.
+    pub fn tax_amount(&self) -> Option<i64> {
+        self.tax_amount
+    }
+
+    /// What has been refunded, in cents.
+    pub fn refunded_amount(&self) -> Option<i64> {
+        self.refunded_amount
+    }
+
+    /// Lower-case ISO 4217 currency.
+    pub fn currency(&self) -> Option<&str> {
+        self.currency.as_deref()
+    }
+
+    /// The customer.
+    pub fn customer_id(&self) -> Option<&CustomerId> {
+        self.customer_id.as_ref()
+    }
+
+    /// The product.
+    pub fn product_id(&self) -> Option<&ProductId> {
+        self.product_id.as_ref()
+    }
+
+    /// The subscription it bills, if any.
+    pub fn subscription_id(&self) -> Option<&SubscriptionId> {
+        self.subscription_id.as_ref()
+    }
+
+    /// The checkout it came from, if any.
+    pub fn checkout_id(&self) -> Option<&CheckoutId> {
+        self.checkout_id.as_ref()
+    }
+
+    /// The name on the invoice.
+    pub fn billing_name(&self) -> Option<&str> {
+        self.billing_name.as_deref()
+    }
+
+    /// The address on the invoice.
+    pub fn billing_address(&self) -> Option<&Address> {
+        self.billing_address.as_ref()
+    }
+
+    /// The invoice number.
+    pub fn invoice_number(&self) -> Option<&str> {
+        self.invoice_number.as_deref()
+    }
+
+    /// Whether an invoice has been generated.
+    pub fn is_invoice_generated(&self) -> bool {
+        self.is_invoice_generated
+    }
+
+    /// The metadata (copied from the checkout).
+    pub fn metadata(&self) -> &BTreeMap<String, MetadataValue> {
+        &self.metadata
+    }
 }
 
 fn unknown_status() -> OrderStatus {
@@ -136,8 +209,13 @@ fn unknown_status() -> OrderStatus {
 /// A link to a generated document (invoice or receipt). The link is presigned and expires: fetch
 /// it again rather than storing it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct DocumentUrl {
+    url: String,
+}
+
+impl DocumentUrl {
     /// Where to download the PDF.
-    pub url: String,
+    pub fn url(&self) -> &str {
+        &self.url
+    }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::model::Order;
 use super::{Orders, path_of};
-use crate::address::Address;
+use crate::address::NewAddress;
 use crate::core::request::{Request, send};
 use crate::core::run::Operation;
 use crate::error::Error;
@@ -19,11 +19,11 @@ use crate::subscriptions::checked_uuid;
 /// state may not change.
 ///
 /// ```
-/// use polar_client::{Address, BillingDetails, Country};
+/// use polar_client::{BillingDetails, Country, NewAddress};
 ///
 /// let details = BillingDetails::new()
 ///     .name("Acme Inc.")
-///     .address(Address::new(Country::US).line1("1 Main Street").state("NY"));
+///     .address(NewAddress::new(Country::US).line1("1 Main Street").state("NY"));
 /// # let _ = details;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -32,7 +32,7 @@ pub struct BillingDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     billing_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    billing_address: Option<Address>,
+    billing_address: Option<NewAddress>,
 }
 
 impl BillingDetails {
@@ -48,8 +48,8 @@ impl BillingDetails {
     }
 
     /// The address on the invoice (replaces the whole address).
-    pub fn address(mut self, address: Address) -> Self {
-        self.billing_address = Some(address);
+    pub fn address(mut self, address: impl Into<NewAddress>) -> Self {
+        self.billing_address = Some(address.into());
         self
     }
 }

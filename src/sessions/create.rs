@@ -18,7 +18,7 @@ impl CustomerSessions {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use polar_client::mock::MockPolar;
+    /// use polar_client_mock::MockPolar;
     /// use polar_client::{NewCustomer, NewCustomerSession, Polar};
     ///
     /// let mock = MockPolar::start().await?;

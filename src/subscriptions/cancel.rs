@@ -6,9 +6,9 @@ use std::future::Future;
 use reqwest::Method;
 use serde_json::json;
 
+use super::Subscriptions;
 use super::model::Subscription;
 use super::update::{Expect, Intent, Replay};
-use super::{Subscriptions, checked_uuid};
 use crate::error::Error;
 use crate::id::SubscriptionId;
 
@@ -28,16 +28,16 @@ impl Subscriptions {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())
     /// #     .base_url(mock.base_url())
     /// #     .build()?;
-    /// # let product = mock.add_product(polar_client::mock::MockProduct::monthly("Pro", 1900));
-    /// # let bought = mock.subscribe(polar_client::mock::Buyer::new("jane@example.org"), product)?;
+    /// # let product = mock.add_product(polar_client_mock::MockProduct::monthly("Pro", 1900));
+    /// # let bought = mock.subscribe(polar_client_mock::Buyer::new("jane@example.org"), product)?;
     /// # let subscription_id = bought.subscription.unwrap()["id"].as_str().unwrap().to_owned();
     /// let subscription = polar.subscriptions().cancel_at_period_end(&subscription_id).await?;
-    /// assert!(subscription.cancel_at_period_end);
+    /// assert!(subscription.cancel_at_period_end());
     /// assert!(subscription.is_active_or_trialing(), "entitled until it ends");
     /// # Ok(()) }
     /// ```
@@ -52,17 +52,14 @@ impl Subscriptions {
         &self,
         id: I,
     ) -> impl Future<Output = Result<Subscription, Error>> + Send + 'static + use<I> {
-        let this = self.clone();
-        let id: SubscriptionId = id.into();
-        async move {
-            let id = checked_uuid("id", &id)?;
-            let intent = Intent::patch(
-                json!({"cancel_at_period_end": true}),
+        self.intend(id.into(), || {
+            let body = json!({"cancel_at_period_end": true});
+            Ok(Intent::patch(
+                body,
                 Replay::RefusedOnceDone,
                 Expect::WillEnd,
-            );
-            this.apply(id, intent).await
-        }
+            ))
+        })
     }
 
     /// Takes back a scheduled cancellation (`{"cancel_at_period_end": false}`): the subscription
@@ -76,17 +73,17 @@ impl Subscriptions {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())
     /// #     .base_url(mock.base_url())
     /// #     .build()?;
-    /// # let product = mock.add_product(polar_client::mock::MockProduct::monthly("Pro", 1900));
-    /// # let bought = mock.subscribe(polar_client::mock::Buyer::new("jane@example.org"), product)?;
+    /// # let product = mock.add_product(polar_client_mock::MockProduct::monthly("Pro", 1900));
+    /// # let bought = mock.subscribe(polar_client_mock::Buyer::new("jane@example.org"), product)?;
     /// # let subscription_id = bought.subscription.unwrap()["id"].as_str().unwrap().to_owned();
     /// polar.subscriptions().cancel_at_period_end(&subscription_id).await?;
     /// let renewed = polar.subscriptions().uncancel(&subscription_id).await?;
-    /// assert!(!renewed.cancel_at_period_end);
+    /// assert!(!renewed.cancel_at_period_end());
     /// # Ok(()) }
     /// ```
     ///
@@ -98,17 +95,10 @@ impl Subscriptions {
         &self,
         id: I,
     ) -> impl Future<Output = Result<Subscription, Error>> + Send + 'static + use<I> {
-        let this = self.clone();
-        let id: SubscriptionId = id.into();
-        async move {
-            let id = checked_uuid("id", &id)?;
-            let intent = Intent::patch(
-                json!({"cancel_at_period_end": false}),
-                Replay::ReadBack,
-                Expect::NotCanceling,
-            );
-            this.apply(id, intent).await
-        }
+        self.intend(id.into(), || {
+            let body = json!({"cancel_at_period_end": false});
+            Ok(Intent::patch(body, Replay::ReadBack, Expect::NotCanceling))
+        })
     }
 
     /// Ends the subscription now (`DELETE /v1/subscriptions/{id}`): status `canceled`, benefits
@@ -121,13 +111,13 @@ impl Subscriptions {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())
     /// #     .base_url(mock.base_url())
     /// #     .build()?;
-    /// # let product = mock.add_product(polar_client::mock::MockProduct::monthly("Pro", 1900));
-    /// # let bought = mock.subscribe(polar_client::mock::Buyer::new("jane@example.org"), product)?;
+    /// # let product = mock.add_product(polar_client_mock::MockProduct::monthly("Pro", 1900));
+    /// # let bought = mock.subscribe(polar_client_mock::Buyer::new("jane@example.org"), product)?;
     /// # let subscription_id = bought.subscription.unwrap()["id"].as_str().unwrap().to_owned();
     /// let revoked = polar.subscriptions().revoke(&subscription_id).await?;
     /// assert!(revoked.is_revoked());
@@ -142,18 +132,14 @@ impl Subscriptions {
         &self,
         id: I,
     ) -> impl Future<Output = Result<Subscription, Error>> + Send + 'static + use<I> {
-        let this = self.clone();
-        let id: SubscriptionId = id.into();
-        async move {
-            let id = checked_uuid("id", &id)?;
-            let intent = Intent {
+        self.intend(id.into(), || {
+            Ok(Intent {
                 name: "subscriptions:revoke",
                 method: Method::DELETE,
                 body: None,
                 replay: Replay::RefusedOnceDone,
                 expect: Expect::Revoked,
-            };
-            this.apply(id, intent).await
-        }
+            })
+        })
     }
 }

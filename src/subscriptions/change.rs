@@ -31,15 +31,15 @@ impl Subscriptions {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client::mock::MockPolar::start().await?;
+    /// # let mock = polar_client_mock::MockPolar::start().await?;
     /// # let polar = polar_client::Polar::builder()
     /// #     .access_token(mock.organization_token())
     /// #     .base_url(mock.base_url())
     /// #     .build()?;
-    /// # let product = mock.add_product(polar_client::mock::MockProduct::monthly("Pro", 1900));
-    /// # let bought = mock.subscribe(polar_client::mock::Buyer::new("jane@example.org"), product)?;
+    /// # let product = mock.add_product(polar_client_mock::MockProduct::monthly("Pro", 1900));
+    /// # let bought = mock.subscribe(polar_client_mock::Buyer::new("jane@example.org"), product)?;
     /// # let subscription_id = bought.subscription.unwrap()["id"].as_str().unwrap().to_owned();
-    /// use polar_client::mock::MockProduct;
+    /// use polar_client_mock::MockProduct;
     /// use polar_client::Proration;
     ///
     /// let team = mock.add_product(MockProduct::monthly("Team", 4900));
@@ -47,7 +47,7 @@ impl Subscriptions {
     ///     .subscriptions()
     ///     .change_product(&subscription_id, team, Proration::Prorate)
     ///     .await?;
-    /// assert_eq!(moved.product_id.as_ref().map(|p| p.to_string()), Some(team.to_string()));
+    /// assert_eq!(moved.product_id().map(|p| p.to_string()), Some(team.to_string()));
     /// # Ok(()) }
     /// ```
     ///
@@ -92,7 +92,7 @@ impl Subscriptions {
     ///     .subscriptions()
     ///     .seats("2a3c5e84-1b0e-4c7e-9f4b-9a1f0d6b7c11", 12, Proration::Prorate)
     ///     .await?;
-    /// assert_eq!(subscription.seats, Some(12));
+    /// assert_eq!(subscription.seats(), Some(12));
     /// # Ok(()) }
     /// ```
     ///
@@ -107,25 +107,21 @@ impl Subscriptions {
         seats: u32,
         proration: Proration,
     ) -> impl Future<Output = Result<Subscription, Error>> + Send + 'static + use<I> {
-        let this = self.clone();
-        let id: SubscriptionId = id.into();
-        async move {
-            let id = checked_uuid("id", &id)?;
+        self.intend(id.into(), move || {
             if seats == 0 {
                 return Err(Error::InvalidInput {
                     problems: vec![InputProblem::new("seats", "must be at least 1.")],
                 });
             }
-            let intent = Intent::patch(
+            Ok(Intent::patch(
                 json!({"seats": seats, "proration_behavior": proration.code()}),
                 Replay::ReadBack,
                 Expect::Seats {
                     seats,
                     scheduled: proration == Proration::NextPeriod,
                 },
-            );
-            this.apply(id, intent).await
-        }
+            ))
+        })
     }
 
     /// Applies a discount (`Some(id)`) or removes it (`None`; takes effect next cycle).
@@ -140,7 +136,7 @@ impl Subscriptions {
     ///     .subscriptions()
     ///     .discount("2a3c5e84-1b0e-4c7e-9f4b-9a1f0d6b7c11", Some("8b0c2a4e-1d3f-4a5b-9c7d-0e1f2a3b4c5d"))
     ///     .await?;
-    /// assert!(subscription.discount_id.is_some());
+    /// assert!(subscription.discount_id().is_some());
     /// # Ok(()) }
     /// ```
     ///
@@ -153,22 +149,18 @@ impl Subscriptions {
         id: I,
         discount_id: Option<&str>,
     ) -> impl Future<Output = Result<Subscription, Error>> + Send + 'static + use<I> {
-        let this = self.clone();
-        let id: SubscriptionId = id.into();
         let discount = discount_id.map(str::to_owned);
-        async move {
-            let id = checked_uuid("id", &id)?;
+        self.intend(id.into(), move || {
             let discount = match discount {
                 Some(d) => Some(checked_uuid("discount_id", &d)?.to_string()),
                 None => None,
             };
-            let intent = Intent::patch(
+            Ok(Intent::patch(
                 json!({ "discount_id": discount }),
                 Replay::ReadBack,
                 Expect::Discount(discount),
-            );
-            this.apply(id, intent).await
-        }
+            ))
+        })
     }
 
     /// Replaces the subscription's whole metadata map with `metadata`.
@@ -196,17 +188,14 @@ impl Subscriptions {
         id: I,
         metadata: BTreeMap<String, MetadataValue>,
     ) -> impl Future<Output = Result<Subscription, Error>> + Send + 'static + use<I> {
-        let this = self.clone();
-        let id: SubscriptionId = id.into();
-        async move {
-            let id = checked_uuid("id", &id)?;
-            let intent = Intent::patch(
-                json!({ "metadata": metadata }),
+        self.intend(id.into(), move || {
+            let body = json!({ "metadata": metadata });
+            Ok(Intent::patch(
+                body,
                 Replay::Harmless,
                 Expect::Metadata(metadata),
-            );
-            this.apply(id, intent).await
-        }
+            ))
+        })
     }
 }
 
@@ -242,10 +231,7 @@ impl Subscriptions {
         id: I,
         end: TrialEnd,
     ) -> impl Future<Output = Result<Subscription, Error>> + Send + 'static + use<I> {
-        let this = self.clone();
-        let id: SubscriptionId = id.into();
-        async move {
-            let id = checked_uuid("id", &id)?;
+        self.intend(id.into(), move || {
             let value = match end {
                 TrialEnd::Now => json!("now"),
                 TrialEnd::At(at)
@@ -259,13 +245,9 @@ impl Subscriptions {
                     });
                 }
             };
-            let intent = Intent::patch(
-                json!({ "trial_end": value }),
-                Replay::ReadBack,
-                Expect::Trial(end),
-            );
-            this.apply(id, intent).await
-        }
+            let body = json!({ "trial_end": value });
+            Ok(Intent::patch(body, Replay::ReadBack, Expect::Trial(end)))
+        })
     }
 }
 

@@ -4,14 +4,9 @@
 use super::Subscriptions;
 use super::model::Subscription;
 use crate::core::Core;
-use crate::core::paging::{Listing, Walk};
-use crate::customers::state::SubscriptionStatus;
-use crate::error::Error;
+use crate::core::paging::{Filters, Walk};
 use crate::id::{CustomerId, ProductId};
-use crate::validate::{Checker, InputProblem};
-
-/// The largest page Polar serves.
-const MAX_PAGE_SIZE: u32 = 100;
+use crate::models::SubscriptionStatus;
 
 /// A subscription listing: filters and page size, walked with [`ListSubscriptions::stream`].
 /// From [`Subscriptions::list`]. Filters combine with AND; several statuses with OR. Polar's
@@ -24,19 +19,19 @@ const MAX_PAGE_SIZE: u32 = 100;
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let mock = polar_client::mock::MockPolar::start().await?;
+/// # let mock = polar_client_mock::MockPolar::start().await?;
 /// # let polar = polar_client::Polar::builder()
 /// #     .access_token(mock.organization_token())
 /// #     .base_url(mock.base_url())
 /// #     .build()?;
-/// # let product = mock.add_product(polar_client::mock::MockProduct::monthly("Pro", 1900));
-/// # let bought = mock.subscribe(polar_client::mock::Buyer::new("jane@example.org"), product)?;
+/// # let product = mock.add_product(polar_client_mock::MockProduct::monthly("Pro", 1900));
+/// # let bought = mock.subscribe(polar_client_mock::Buyer::new("jane@example.org"), product)?;
 /// # let subscription_id = bought.subscription.unwrap()["id"].as_str().unwrap().to_owned();
 /// use futures_util::TryStreamExt;
 /// use polar_client::SubscriptionStatus;
 ///
 /// let subscription = polar.subscriptions().get(&subscription_id).await?;
-/// let customer = subscription.customer_id.clone().unwrap();
+/// let customer = subscription.customer_id().cloned().unwrap();
 /// let live: Vec<_> = polar
 ///     .subscriptions()
 ///     .list()
@@ -53,11 +48,7 @@ const MAX_PAGE_SIZE: u32 = 100;
 #[must_use = "a listing does nothing until it is streamed"]
 pub struct ListSubscriptions {
     core: Core,
-    customer_ids: Vec<CustomerId>,
-    external_customer_ids: Vec<String>,
-    product_ids: Vec<ProductId>,
-    statuses: Vec<SubscriptionStatus>,
-    page_size: u32,
+    filters: Filters,
 }
 
 impl Subscriptions {
@@ -72,11 +63,7 @@ impl Subscriptions {
     pub fn list(&self) -> ListSubscriptions {
         ListSubscriptions {
             core: self.core.clone(),
-            customer_ids: Vec::new(),
-            external_customer_ids: Vec::new(),
-            product_ids: Vec::new(),
-            statuses: Vec::new(),
-            page_size: MAX_PAGE_SIZE,
+            filters: Filters::default(),
         }
     }
 }
@@ -84,32 +71,32 @@ impl Subscriptions {
 impl ListSubscriptions {
     /// Only subscriptions of this customer (Polar ID); call again to add customers.
     pub fn customer_id(mut self, id: impl Into<CustomerId>) -> Self {
-        self.customer_ids.push(id.into());
+        self.filters.id("customer_id", id.into());
         self
     }
 
     /// Only subscriptions of the customer with this external ID; call again to add customers.
     pub fn external_customer_id(mut self, external_id: impl Into<String>) -> Self {
-        self.external_customer_ids.push(external_id.into());
+        self.filters.text("external_customer_id", external_id);
         self
     }
 
     /// Only subscriptions to this product; call again to add products.
     pub fn product_id(mut self, id: impl Into<ProductId>) -> Self {
-        self.product_ids.push(id.into());
+        self.filters.id("product_id", id.into());
         self
     }
 
     /// Only subscriptions with this status; call again to add statuses (any of them matches).
     pub fn status(mut self, status: SubscriptionStatus) -> Self {
-        self.statuses.push(status);
+        self.filters.code("status", status.code());
         self
     }
 
     /// How many subscriptions to fetch per request: 1 to 100 (the default); 0 is refused when
     /// the stream starts.
     pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = size.min(MAX_PAGE_SIZE);
+        self.filters.page_size(size);
         self
     }
 
@@ -120,59 +107,15 @@ impl ListSubscriptions {
     /// The stream yields [`Error::InvalidInput`] (nothing sent) for a page size of 0, a customer
     /// or product ID that is not a UUID, or an empty external ID; otherwise the errors of
     /// [`Subscriptions::get`].
+    ///
+    /// [`Error::InvalidInput`]: crate::Error::InvalidInput
     pub fn stream(self) -> Walk<Subscription> {
-        let checked = self
-            .problems()
-            .map_err(|problems| Error::InvalidInput { problems });
-        let listing = Listing {
-            filters: self.query_pairs(),
-            limit: self.page_size,
-            core: self.core,
-            operation: "subscriptions:list",
-            operation_id: "subscriptions_list",
-            path: "/v1/subscriptions/".to_owned(),
-            key,
-        };
-        Walk::new(listing, checked)
-    }
-
-    fn problems(&self) -> Result<(), Vec<InputProblem>> {
-        let mut check = Checker::default();
-        if self.page_size == 0 {
-            check.report("page_size", "must be between 1 and 100.");
-        }
-        for id in &self.customer_ids {
-            check.uuid("customer_id", id);
-        }
-        for id in &self.product_ids {
-            check.uuid("product_id", id);
-        }
-        for id in &self.external_customer_ids {
-            check.clean("external_customer_id", id);
-        }
-        check.finish()
-    }
-
-    fn query_pairs(&self) -> Vec<(String, String)> {
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        let mut add = |name: &str, value: &str| pairs.push((name.to_owned(), value.to_owned()));
-        for id in &self.customer_ids {
-            add("customer_id", id);
-        }
-        for id in &self.external_customer_ids {
-            add("external_customer_id", id);
-        }
-        for id in &self.product_ids {
-            add("product_id", id);
-        }
-        for status in &self.statuses {
-            add("status", status.code());
-        }
-        pairs
+        let (operation, path) = ("subscriptions:list", "/v1/subscriptions/");
+        (self.filters).walk(self.core, operation, "subscriptions_list", path, key)
     }
 }
 
 /// A subscription's ID, by which the walk recognises it on another page.
 fn key(s: &Subscription) -> &str {
-    &s.id
+    s.id()
 }

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::customers::state::{RecurringInterval, SubscriptionStatus};
 use crate::id::{CheckoutId, CustomerId, ProductId, SubscriptionId};
 use crate::metadata::MetadataValue;
+use crate::models::{RecurringInterval, SubscriptionStatus};
 use crate::open_enum::open_enum;
 
 open_enum! {
@@ -121,17 +121,30 @@ pub enum PastDuePolicy {
 
 /// A change Polar has scheduled for the next renewal (`proration_behavior: next_period`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct PendingUpdate {
-    /// When the change applies.
     #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub applies_at: Option<DateTime<Utc>>,
+    applies_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    product_id: Option<ProductId>,
+    #[serde(default)]
+    seats: Option<u32>,
+}
+
+impl PendingUpdate {
+    /// When the change applies.
+    pub fn applies_at(&self) -> Option<DateTime<Utc>> {
+        self.applies_at
+    }
+
     /// The product the subscription will switch to, if the change is a product change.
-    #[serde(default)]
-    pub product_id: Option<ProductId>,
+    pub fn product_id(&self) -> Option<&ProductId> {
+        self.product_id.as_ref()
+    }
+
     /// The seat count the subscription will switch to, if the change is a seat change.
-    #[serde(default)]
-    pub seats: Option<u32>,
+    pub fn seats(&self) -> Option<u32> {
+        self.seats
+    }
 }
 
 /// A subscription as Polar returns it.
@@ -153,93 +166,198 @@ pub struct PendingUpdate {
 ///     "cancel_at_period_end": false,
 ///     "brand_new_field": [1, 2, 3]
 /// }"#)?;
-/// assert_eq!(subscription.status, SubscriptionStatus::PastDue);
+/// assert_eq!(subscription.status(), &SubscriptionStatus::PastDue);
 /// assert!(!subscription.is_active_or_trialing());
 /// assert!(subscription.grants_access(PastDuePolicy::GrantAccess));
 /// assert!(!subscription.grants_access(PastDuePolicy::DenyAccess));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct Subscription {
-    /// Polar's ID of the subscription.
-    pub id: SubscriptionId,
-    /// Where the subscription is in its life; unknown statuses are [`SubscriptionStatus::Other`].
+    id: SubscriptionId,
     #[serde(default = "unknown_status", deserialize_with = "open_or_unknown")]
-    pub status: SubscriptionStatus,
+    status: SubscriptionStatus,
+    #[serde(default)]
+    amount: Option<i64>,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    recurring_interval: Option<RecurringInterval>,
+    #[serde(default)]
+    recurring_interval_count: Option<u32>,
+    #[serde(default)]
+    customer_id: Option<CustomerId>,
+    #[serde(default)]
+    product_id: Option<ProductId>,
+    #[serde(default)]
+    discount_id: Option<String>,
+    #[serde(default)]
+    checkout_id: Option<CheckoutId>,
+    #[serde(default)]
+    seats: Option<u32>,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    created_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    modified_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    current_period_start: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    current_period_end: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    trial_start: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    trial_end: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::loose::null_as_default")]
+    cancel_at_period_end: bool,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    canceled_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    started_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    ends_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::timestamp::optional")]
+    ended_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    customer_cancellation_reason: Option<CancellationReason>,
+    #[serde(default)]
+    customer_cancellation_comment: Option<String>,
+    #[serde(default)]
+    pending_update: Option<PendingUpdate>,
+    #[serde(default, deserialize_with = "crate::metadata::lenient_map")]
+    metadata: BTreeMap<String, MetadataValue>,
+}
+
+impl Subscription {
+    /// Polar's ID of the subscription.
+    pub fn id(&self) -> &SubscriptionId {
+        &self.id
+    }
+
+    /// Where the subscription is in its life; unknown statuses are [`SubscriptionStatus::Other`].
+    pub fn status(&self) -> &SubscriptionStatus {
+        &self.status
+    }
+
     /// What each period costs, in the currency's smallest unit (cents), before discounts.
-    #[serde(default)]
-    pub amount: Option<i64>,
+    pub fn amount(&self) -> Option<i64> {
+        self.amount
+    }
+
     /// The currency (lower-case ISO 4217, e.g. `usd`).
-    #[serde(default)]
-    pub currency: Option<String>,
+    pub fn currency(&self) -> Option<&str> {
+        self.currency.as_deref()
+    }
+
     /// How often it renews.
-    #[serde(default)]
-    pub recurring_interval: Option<RecurringInterval>,
+    pub fn recurring_interval(&self) -> Option<&RecurringInterval> {
+        self.recurring_interval.as_ref()
+    }
+
     /// How many intervals make one period.
-    #[serde(default)]
-    pub recurring_interval_count: Option<u32>,
+    pub fn recurring_interval_count(&self) -> Option<u32> {
+        self.recurring_interval_count
+    }
+
     /// The customer it belongs to.
-    #[serde(default)]
-    pub customer_id: Option<CustomerId>,
+    pub fn customer_id(&self) -> Option<&CustomerId> {
+        self.customer_id.as_ref()
+    }
+
     /// The product subscribed to.
-    #[serde(default)]
-    pub product_id: Option<ProductId>,
+    pub fn product_id(&self) -> Option<&ProductId> {
+        self.product_id.as_ref()
+    }
+
     /// The discount applied, if any.
-    #[serde(default)]
-    pub discount_id: Option<String>,
+    pub fn discount_id(&self) -> Option<&str> {
+        self.discount_id.as_deref()
+    }
+
     /// The checkout it was bought through, if any.
-    #[serde(default)]
-    pub checkout_id: Option<CheckoutId>,
+    pub fn checkout_id(&self) -> Option<&CheckoutId> {
+        self.checkout_id.as_ref()
+    }
+
     /// The seat count, for seat-based products.
-    #[serde(default)]
-    pub seats: Option<u32>,
+    pub fn seats(&self) -> Option<u32> {
+        self.seats
+    }
+
     /// When it was created.
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub created_at: Option<DateTime<Utc>>,
+    pub fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.created_at
+    }
+
     /// When it last changed.
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub modified_at: Option<DateTime<Utc>>,
+    pub fn modified_at(&self) -> Option<DateTime<Utc>> {
+        self.modified_at
+    }
+
     /// When the current period started.
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub current_period_start: Option<DateTime<Utc>>,
+    pub fn current_period_start(&self) -> Option<DateTime<Utc>> {
+        self.current_period_start
+    }
+
     /// When the current period ends (the next renewal, or the end of a scheduled cancellation).
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub current_period_end: Option<DateTime<Utc>>,
+    pub fn current_period_end(&self) -> Option<DateTime<Utc>> {
+        self.current_period_end
+    }
+
     /// When the trial started, if it had one.
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub trial_start: Option<DateTime<Utc>>,
+    pub fn trial_start(&self) -> Option<DateTime<Utc>> {
+        self.trial_start
+    }
+
     /// When the trial ends or ended.
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub trial_end: Option<DateTime<Utc>>,
+    pub fn trial_end(&self) -> Option<DateTime<Utc>> {
+        self.trial_end
+    }
+
     /// Whether it is scheduled to end at the end of the current period (it stays `active`, and
     /// entitled, until [`Subscription::ends_at`]).
-    #[serde(default, deserialize_with = "crate::loose::null_as_default")]
-    pub cancel_at_period_end: bool,
+    pub fn cancel_at_period_end(&self) -> bool {
+        self.cancel_at_period_end
+    }
+
     /// When a cancellation was requested.
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub canceled_at: Option<DateTime<Utc>>,
+    pub fn canceled_at(&self) -> Option<DateTime<Utc>> {
+        self.canceled_at
+    }
+
     /// When it started.
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub started_at: Option<DateTime<Utc>>,
+    pub fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.started_at
+    }
+
     /// When it will end or ended (set by a cancellation).
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub ends_at: Option<DateTime<Utc>>,
+    pub fn ends_at(&self) -> Option<DateTime<Utc>> {
+        self.ends_at
+    }
+
     /// When it actually ended.
-    #[serde(default, deserialize_with = "crate::timestamp::optional")]
-    pub ended_at: Option<DateTime<Utc>>,
+    pub fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.ended_at
+    }
+
     /// Why the customer canceled, when they said.
-    #[serde(default)]
-    pub customer_cancellation_reason: Option<CancellationReason>,
+    pub fn customer_cancellation_reason(&self) -> Option<&CancellationReason> {
+        self.customer_cancellation_reason.as_ref()
+    }
+
     /// The customer's comment on the cancellation.
-    #[serde(default)]
-    pub customer_cancellation_comment: Option<String>,
+    pub fn customer_cancellation_comment(&self) -> Option<&str> {
+        self.customer_cancellation_comment.as_deref()
+    }
+
     /// A change scheduled for the next renewal.
-    #[serde(default)]
-    pub pending_update: Option<PendingUpdate>,
+    pub fn pending_update(&self) -> Option<&PendingUpdate> {
+        self.pending_update.as_ref()
+    }
+
     /// The metadata (values that are not strings, numbers or booleans are skipped).
-    #[serde(default, deserialize_with = "crate::metadata::lenient_map")]
-    pub metadata: BTreeMap<String, MetadataValue>,
+    pub fn metadata(&self) -> &BTreeMap<String, MetadataValue> {
+        &self.metadata
+    }
 }
 
 fn unknown_status() -> SubscriptionStatus {

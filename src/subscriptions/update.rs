@@ -10,19 +10,20 @@
 //! which says the request may have been carried out ([`Error::may_have_been_processed`]).
 
 use std::collections::BTreeMap;
+use std::future::Future;
 
 use reqwest::Method;
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::model::{Subscription, TrialEnd};
-use super::{Subscriptions, path_of};
+use super::{Subscriptions, checked_uuid, path_of};
 use crate::core::request::{Request, send};
 use crate::core::run::{Operation, time_left};
-use crate::customers::state::SubscriptionStatus;
 use crate::error::Error;
-use crate::id::ProductId;
+use crate::id::{ProductId, SubscriptionId};
 use crate::metadata::MetadataValue;
+use crate::models::SubscriptionStatus;
 
 /// What sending an intent again after an attempt that may have landed would do, and so what the
 /// loop may do and how the call is settled (Polar's answers to a second identical request,
@@ -65,36 +66,42 @@ pub(crate) enum Expect {
 impl Expect {
     /// Whether `found` shows the intent carried out.
     fn holds(&self, found: &Subscription) -> bool {
-        let ended = found.ended_at.is_some() || found.is_revoked();
+        let ended = found.ended_at().is_some() || found.is_revoked();
+        let pending = found.pending_update().filter(|_| self.scheduled());
         match self {
-            Self::WillEnd => found.cancel_at_period_end || ended,
-            Self::Revoked => found.status == SubscriptionStatus::Canceled || ended,
-            Self::NotCanceling => !found.cancel_at_period_end && !ended,
-            Self::Product { id, scheduled } => {
-                found.product_id.as_ref() == Some(id)
-                    || (*scheduled
-                        && found
-                            .pending_update
-                            .as_ref()
-                            .is_some_and(|p| p.product_id.as_ref() == Some(id)))
+            Self::WillEnd => found.cancel_at_period_end() || ended,
+            Self::Revoked => found.status() == &SubscriptionStatus::Canceled || ended,
+            Self::NotCanceling => !found.cancel_at_period_end() && !ended,
+            Self::Product { id, .. } => {
+                found.product_id() == Some(id)
+                    || pending.is_some_and(|p| p.product_id() == Some(id))
             }
-            Self::Seats { seats, scheduled } => {
-                found.seats == Some(*seats)
-                    || (*scheduled
-                        && found
-                            .pending_update
-                            .as_ref()
-                            .is_some_and(|p| p.seats == Some(*seats)))
+            Self::Seats { seats, .. } => {
+                found.seats() == Some(*seats) || pending.is_some_and(|p| p.seats() == Some(*seats))
             }
-            Self::Discount(id) => found.discount_id == *id,
-            Self::Metadata(map) => found.metadata == *map,
+            Self::Discount(id) => found.discount_id() == id.as_deref(),
+            Self::Metadata(map) => found.metadata() == map,
             Self::Trial(TrialEnd::Now) => {
-                found.status != SubscriptionStatus::Trialing && found.trial_end.is_some()
+                found.status() != &SubscriptionStatus::Trialing && found.trial_end().is_some()
             }
             Self::Trial(TrialEnd::At(at)) => found
-                .trial_end
+                .trial_end()
                 .is_some_and(|end| (end - *at).num_seconds().abs() < 1),
         }
+    }
+
+    /// Whether the intent may also be met by a change Polar scheduled for the next renewal.
+    fn scheduled(&self) -> bool {
+        matches!(
+            self,
+            Self::Product {
+                scheduled: true,
+                ..
+            } | Self::Seats {
+                scheduled: true,
+                ..
+            }
+        )
     }
 }
 
@@ -125,6 +132,24 @@ impl Intent {
 }
 
 impl Subscriptions {
+    /// What every update call returns: a future that checks `id` (a UUID), then builds the intent
+    /// (`intent` refuses input of its own with [`Error::InvalidInput`]; nothing is sent then),
+    /// then applies it. Owns a clone of the handle, so it is `'static`.
+    pub(crate) fn intend<F>(
+        &self,
+        id: SubscriptionId,
+        intent: F,
+    ) -> impl Future<Output = Result<Subscription, Error>> + Send + 'static + use<F>
+    where
+        F: FnOnce() -> Result<Intent, Error> + Send + 'static,
+    {
+        let this = self.clone();
+        async move {
+            let id = checked_uuid("id", &id)?;
+            this.apply(id, intent()?).await
+        }
+    }
+
     /// Sends `intent` for the subscription `id` and settles the call (see the module docs).
     pub(crate) async fn apply(&self, id: Uuid, intent: Intent) -> Result<Subscription, Error> {
         let api = self.core.api();

@@ -66,7 +66,7 @@ impl Event {
     /// let event = Event::from_json(br#"{"type":"checkout.updated","timestamp":"2026-04-01T10:00:00Z",
     ///     "data":{"id":"0c3b8e8e-7d2a-4c1e-9b3f-5a6d7e8f9a0b","status":"succeeded"}}"#)?;
     /// let checkout = event.checkout()?.expect("a checkout event");
-    /// assert_eq!(checkout.status, CheckoutStatus::Succeeded);
+    /// assert_eq!(checkout.status(), &CheckoutStatus::Succeeded);
     /// assert!(event.subscription()?.is_none());
     /// # Ok::<(), polar_client::webhooks::WebhookError>(())
     /// ```
@@ -110,7 +110,7 @@ impl Event {
     ///
     /// let event = Event::from_json(br#"{"type":"order.created","timestamp":"2026-04-01T10:00:00Z",
     ///     "data":{"id":"7d1f0c8e-2b3a-4c5d-8e9f-0a1b2c3d4e5f","status":"paid"}}"#)?;
-    /// assert_eq!(event.order()?.map(|o| o.status), Some(OrderStatus::Paid));
+    /// assert_eq!(event.order()?.map(|o| o.status().clone()), Some(OrderStatus::Paid));
     /// # Ok::<(), polar_client::webhooks::WebhookError>(())
     /// ```
     ///

@@ -8,8 +8,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use polar_client::mock::Fault;
 use polar_client::{NewCustomer, Polar, RetryPolicy};
+use polar_client_mock::Fault;
 
 mod support;
 
@@ -150,4 +150,60 @@ async fn the_token_never_appears_in_debug_errors_or_logs() {
     for text in texts {
         assert!(!text.contains("SuperSecret"), "token leaked into: {text}");
     }
+}
+
+/// The `redis` feature: a budget shared through a Redis that is not there.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn with_redis_unreachable_from_the_start_the_client_keeps_to_its_local_share_logged_once() {
+    use futures_util::StreamExt;
+    use polar_client::{RedisBudget, RequestBudget};
+
+    // Needs no redis-server: nothing listens on the port.
+    let (captured, _guard) = capture_logs();
+    let mock = polar_client_mock::MockPolar::start().await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("redis://:s3cret@127.0.0.1:{port}");
+    // 40 a second, half of it locally: 20 a second without Redis.
+    let budget = RequestBudget::per(40, Duration::from_secs(1)).shared_via_redis(
+        RedisBudget::new(url, "polar:test:away")
+            .local_share(0.5)
+            .retry_every(Duration::from_millis(100)),
+    );
+    let polar = Polar::builder()
+        .access_token(mock.organization_token())
+        .base_url(mock.base_url())
+        .request_budget(budget)
+        .build()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let customers = polar.customers();
+    let results: Vec<_> = tokio::time::timeout(
+        Duration::from_secs(30),
+        futures_util::stream::iter(0..40)
+            .map(|i| customers.create(NewCustomer::individual(format!("user{i}@example.org"))))
+            .buffer_unordered(8)
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .expect("no hang");
+    let took = start.elapsed();
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(mock.customers().len(), 40, "each create once");
+    let stats = polar.budget_stats();
+    println!("40 creates without Redis: {took:?}; {stats:?}");
+    assert_eq!((stats.shared, stats.local_fallback), (0, 40));
+    // The local share's pace (one every 50 ms), not the whole limit's (one every ~26 ms).
+    assert!(took >= Duration::from_millis(1_900), "{took:?}");
+    let logs = captured.text();
+    let warnings = logs.matches("Redis is unreachable").count();
+    assert_eq!(
+        warnings, 1,
+        "logged once, not per call or per retry: {logs}"
+    );
+    assert!(!logs.contains("s3cret"), "{logs}");
 }

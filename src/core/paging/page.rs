@@ -29,7 +29,7 @@ pub(crate) const MAX_PAGE_SIZE: u32 = 100;
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let mock = polar_client::mock::MockPolar::start().await?;
+/// # let mock = polar_client_mock::MockPolar::start().await?;
 /// # let polar = polar_client::Polar::builder()
 /// #     .access_token(mock.organization_token())
 /// #     .base_url(mock.base_url())

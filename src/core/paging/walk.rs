@@ -58,7 +58,7 @@ fn growth_margin(max_page: u64) -> u64 {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let mock = polar_client::mock::MockPolar::start().await?;
+/// # let mock = polar_client_mock::MockPolar::start().await?;
 /// # let polar = polar_client::Polar::builder()
 /// #     .access_token(mock.organization_token())
 /// #     .base_url(mock.base_url())
@@ -66,7 +66,7 @@ fn growth_margin(max_page: u64) -> u64 {
 /// #     .build()?;
 /// use futures_util::StreamExt;
 /// use polar_client::NewCustomer;
-/// use polar_client::mock::Fault;
+/// use polar_client_mock::Fault;
 ///
 /// for n in 0..5 {
 ///     polar.customers().create(NewCustomer::individual(format!("user{n}@example.org"))).await?;

@@ -9,7 +9,7 @@ pub mod canned;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use polar_client::{Address, Country, NewCustomer, Owner};
+use polar_client::{Country, NewAddress, NewCustomer, Owner};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde_json::{Value, json};
 
@@ -67,7 +67,7 @@ pub fn seed_customer(tag: &str) -> NewCustomer {
     NewCustomer::individual(format!("customer+{tag}@example.com"))
         .external_id(format!("usr_{tag}"))
         .name("John Doe")
-        .billing_address(Address::new(Country::US))
+        .billing_address(NewAddress::new(Country::US))
         .locale("en")
         .owner(
             Owner::new(format!("member+{tag}@example.com"))

@@ -5,10 +5,10 @@
 use crate::support;
 
 use futures_util::TryStreamExt;
-use polar_client::mock::{Buyer, Fault, Method, MockPolar, MockProduct, Uuid};
 use polar_client::{
     CheckoutStatus, CheckoutUpdate, Error, NewCheckout, NewCustomer, Polar, TrialInterval,
 };
+use polar_client_mock::{Buyer, Fault, Method, MockPolar, MockProduct, Uuid};
 use support::{client, mock_with_secret, requests_seen};
 
 async fn setup() -> (MockPolar, Polar, Uuid) {
@@ -19,7 +19,7 @@ async fn setup() -> (MockPolar, Polar, Uuid) {
 }
 
 fn checkout_uuid(checkout: &polar_client::Checkout) -> Uuid {
-    Uuid::parse_str(&checkout.id).unwrap()
+    Uuid::parse_str(checkout.id()).unwrap()
 }
 
 fn customers_with_email(mock: &MockPolar, email: &str) -> Vec<serde_json::Value> {
@@ -54,16 +54,16 @@ async fn create_keeps_the_checkout_id_placeholder_and_hides_the_secret() {
     let body = String::from_utf8(sent.body).unwrap();
     assert!(body.contains("{CHECKOUT_ID}"), "sent unencoded: {body}");
     assert_eq!(
-        checkout.success_url.as_deref(),
-        Some(format!("https://example.org/thanks?c={}", checkout.id).as_str())
+        checkout.success_url(),
+        Some(format!("https://example.org/thanks?c={}", checkout.id()).as_str())
     );
-    assert_eq!(checkout.status, CheckoutStatus::Open);
+    assert_eq!(checkout.status(), &CheckoutStatus::Open);
     assert!(!checkout.is_expired_now());
-    let secret = checkout.client_secret.clone().unwrap();
+    let secret = checkout.client_secret().cloned().unwrap();
     assert!(secret.expose().starts_with("polar_c_"));
     assert!(!format!("{checkout:?}").contains(secret.expose()));
-    assert!(checkout.url.as_deref().unwrap().contains(secret.expose()));
-    assert_eq!(checkout.metadata["ref"], "r1".into());
+    assert!(checkout.url().unwrap().contains(secret.expose()));
+    assert_eq!(checkout.metadata()["ref"], "r1".into());
 }
 
 #[tokio::test]
@@ -142,9 +142,9 @@ async fn customer_id_wins_whatever_the_buyer_types() {
         .create(NewCheckout::new([pro]).for_customer(jane.id()))
         .await
         .unwrap();
-    assert_eq!(checkout.customer_id.as_ref(), Some(jane.id()));
+    assert_eq!(checkout.customer_id(), Some(jane.id()));
     assert_eq!(
-        checkout.customer_email.as_deref(),
+        checkout.customer_email(),
         Some("jane@example.org"),
         "prefilled"
     );
@@ -167,7 +167,7 @@ async fn an_existing_email_wins_over_the_external_id_which_is_silently_not_appli
         .create(NewCheckout::new([pro]).for_external_customer("usr_7", "jane@example.org"))
         .await
         .unwrap();
-    assert!(checkout.customer_id.is_none(), "not linked at create");
+    assert!(checkout.customer_id().is_none(), "not linked at create");
     let done = mock
         .complete_checkout(checkout_uuid(&checkout), Buyer::new("jane@example.org"))
         .unwrap();
@@ -208,10 +208,10 @@ async fn a_new_buyer_with_an_external_id_becomes_a_customer_with_it() {
         "customer_metadata merged"
     );
     // The checkout now points at it, and at the subscription.
-    let checkout = polar.checkouts().get(&checkout.id).await.unwrap();
-    assert_eq!(checkout.status, CheckoutStatus::Succeeded);
-    assert_eq!(checkout.customer_id.as_ref(), Some(customer.id()));
-    assert!(checkout.subscription_id.is_some());
+    let checkout = polar.checkouts().get(checkout.id()).await.unwrap();
+    assert_eq!(checkout.status(), &CheckoutStatus::Succeeded);
+    assert_eq!(checkout.customer_id(), Some(customer.id()));
+    assert!(checkout.subscription_id().is_some());
 }
 
 #[tokio::test]
@@ -227,7 +227,7 @@ async fn an_existing_external_id_is_linked_at_create() {
         .create(NewCheckout::new([pro]).for_external_customer("usr_7", "jane@example.org"))
         .await
         .unwrap();
-    assert_eq!(checkout.customer_id.as_ref(), Some(jane.id()));
+    assert_eq!(checkout.customer_id(), Some(jane.id()));
 }
 
 #[tokio::test]
@@ -312,7 +312,7 @@ async fn success_emits_polars_order_with_the_checkout_last() {
         "order.created is already paid"
     );
     assert_eq!(events[6].data["status"], "succeeded");
-    assert_eq!(done.order["checkout_id"], checkout.id.as_str());
+    assert_eq!(done.order["checkout_id"], checkout.id().as_str());
     // Entitlement from state.
     let customer = done.customer["id"].as_str().unwrap();
     let state = polar.customers().state(customer).await.unwrap();
@@ -320,7 +320,7 @@ async fn success_emits_polars_order_with_the_checkout_last() {
     // A completed checkout is no longer open.
     let err = polar
         .checkouts()
-        .update(&checkout.id, CheckoutUpdate::new().metadata("k", "v"))
+        .update(checkout.id(), CheckoutUpdate::new().metadata("k", "v"))
         .await
         .unwrap_err();
     assert_eq!(err.polar_error_code(), Some("NotOpenCheckout"));
@@ -335,20 +335,20 @@ async fn expiry_is_judged_by_expires_at_not_status() {
         .await
         .unwrap();
     assert!(mock.age_checkout_past_expiry(checkout_uuid(&checkout)));
-    let seen = polar.checkouts().get(&checkout.id).await.unwrap();
+    let seen = polar.checkouts().get(checkout.id()).await.unwrap();
     assert_eq!(
-        seen.status,
-        CheckoutStatus::Open,
+        seen.status(),
+        &CheckoutStatus::Open,
         "Polar's cron has not run"
     );
     assert!(seen.is_expired_now());
     // A PATCH flips it while saving.
     let patched = polar
         .checkouts()
-        .update(&checkout.id, CheckoutUpdate::new().metadata("k", "v"))
+        .update(checkout.id(), CheckoutUpdate::new().metadata("k", "v"))
         .await
         .unwrap();
-    assert_eq!(patched.status, CheckoutStatus::Expired);
+    assert_eq!(patched.status(), &CheckoutStatus::Expired);
     let err = mock
         .complete_checkout(checkout_uuid(&checkout), Buyer::new("x@example.org"))
         .unwrap_err();
@@ -368,7 +368,7 @@ async fn update_while_open() {
     let updated = polar
         .checkouts()
         .update(
-            &checkout.id,
+            checkout.id(),
             CheckoutUpdate::new()
                 .product_id(team)
                 .remove_discount()
@@ -377,14 +377,14 @@ async fn update_while_open() {
         .await
         .unwrap();
     assert_eq!(
-        updated.product_id.as_deref(),
+        updated.product_id().map(|id| id.as_str()),
         Some(team.to_string().as_str())
     );
-    assert!(updated.discount_id.is_none());
-    assert_eq!(updated.metadata["step"], "2".into());
+    assert!(updated.discount_id().is_none());
+    assert_eq!(updated.metadata()["step"], "2".into());
     let err = polar
         .checkouts()
-        .update(&checkout.id, CheckoutUpdate::new().product_id(other))
+        .update(checkout.id(), CheckoutUpdate::new().product_id(other))
         .await
         .unwrap_err();
     assert_eq!(err.field_errors()[0].field(), "product_id");
@@ -458,5 +458,5 @@ async fn a_retried_create_may_leave_a_spare_open_checkout() {
     assert_eq!(stored.len(), 2, "one spare");
     assert!(stored.iter().all(|c| c["status"] == "open"));
     assert!(mock.orders().is_empty(), "nothing charged");
-    assert_eq!(stored[1]["id"], checkout.id.as_str());
+    assert_eq!(stored[1]["id"], checkout.id().as_str());
 }

@@ -79,11 +79,11 @@ proptest! {
         body["status"] = json!(status);
         body["customer_cancellation_reason"] = json!(reason);
         let decoded: Subscription = decode(&body).unwrap();
-        prop_assert_eq!(decoded.status.code(), status.as_str());
-        if let SubscriptionStatus::Other(_) = decoded.status {
+        prop_assert_eq!(decoded.status().code(), status.as_str());
+        if let SubscriptionStatus::Other(_) = decoded.status() {
             prop_assert!(!decoded.grants_access(polar_client::PastDuePolicy::GrantAccess));
         }
-        prop_assert_eq!(decoded.customer_cancellation_reason.map(|r| r.code().to_owned()), Some(reason.clone()));
+        prop_assert_eq!(decoded.customer_cancellation_reason().map(|r| r.code().to_owned()), Some(reason.clone()));
         let _ = CancellationReason::Other(reason);
     }
 
@@ -92,9 +92,9 @@ proptest! {
         let mut body = checkout();
         body["status"] = json!(status);
         let decoded: Checkout = decode(&body).unwrap();
-        prop_assert_eq!(decoded.status.code(), status.as_str());
+        prop_assert_eq!(decoded.status().code(), status.as_str());
         if status == "expired" {
-            prop_assert_eq!(decoded.status, CheckoutStatus::Expired);
+            prop_assert_eq!(decoded.status(), &CheckoutStatus::Expired);
         }
     }
 
@@ -104,10 +104,10 @@ proptest! {
         body["status"] = json!(status);
         body["billing_reason"] = json!(reason);
         let decoded: Order = decode(&body).unwrap();
-        prop_assert_eq!(decoded.status.code(), status.as_str());
-        prop_assert_eq!(decoded.billing_reason.as_ref().map(BillingReason::code), Some(reason.as_str()));
+        prop_assert_eq!(decoded.status().code(), status.as_str());
+        prop_assert_eq!(decoded.billing_reason().map(BillingReason::code), Some(reason.as_str()));
         if status == "paid" {
-            prop_assert_eq!(decoded.status, OrderStatus::Paid);
+            prop_assert_eq!(decoded.status(), &OrderStatus::Paid);
         }
     }
 
@@ -156,7 +156,7 @@ fn nulls_everywhere_but_the_id_decode() {
         }
     }
     let decoded: Subscription = decode(&s).unwrap();
-    assert!(!decoded.cancel_at_period_end);
+    assert!(!decoded.cancel_at_period_end());
     let mut c = checkout();
     for (key, value) in c.as_object_mut().unwrap() {
         if key != "id" {

@@ -8,8 +8,8 @@ use crate::support;
 
 use std::time::Duration;
 
-use polar_client::mock::{Buyer, Fault, Method, MockPolar, MockProduct, Uuid};
 use polar_client::{BillingDetails, CheckoutUpdate, Error, NewCheckout, Polar};
+use polar_client_mock::{Buyer, Fault, Method, MockPolar, MockProduct, Uuid};
 use support::{client, mock_with_secret};
 
 #[derive(Clone, Copy, Debug)]
@@ -46,12 +46,12 @@ async fn world() -> World {
             &order,
             BillingDetails::new()
                 .name("Jane")
-                .address(polar_client::Address::new(polar_client::Country::US)),
+                .address(polar_client::NewAddress::new(polar_client::Country::US)),
         )
         .await
         .unwrap();
     World {
-        checkout: checkout.id.to_string(),
+        checkout: checkout.id().to_string(),
         order,
         mock,
         polar,
@@ -77,25 +77,25 @@ impl Write {
                 .checkouts()
                 .create(NewCheckout::new([w.pro]).metadata("ref", "matrix"))
                 .await
-                .map(|c| c.id.to_string()),
+                .map(|c| c.id().to_string()),
             Self::UpdateCheckout => w
                 .polar
                 .checkouts()
                 .update(&w.checkout, CheckoutUpdate::new().metadata("step", "2"))
                 .await
-                .map(|c| c.id.to_string()),
+                .map(|c| c.id().to_string()),
             Self::OrderBillingName => w
                 .polar
                 .orders()
                 .update_billing_details(&w.order, BillingDetails::new().name("Acme"))
                 .await
-                .map(|o| o.id.to_string()),
+                .map(|o| o.id().to_string()),
             Self::GenerateInvoice => w
                 .polar
                 .orders()
                 .generate_invoice(&w.order)
                 .await
-                .map(|d| d.url),
+                .map(|d| d.url().to_owned()),
         }
     }
 

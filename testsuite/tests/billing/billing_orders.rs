@@ -5,8 +5,8 @@
 use crate::support;
 
 use futures_util::TryStreamExt;
-use polar_client::mock::{Buyer, Fault, Method, MockProduct};
-use polar_client::{Address, BillingDetails, BillingReason, Country, Error, OrderStatus};
+use polar_client::{BillingDetails, BillingReason, Country, Error, NewAddress, OrderStatus};
+use polar_client_mock::{Buyer, Fault, Method, MockProduct};
 use support::{client, mock_with_secret, requests_seen};
 
 #[tokio::test]
@@ -32,12 +32,12 @@ async fn orders_of_a_checkout_and_their_documents() {
         .unwrap();
     assert_eq!(of_checkout.len(), 1);
     let order = &of_checkout[0];
-    assert_eq!(order.status, OrderStatus::Paid);
+    assert_eq!(order.status(), &OrderStatus::Paid);
     assert_eq!(
-        order.billing_reason,
-        Some(BillingReason::SubscriptionCreate)
+        order.billing_reason(),
+        Some(&BillingReason::SubscriptionCreate)
     );
-    assert_eq!(order.total_amount, Some(1900));
+    assert_eq!(order.total_amount(), Some(1900));
     let all: Vec<_> = polar
         .orders()
         .list()
@@ -49,7 +49,7 @@ async fn orders_of_a_checkout_and_their_documents() {
         .unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(
-        all[0].id.as_str(),
+        all[0].id().as_str(),
         bought.order["id"].as_str().unwrap(),
         "newest first"
     );
@@ -62,37 +62,39 @@ async fn orders_of_a_checkout_and_their_documents() {
         .await
         .unwrap();
     assert_eq!(by_subscription.len(), 1);
-    let fetched = polar.orders().get(&order.id).await.unwrap();
+    let fetched = polar.orders().get(order.id()).await.unwrap();
     assert_eq!(&fetched, order);
 
     // No billing details yet: Polar refuses the invoice (a string-detail 422).
     let err = polar
         .orders()
-        .generate_invoice(&order.id)
+        .generate_invoice(order.id())
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(422));
     assert_eq!(err.polar_error_code(), Some("MissingInvoiceBillingDetails"));
-    let err = polar.orders().invoice(&order.id).await.unwrap_err();
+    let err = polar.orders().invoice(order.id()).await.unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }));
 
     // Billing details, then the country is fixed.
     let updated = polar
         .orders()
         .update_billing_details(
-            &order.id,
-            BillingDetails::new()
-                .name("Acme Inc.")
-                .address(Address::new(Country::US).line1("1 Main Street").state("NY")),
+            order.id(),
+            BillingDetails::new().name("Acme Inc.").address(
+                NewAddress::new(Country::US)
+                    .line1("1 Main Street")
+                    .state("NY"),
+            ),
         )
         .await
         .unwrap();
-    assert_eq!(updated.billing_name.as_deref(), Some("Acme Inc."));
+    assert_eq!(updated.billing_name(), Some("Acme Inc."));
     let err = polar
         .orders()
         .update_billing_details(
-            &order.id,
-            BillingDetails::new().address(Address::new(Country::FR)),
+            order.id(),
+            BillingDetails::new().address(NewAddress::new(Country::FR)),
         )
         .await
         .unwrap_err();
@@ -101,27 +103,27 @@ async fn orders_of_a_checkout_and_their_documents() {
 
     // Generate: 202, then polled until the job has rendered it (a lost answer is re-sent).
     mock.fail_next_matching(Method::POST, "/v1/orders/", 1, Fault::DropAfterStore);
-    let invoice = polar.orders().generate_invoice(&order.id).await.unwrap();
-    assert!(invoice.url.ends_with(".pdf"));
+    let invoice = polar.orders().generate_invoice(order.id()).await.unwrap();
+    assert!(invoice.url().ends_with(".pdf"));
     assert!(requests_seen(&mock, "GET", "/v1/orders/") >= 2, "polled");
     assert!(
         polar
             .orders()
-            .get(&order.id)
+            .get(order.id())
             .await
             .unwrap()
-            .is_invoice_generated
+            .is_invoice_generated()
     );
-    assert_eq!(polar.orders().invoice(&order.id).await.unwrap(), invoice);
+    assert_eq!(polar.orders().invoice(order.id()).await.unwrap(), invoice);
 
-    let receipt = polar.orders().receipt(&order.id).await.unwrap();
-    assert!(receipt.url.contains("receipt"));
+    let receipt = polar.orders().receipt(order.id()).await.unwrap();
+    assert!(receipt.url().contains("receipt"));
 
     let err = polar.orders().get("nope").await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }));
     let err = polar
         .orders()
-        .update_billing_details(&order.id, BillingDetails::new())
+        .update_billing_details(order.id(), BillingDetails::new())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }));

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use polar_client::mock::{Buyer, Fault, Method, MockPolar, MockProduct, Uuid};
 use polar_client::{Error, MetadataValue, Polar, Proration, SubscriptionStatus};
+use polar_client_mock::{Buyer, Fault, Method, MockPolar, MockProduct, Uuid};
 use support::{client, mock_with_secret, requests_seen};
 
 struct Setup {
@@ -69,11 +69,14 @@ const PATH: &str = "/v1/subscriptions/";
 async fn get_and_entitlement() {
     let s = setup().await;
     let sub = s.polar.subscriptions().get(&s.subscription).await.unwrap();
-    assert_eq!(sub.status, SubscriptionStatus::Active);
+    assert_eq!(sub.status(), &SubscriptionStatus::Active);
     assert!(sub.is_active_or_trialing());
-    assert_eq!(sub.customer_id.as_deref(), Some(s.customer.as_str()));
-    assert_eq!(sub.amount, Some(1900));
-    assert!(!sub.cancel_at_period_end);
+    assert_eq!(
+        sub.customer_id().map(|id| id.as_str()),
+        Some(s.customer.as_str())
+    );
+    assert_eq!(sub.amount(), Some(1900));
+    assert!(!sub.cancel_at_period_end());
 
     let missing = s
         .polar
@@ -121,7 +124,7 @@ async fn list_filters_by_customer_external_id_product_and_status() {
         .await
         .unwrap();
     assert_eq!(by_product.len(), 1);
-    assert_ne!(by_product[0].id.as_str(), s.subscription);
+    assert_ne!(by_product[0].id().as_str(), s.subscription);
     let canceled: Vec<_> = s
         .polar
         .subscriptions()
@@ -166,7 +169,7 @@ async fn list_by_external_customer_id() {
         .await
         .unwrap();
     assert_eq!(theirs.len(), 1);
-    assert_eq!(theirs[0].customer_id.as_ref(), Some(customer.id()));
+    assert_eq!(theirs[0].customer_id(), Some(customer.id()));
 }
 
 #[tokio::test]
@@ -174,12 +177,12 @@ async fn cancel_then_uncancel_then_revoke() {
     let s = setup().await;
     let subs = s.polar.subscriptions();
     let canceled = subs.cancel_at_period_end(&s.subscription).await.unwrap();
-    assert!(canceled.cancel_at_period_end);
+    assert!(canceled.cancel_at_period_end());
     assert!(
         canceled.is_active_or_trialing(),
         "entitled until the period ends"
     );
-    assert_eq!(canceled.ends_at, canceled.current_period_end);
+    assert_eq!(canceled.ends_at(), canceled.current_period_end());
 
     // A second cancel, with no ambiguity before it, is Polar's refusal.
     let again = subs
@@ -193,15 +196,15 @@ async fn cancel_then_uncancel_then_revoke() {
     assert!(matches!(again, Error::Forbidden { .. }));
 
     let renewed = subs.uncancel(&s.subscription).await.unwrap();
-    assert!(!renewed.cancel_at_period_end);
-    assert!(renewed.ends_at.is_none());
+    assert!(!renewed.cancel_at_period_end());
+    assert!(renewed.ends_at().is_none());
     // Uncancel of a subscription not scheduled to end: Polar's bare 400.
     let bad = subs.uncancel(&s.subscription).await.unwrap_err();
     assert_eq!(bad.status(), Some(400));
 
     let revoked = subs.revoke(&s.subscription).await.unwrap();
     assert!(revoked.is_revoked());
-    assert!(revoked.ended_at.is_some());
+    assert!(revoked.ended_at().is_some());
     // Ended: uncancel is 410, revoke again is refused.
     assert_eq!(
         subs.uncancel(&s.subscription).await.unwrap_err().status(),
@@ -274,7 +277,7 @@ async fn a_lost_cancel_is_resent_and_its_refusal_settled_as_done() {
         .cancel_at_period_end(&s.subscription)
         .await
         .unwrap();
-    assert!(sub.cancel_at_period_end);
+    assert!(sub.cancel_at_period_end());
     assert_eq!(
         requests_seen(&s.mock, "PATCH", PATH),
         2,
@@ -316,7 +319,7 @@ async fn a_lost_uncancel_is_never_resent_but_read_back() {
         .uncancel(&s.subscription)
         .await
         .unwrap();
-    assert!(!sub.cancel_at_period_end);
+    assert!(!sub.cancel_at_period_end());
     assert_eq!(
         requests_seen(&s.mock, "PATCH", PATH),
         2,
@@ -363,7 +366,10 @@ async fn a_lost_charging_product_change_is_never_resent_and_charges_once() {
         .change_product(&s.subscription, team, Proration::Invoice)
         .await
         .unwrap();
-    assert_eq!(sub.product_id.as_deref(), Some(team.to_string().as_str()));
+    assert_eq!(
+        sub.product_id().map(|id| id.as_str()),
+        Some(team.to_string().as_str())
+    );
     assert_eq!(requests_seen(&s.mock, "PATCH", PATH), 1, "never re-sent");
     assert_eq!(update_charges(&s.mock), 1, "charged exactly once");
 }
@@ -436,9 +442,14 @@ async fn product_change_rules() {
         .change_product(&s.subscription, team, Proration::NextPeriod)
         .await
         .unwrap();
-    assert_eq!(sub.product_id.as_deref(), Some(s.pro.to_string().as_str()));
     assert_eq!(
-        sub.pending_update.and_then(|p| p.product_id).as_deref(),
+        sub.product_id().map(|id| id.as_str()),
+        Some(s.pro.to_string().as_str())
+    );
+    assert_eq!(
+        sub.pending_update()
+            .and_then(|p| p.product_id())
+            .map(|id| id.as_str()),
         Some(team.to_string().as_str())
     );
     // Prorate applies now, without a charge during the request.
@@ -446,7 +457,7 @@ async fn product_change_rules() {
         .change_product(&s.subscription, team, Proration::Prorate)
         .await
         .unwrap();
-    assert_eq!(sub.amount, Some(4900));
+    assert_eq!(sub.amount(), Some(4900));
     assert_eq!(update_charges(&s.mock), 0);
     // Invalid IDs: both reported, nothing sent.
     let err = subs
@@ -479,7 +490,7 @@ async fn a_lost_discount_is_read_back_not_resent() {
         .discount(&s.subscription, Some(discount))
         .await
         .unwrap();
-    assert_eq!(sub.discount_id.as_deref(), Some(discount));
+    assert_eq!(sub.discount_id(), Some(discount));
     assert_eq!(requests_seen(&s.mock, "PATCH", PATH), 1);
     // The same discount again, deliberately: Polar's 422.
     let err = s
@@ -495,7 +506,7 @@ async fn a_lost_discount_is_read_back_not_resent() {
         .discount(&s.subscription, None)
         .await
         .unwrap();
-    assert!(sub.discount_id.is_none());
+    assert!(sub.discount_id().is_none());
 }
 
 #[tokio::test]
@@ -508,7 +519,7 @@ async fn seats_on_a_seat_based_subscription() {
         .seats(&s.subscription, 5, Proration::Invoice)
         .await
         .unwrap();
-    assert_eq!(sub.seats, Some(5));
+    assert_eq!(sub.seats(), Some(5));
     assert_eq!(
         update_charges(&s.mock),
         1,
@@ -545,7 +556,7 @@ async fn metadata_replaces_the_map_and_is_resent_after_a_lost_answer() {
         .metadata(&s.subscription, map.clone())
         .await
         .unwrap();
-    assert_eq!(sub.metadata, map);
+    assert_eq!(sub.metadata(), &map);
     assert_eq!(
         requests_seen(&s.mock, "PATCH", PATH),
         2,
@@ -664,7 +675,7 @@ async fn fault_matrix() {
             match &result {
                 Ok(sub) => {
                     assert!(write.shows(&now, team), "Ok but not stored: {case}");
-                    assert_eq!(sub.id.as_str(), s.subscription, "{case}");
+                    assert_eq!(sub.id().as_str(), s.subscription, "{case}");
                 }
                 Err(err) => {
                     assert!(!write.shows(&now, team), "Err but stored: {case}");
@@ -706,7 +717,7 @@ async fn ending_a_trial_now_bills_once_even_after_a_lost_answer() {
     let s = setup_with(MockProduct::monthly("Pro", 1900).trial_days(14)).await;
     let subs = s.polar.subscriptions();
     let trialing = subs.get(&s.subscription).await.unwrap();
-    assert_eq!(trialing.status, SubscriptionStatus::Trialing);
+    assert_eq!(trialing.status(), &SubscriptionStatus::Trialing);
     assert!(trialing.grants_access(polar_client::PastDuePolicy::DenyAccess));
     let cycles = |mock: &MockPolar| {
         mock.orders()
@@ -720,7 +731,7 @@ async fn ending_a_trial_now_bills_once_even_after_a_lost_answer() {
         .trial(&s.subscription, polar_client::TrialEnd::Now)
         .await
         .unwrap();
-    assert_eq!(active.status, SubscriptionStatus::Active);
+    assert_eq!(active.status(), &SubscriptionStatus::Active);
     assert_eq!(requests_seen(&s.mock, "PATCH", PATH), 1, "never re-sent");
     assert_eq!(cycles(&s.mock), 1, "billed once");
     // Deliberately again: Polar's 422.
@@ -735,7 +746,7 @@ async fn ending_a_trial_now_bills_once_even_after_a_lost_answer() {
         .trial(&s.subscription, polar_client::TrialEnd::At(later))
         .await
         .unwrap();
-    assert_eq!(extended.status, SubscriptionStatus::Trialing);
+    assert_eq!(extended.status(), &SubscriptionStatus::Trialing);
     let past = chrono::Utc::now() - chrono::Duration::days(1);
     let err = subs
         .trial(&s.subscription, polar_client::TrialEnd::At(past))

@@ -4,9 +4,9 @@
 
 use crate::support;
 
-use polar_client::mock::{Buyer, MockProduct, Uuid};
 use polar_client::webhooks::Event;
 use polar_client::{CheckoutStatus, NewCheckout, OrderStatus};
+use polar_client_mock::{Buyer, MockProduct, Uuid};
 use support::{client, mock_with_secret};
 
 #[tokio::test]
@@ -21,7 +21,7 @@ async fn every_billing_event_decodes_into_its_model() {
         .unwrap();
     let done = mock
         .complete_checkout(
-            Uuid::parse_str(&checkout.id).unwrap(),
+            Uuid::parse_str(checkout.id()).unwrap(),
             Buyer::new("jane@example.org"),
         )
         .unwrap();
@@ -52,15 +52,15 @@ async fn every_billing_event_decodes_into_its_model() {
             Some("order") => {
                 let order = o.unwrap();
                 assert_eq!(
-                    order.status,
-                    OrderStatus::Paid,
+                    order.status(),
+                    &OrderStatus::Paid,
                     "{kind}: a checkout order is paid from the start"
                 );
             }
             _ => assert!(c.is_none() && s.is_none() && o.is_none(), "{kind}"),
         }
         if let Some(checkout) = event.checkout().unwrap() {
-            seen.push(format!("{kind}:{}", checkout.status));
+            seen.push(format!("{kind}:{}", checkout.status()));
         } else if kind.starts_with("subscription.") || kind.starts_with("order.") {
             seen.push(kind);
         }

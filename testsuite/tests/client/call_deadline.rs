@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use polar_client::mock::{Fault, MockPolar};
 use polar_client::{CreateOrGet, Customer, Error, NewCustomer, Polar, RetryPolicy};
+use polar_client_mock::{Fault, MockPolar};
 use tokio::time::Instant;
 
 use crate::support;

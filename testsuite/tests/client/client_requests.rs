@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use polar_client::{Address, Country, Error, NewCustomer, Polar};
+use polar_client::{Country, Error, NewAddress, NewCustomer, Polar};
 
 use crate::support;
 
@@ -56,7 +56,7 @@ async fn the_seed_customer_round_trips() {
             NewCustomer::individual("customer@example.com")
                 .name("John Doe")
                 .external_id("usr_1337")
-                .billing_address(Address::new(Country::US))
+                .billing_address(NewAddress::new(Country::US))
                 .locale("en")
                 .owner(
                     polar_client::Owner::new("member@example.com")
@@ -70,7 +70,7 @@ async fn the_seed_customer_round_trips() {
     assert_eq!(customer.name(), Some("John Doe"));
     assert_eq!(customer.external_id(), Some("usr_1337"));
     assert_eq!(
-        customer.billing_address().map(|a| a.country.clone()),
+        customer.billing_address().map(|a| a.country().clone()),
         Some(Country::US)
     );
     assert!(customer.is_individual());
@@ -83,7 +83,7 @@ async fn the_create_body_is_exactly_what_polar_expects() {
     let team = NewCustomer::team()
         .external_id("team_42")
         .name("Acme Inc")
-        .billing_address(Address::new(Country::DE).city("Berlin"))
+        .billing_address(NewAddress::new(Country::DE).city("Berlin"))
         .metadata("plan", "pro")
         .metadata("seats", 3)
         .owner(polar_client::Owner::new("owner@acme.test"));

@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use polar_client::mock::{Fault, MockPolar};
 use polar_client::{Customer, Error, NewCustomer, Polar, RetryPolicy};
+use polar_client_mock::{Fault, MockPolar};
 
 use crate::support;
 use support::requests_seen;

@@ -9,11 +9,11 @@ use std::collections::HashSet;
 
 use futures_util::{StreamExt, TryStreamExt};
 use http::Method;
-use polar_client::mock::{Fault, MockBenefitGrant, MockPolar, MockSubscription, Uuid};
 use polar_client::{
-    Address, BenefitType, Country, Customer, CustomerKind, CustomerSort, CustomerUpdate, Deleted,
-    Error, ListCustomers, MetadataValue, NewCustomer, Polar, SubscriptionStatus,
+    BenefitType, Country, Customer, CustomerKind, CustomerSort, CustomerUpdate, Deleted, Error,
+    ListCustomers, MetadataValue, NewAddress, NewCustomer, Polar, SubscriptionStatus,
 };
+use polar_client_mock::{Fault, MockBenefitGrant, MockPolar, MockSubscription, Uuid};
 use serde_json::json;
 
 use support::{client, mock_with_secret};
@@ -259,7 +259,7 @@ async fn a_billing_address_is_replaced_whole_and_never_sent_as_null() {
     let jane = add(
         &polar,
         NewCustomer::individual("jane@example.org").billing_address(
-            Address::new(Country::DE)
+            NewAddress::new(Country::DE)
                 .city("Berlin")
                 .postal_code("10115"),
         ),
@@ -281,13 +281,13 @@ async fn a_billing_address_is_replaced_whole_and_never_sent_as_null() {
     let moved = patch(
         &polar,
         jane.id(),
-        CustomerUpdate::new().billing_address(Address::new(Country::FR)),
+        CustomerUpdate::new().billing_address(NewAddress::new(Country::FR)),
     )
     .await
     .unwrap();
     let address = moved.billing_address().unwrap();
-    assert_eq!(address.country, Country::FR);
-    assert_eq!(address.city, None, "omitted sub-fields are cleared");
+    assert_eq!(address.country(), &Country::FR);
+    assert_eq!(address.city(), None, "omitted sub-fields are cleared");
     for patch in mock.requests().into_iter().filter(|r| r.method == "PATCH") {
         let body: serde_json::Value = serde_json::from_slice(&patch.body).unwrap();
         assert_ne!(body.get("billing_address"), Some(&serde_json::Value::Null));
@@ -455,12 +455,12 @@ async fn changing_country_revalidates_the_stored_tax_id() {
     let acme = add(
         &polar,
         NewCustomer::individual("billing@acme.example")
-            .billing_address(Address::new(Country::US))
+            .billing_address(NewAddress::new(Country::US))
             .tax_id("91-1144442"),
     )
     .await
     .unwrap();
-    let to_germany = || CustomerUpdate::new().billing_address(Address::new(Country::DE));
+    let to_germany = || CustomerUpdate::new().billing_address(NewAddress::new(Country::DE));
     let err = patch(&polar, acme.id(), to_germany()).await.unwrap_err();
     assert_eq!(rejected_fields(&err), ["tax_id"]);
     let moved = patch(&polar, acme.id(), to_germany().tax_id("DE123456789"))
@@ -471,7 +471,7 @@ async fn changing_country_revalidates_the_stored_tax_id() {
         &polar,
         acme.id(),
         CustomerUpdate::new()
-            .billing_address(Address::new(Country::US))
+            .billing_address(NewAddress::new(Country::US))
             .clear_tax_id(),
     )
     .await
@@ -579,7 +579,7 @@ async fn anonymize_hashes_personal_data_but_keeps_a_business_name() {
         NewCustomer::individual("jane@example.org")
             .name("Jane")
             .external_id("usr_1")
-            .billing_address(Address::new(Country::DE).city("Berlin")),
+            .billing_address(NewAddress::new(Country::DE).city("Berlin")),
     )
     .await
     .unwrap();
@@ -588,7 +588,7 @@ async fn anonymize_hashes_personal_data_but_keeps_a_business_name() {
         NewCustomer::individual("billing@acme.example")
             .name("Acme GmbH")
             .external_id("org_1")
-            .billing_address(Address::new(Country::DE))
+            .billing_address(NewAddress::new(Country::DE))
             .tax_id("DE123456789"),
     )
     .await

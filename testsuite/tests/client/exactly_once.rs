@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use polar_client::mock::{Fault, Method, MockPolar};
 use polar_client::{CreateOrGet, Customer, Error, NewCustomer, Polar, RequestBudget, RetryPolicy};
+use polar_client_mock::{Fault, Method, MockPolar};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use polar_client::mock::MockPolar;
 use polar_client::{Polar, RequestBudget};
+use polar_client_mock::MockPolar;
 
 #[path = "../../../examples/import_customers/import.rs"]
 mod import;

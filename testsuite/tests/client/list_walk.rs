@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
-use polar_client::mock::Fault;
 use polar_client::{Customer, CustomerSort, Error, NewCustomer, PagingProblem, Polar, RetryPolicy};
+use polar_client_mock::Fault;
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers};
 

@@ -14,6 +14,8 @@ mod client_retries;
 mod customers_export;
 mod customers_lifecycle;
 mod exactly_once;
+#[cfg(feature = "redis")]
+mod fleet_budget;
 mod hostile_responses;
 mod import_customers;
 mod list_walk;

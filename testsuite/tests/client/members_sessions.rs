@@ -7,11 +7,11 @@ use crate::support;
 
 use chrono::Duration as ChronoDuration;
 use http::Method;
-use polar_client::mock::{Fault, MockPolar, Uuid};
 use polar_client::{
     Customer, Error, ForbiddenReason, Member, MemberRole, MemberUpdate, NewCustomer,
     NewCustomerSession, NewMember, NewMemberRole, Owner, Polar,
 };
+use polar_client_mock::{Fault, MockPolar, Uuid};
 
 use support::{SECRET, client, requests_seen};
 

@@ -11,11 +11,11 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use http::Method;
-use polar_client::mock::{Fault, MockPolar};
 use polar_client::{
     CustomerUpdate, Deleted, Error, MemberUpdate, NewCustomer, NewCustomerSession, NewMember,
     Polar, RetryPolicy,
 };
+use polar_client_mock::{Fault, MockPolar};
 
 use support::{SECRET, requests_seen};
 

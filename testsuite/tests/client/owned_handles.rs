@@ -4,8 +4,8 @@
 //! client again, this file would stop compiling.
 
 use futures_util::{StreamExt, TryStreamExt, stream};
-use polar_client::mock::MockPolar;
 use polar_client::{Customer, CustomerId, Error, MemberId, NewCustomer, Polar};
+use polar_client_mock::MockPolar;
 
 async fn polar() -> (MockPolar, Polar) {
     let mock = MockPolar::start().await.unwrap();

@@ -2,12 +2,14 @@
 //! the limit never meets a `429` and keeps close to the limit's pace; a client left at defaults
 //! against a server whose limit it was not told learns it from the first `429`s and finishes.
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use futures_util::{StreamExt, stream};
-use polar_client::mock::MockPolar;
 use polar_client::{NewCustomer, Polar, RequestBudget};
+use polar_client_mock::MockPolar;
+
+use crate::support;
+use support::stored_once;
 
 /// Creates `n` customers through `polar`, 32 at a time; the errors, if any.
 async fn create_all(polar: &Polar, n: usize) -> Vec<String> {
@@ -32,17 +34,6 @@ fn client(mock: &MockPolar, budget: Option<RequestBudget>) -> Polar {
     .unwrap()
 }
 
-/// Every stored customer's email, each once.
-fn stored_once(mock: &MockPolar) -> usize {
-    let customers = mock.customers();
-    let emails: HashSet<String> = customers
-        .iter()
-        .map(|c| c["email"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    assert_eq!(emails.len(), customers.len(), "a customer stored twice");
-    emails.len()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_told_the_limit_meets_no_429_and_keeps_its_pace() {
     let (limit, window) = (1_000, Duration::from_secs(8));
@@ -61,16 +52,18 @@ async fn a_client_told_the_limit_meets_no_429_and_keeps_its_pace() {
     // The limit's own pace: 2,000 requests at 1,000 per 8 s.
     let minimum = Duration::from_secs(16);
     println!("2,000 creates at 1,000 per 8 s took {took:?}");
-    // The budget's own plan is 3.8 % over the limit's pace (a 1 % margin, the burst taken out of
-    // the steady rate); on an idle machine the run ends within 10 % of it. The bound here leaves
-    // room for a loaded test machine, where 32 requests in flight cannot always keep up.
+    // The budget's own plan is 3.6 % over the limit's pace (a 1 % margin, the burst of 49 taken
+    // out of the steady rate: 1,951 slots 8 s / 942 apart, 16.57 s); the run ends within 10 % of
+    // the limit's pace. The wait dominates: 125 creates a second on loopback leave the 32 in
+    // flight idle most of the time, so a loaded machine delays the end by milliseconds, not
+    // seconds.
     assert!(
         took >= Duration::from_millis(16_500),
         "{took:?}: faster than the budget"
     );
     assert!(
-        took <= minimum + minimum * 3 / 10,
-        "{took:?} is more than 30 % over {minimum:?}"
+        took <= minimum + minimum / 10,
+        "{took:?} is more than 10 % over {minimum:?}"
     );
     let stats = polar.budget_stats();
     assert_eq!(stats.granted, 2_000);

@@ -1,7 +1,7 @@
 //! `NewCustomer::validate`: every client-side rule, valid and invalid, with its exact field path, and
 //! all problems reported together.
 
-use polar_client::{Address, Country, InputProblem, NewCustomer, Owner};
+use polar_client::{Country, InputProblem, NewAddress, NewCustomer, Owner};
 
 const ORG: &str = "1dbfc517-0bbf-4301-9ba8-555ca42b9737";
 
@@ -37,7 +37,7 @@ fn the_documented_example_is_valid() {
     let customer = person()
         .name("John Doe")
         .external_id("usr_1337")
-        .billing_address(Address::new(Country::US))
+        .billing_address(NewAddress::new(Country::US))
         .locale("en")
         .organization_id(ORG)
         .owner(
@@ -120,7 +120,7 @@ fn empty_identifiers_are_refused_but_empty_names_pass() {
     );
     only_problem(
         &person()
-            .billing_address(Address::new(Country::DE))
+            .billing_address(NewAddress::new(Country::DE))
             .tax_id(""),
         "tax_id",
     );
@@ -191,7 +191,7 @@ fn locale_follows_polars_pattern() {
 fn billing_country_must_be_one_polar_bills() {
     assert!(
         person()
-            .billing_address(Address::new(Country::DE))
+            .billing_address(NewAddress::new(Country::DE))
             .validate()
             .is_ok()
     );
@@ -203,14 +203,14 @@ fn billing_country_must_be_one_polar_bills() {
         Country::SY,
     ] {
         let message = only_problem(
-            &person().billing_address(Address::new(blocked.clone())),
+            &person().billing_address(NewAddress::new(blocked.clone())),
             "billing_address.country",
         );
         assert!(message.contains(blocked.code()), "{message}");
     }
     let unknown: Country = "xk".parse().unwrap();
     let message = only_problem(
-        &person().billing_address(Address::new(unknown)),
+        &person().billing_address(NewAddress::new(unknown)),
         "billing_address.country",
     );
     assert!(message.contains("`XK`"), "{message}");
@@ -221,7 +221,7 @@ fn us_and_canadian_states_are_subdivision_codes() {
     for good in ["CA", "ca", "US-CA", "us-ny"] {
         assert!(
             person()
-                .billing_address(Address::new(Country::US).state(good))
+                .billing_address(NewAddress::new(Country::US).state(good))
                 .validate()
                 .is_ok(),
             "{good}"
@@ -229,23 +229,23 @@ fn us_and_canadian_states_are_subdivision_codes() {
     }
     for bad in ["California", "C", "CA-ON", "US-", "US-CAL"] {
         only_problem(
-            &person().billing_address(Address::new(Country::US).state(bad)),
+            &person().billing_address(NewAddress::new(Country::US).state(bad)),
             "billing_address.state",
         );
     }
     assert!(
         person()
-            .billing_address(Address::new(Country::CA).state("CA-ON"))
+            .billing_address(NewAddress::new(Country::CA).state("CA-ON"))
             .validate()
             .is_ok()
     );
     only_problem(
-        &person().billing_address(Address::new(Country::CA).state("Ontario")),
+        &person().billing_address(NewAddress::new(Country::CA).state("Ontario")),
         "billing_address.state",
     );
     assert!(
         person()
-            .billing_address(Address::new(Country::DE).state("Bavaria"))
+            .billing_address(NewAddress::new(Country::DE).state("Bavaria"))
             .validate()
             .is_ok()
     );
@@ -260,30 +260,30 @@ fn nul_characters_are_refused_everywhere() {
         (person().external_id(nul), "external_id"),
         (
             person()
-                .billing_address(Address::new(Country::DE))
+                .billing_address(NewAddress::new(Country::DE))
                 .tax_id(nul),
             "tax_id",
         ),
         (person().locale("e\0"), "locale"),
         (person().organization_id(nul), "organization_id"),
         (
-            person().billing_address(Address::new(Country::DE).line1(nul)),
+            person().billing_address(NewAddress::new(Country::DE).line1(nul)),
             "billing_address.line1",
         ),
         (
-            person().billing_address(Address::new(Country::DE).line2(nul)),
+            person().billing_address(NewAddress::new(Country::DE).line2(nul)),
             "billing_address.line2",
         ),
         (
-            person().billing_address(Address::new(Country::DE).postal_code(nul)),
+            person().billing_address(NewAddress::new(Country::DE).postal_code(nul)),
             "billing_address.postal_code",
         ),
         (
-            person().billing_address(Address::new(Country::DE).city(nul)),
+            person().billing_address(NewAddress::new(Country::DE).city(nul)),
             "billing_address.city",
         ),
         (
-            person().billing_address(Address::new(Country::DE).state(nul)),
+            person().billing_address(NewAddress::new(Country::DE).state(nul)),
             "billing_address.state",
         ),
         (person().owner(Owner::new("m\0@example.com")), "owner.email"),
@@ -314,7 +314,7 @@ fn tax_id_needs_a_billing_address() {
     assert!(
         person()
             .tax_id("DE123456789")
-            .billing_address(Address::new(Country::DE))
+            .billing_address(NewAddress::new(Country::DE))
             .validate()
             .is_ok()
     );
@@ -352,7 +352,7 @@ fn every_problem_is_reported_at_once_in_body_order() {
     let customer = NewCustomer::individual("nope")
         .name("n".repeat(300))
         .external_id("")
-        .billing_address(Address::new(Country::RU).state("x\0"))
+        .billing_address(NewAddress::new(Country::RU).state("x\0"))
         .locale("english")
         .organization_id("org")
         .owner(Owner::new("owner@"))

@@ -24,7 +24,7 @@ fn the_documented_201_example_decodes_placeholders_and_all() {
     assert!(!customer.is_individual() && !customer.is_team());
     assert_eq!(customer.name(), Some("John Doe"));
     assert_eq!(customer.external_id(), Some("usr_1337"));
-    assert_eq!(customer.billing_address().unwrap().country, Country::AD);
+    assert_eq!(customer.billing_address().unwrap().country(), &Country::AD);
     assert_eq!(
         customer.tax_id(),
         None,
@@ -57,12 +57,12 @@ fn a_full_individual_exposes_every_field() {
     assert_eq!(customer.billing_name(), Some("John Doe Ltd"));
     assert_eq!(customer.external_id(), Some("usr_1337"));
     let address = customer.billing_address().unwrap();
-    assert_eq!(address.country, Country::US);
-    assert_eq!(address.line1.as_deref(), Some("1 Main Street"));
-    assert_eq!(address.line2.as_deref(), Some("Suite 2"));
-    assert_eq!(address.postal_code.as_deref(), Some("94105"));
-    assert_eq!(address.city.as_deref(), Some("San Francisco"));
-    assert_eq!(address.state.as_deref(), Some("US-CA"));
+    assert_eq!(address.country(), &Country::US);
+    assert_eq!(address.line1(), Some("1 Main Street"));
+    assert_eq!(address.line2(), Some("Suite 2"));
+    assert_eq!(address.postal_code(), Some("94105"));
+    assert_eq!(address.city(), Some("San Francisco"));
+    assert_eq!(address.state(), Some("US-CA"));
     let tax_id = customer.tax_id().unwrap();
     assert_eq!(tax_id.value(), "911144442");
     assert_eq!(tax_id.format(), &TaxIdFormat::UsEin);
@@ -111,7 +111,7 @@ fn unknown_country_is_kept_readable() {
     let mut body = fixtures::individual_201();
     body["billing_address"]["country"] = json!("XK");
     let customer = decode(&body);
-    let country = &customer.billing_address().unwrap().country;
+    let country = customer.billing_address().unwrap().country();
     assert_eq!(country, &Country::Other("XK".into()));
     assert_eq!(country.code(), "XK");
     assert!(!country.is_supported_for_billing());
@@ -246,8 +246,8 @@ fn decodes_from_bytes_with_escapes() {
         Utc.with_ymd_and_hms(2026, 4, 1, 8, 0, 0).unwrap()
     );
     assert_eq!(
-        customer.billing_address().unwrap().country,
-        Country::DE,
+        customer.billing_address().unwrap().country(),
+        &Country::DE,
         "lower-case codes still read"
     );
 }

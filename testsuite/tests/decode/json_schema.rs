@@ -3,7 +3,8 @@
 #![cfg(feature = "schemars")]
 
 use polar_client::{
-    Address, Country, Customer, CustomerKind, MetadataValue, NewCustomer, Owner, TaxId, TaxIdFormat,
+    Address, Country, Customer, CustomerKind, MetadataValue, NewAddress, NewCustomer, Owner, TaxId,
+    TaxIdFormat,
 };
 use schemars::{JsonSchema, schema_for};
 use serde::Serialize;
@@ -173,7 +174,7 @@ fn seed_new_customer() -> NewCustomer {
     NewCustomer::individual("customer@example.com")
         .name("John Doe")
         .external_id("usr_1337")
-        .billing_address(Address::new(Country::US))
+        .billing_address(NewAddress::new(Country::US))
         .locale("en")
         .organization_id("1dbfc517-0bbf-4301-9ba8-555ca42b9737")
         .owner(
@@ -265,7 +266,7 @@ fn new_customer_schema_is_the_request_body() {
         .name("Acme Inc.")
         .owner(Owner::new("admin@acme.test"))
         .tax_id("DE123456789")
-        .billing_address(Address::new(Country::DE).city("Berlin"))
+        .billing_address(NewAddress::new(Country::DE).city("Berlin"))
         .metadata("plan", "pro")
         .metadata("seats", 12)
         .metadata("ratio", 0.5)
@@ -290,7 +291,11 @@ fn owner_and_address_schemas_require_their_key_field() {
     assert_eq!(schema::<Owner>()["required"], json!(["email"]));
     assert_eq!(schema::<Address>()["required"], json!(["country"]));
     assert_accepted(&Owner::new("member@example.com").name("Jane Doe"));
-    assert_accepted(&Address::new(Country::US).line1("1 Main Street").state("CA"));
+    assert_accepted(
+        &NewAddress::new(Country::US)
+            .line1("1 Main Street")
+            .state("CA"),
+    );
 }
 
 #[test]
@@ -378,7 +383,7 @@ fn lifecycle_request_schemas_are_the_request_bodies() {
     let full = CustomerUpdate::new()
         .email("jane@example.org")
         .clear_name()
-        .billing_address(Address::new(Country::DE).city("Berlin"))
+        .billing_address(NewAddress::new(Country::DE).city("Berlin"))
         .clear_tax_id()
         .locale("de")
         .replace_metadata([("plan", "pro")])

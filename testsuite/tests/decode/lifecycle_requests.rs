@@ -2,7 +2,7 @@
 //! cleared one `null`), and client-side validation reporting every problem at once.
 
 use polar_client::{
-    Address, Country, CustomerUpdate, InputProblem, MemberUpdate, MetadataValue,
+    Country, CustomerUpdate, InputProblem, MemberUpdate, MetadataValue, NewAddress,
     NewCustomerSession, NewMember, NewMemberRole,
 };
 use proptest::prelude::*;
@@ -62,7 +62,7 @@ fn each_setter_writes_its_field_and_nothing_else() {
             json!({ "type": "team" }),
         ),
         (
-            CustomerUpdate::new().billing_address(Address::new(Country::US).state("CA")),
+            CustomerUpdate::new().billing_address(NewAddress::new(Country::US).state("CA")),
             json!({ "billing_address": { "country": "US", "state": "CA" } }),
         ),
     ];
@@ -134,7 +134,7 @@ fn a_full_update_writes_every_field_once() {
         .email("jane@example.org")
         .clear_name()
         .billing_address(
-            Address::new(Country::DE)
+            NewAddress::new(Country::DE)
                 .line1("Unter den Linden 1")
                 .postal_code("10117")
                 .city("Berlin"),
@@ -189,7 +189,11 @@ fn every_update_problem_is_reported_at_once() {
     let update = CustomerUpdate::new()
         .email("jane@@example.org")
         .name("x".repeat(257))
-        .billing_address(Address::new(Country::RU).line1("a\0b").state("California"))
+        .billing_address(
+            NewAddress::new(Country::RU)
+                .line1("a\0b")
+                .state("California"),
+        )
         .tax_id("")
         .locale("en_US")
         .replace_metadata(too_many)
@@ -247,13 +251,13 @@ fn update_metadata_entries_are_checked_like_on_create() {
 #[test]
 fn an_address_outside_the_billing_list_and_a_bad_us_state_are_refused() {
     let problems = CustomerUpdate::new()
-        .billing_address(Address::new(Country::US).state("Calif"))
+        .billing_address(NewAddress::new(Country::US).state("Calif"))
         .validate()
         .unwrap_err();
     assert_eq!(fields(&problems), ["billing_address.state"]);
     let other: Country = "xk".parse().unwrap();
     let problems = CustomerUpdate::new()
-        .billing_address(Address::new(other))
+        .billing_address(NewAddress::new(other))
         .validate()
         .unwrap_err();
     assert_eq!(fields(&problems), ["billing_address.country"]);
@@ -493,7 +497,7 @@ fn apply(update: CustomerUpdate, call: Call) -> CustomerUpdate {
         Call::Email(v) => update.email(v),
         Call::Name(v) => update.name(v),
         Call::ClearName => update.clear_name(),
-        Call::Address => update.billing_address(Address::new(Country::FR)),
+        Call::Address => update.billing_address(NewAddress::new(Country::FR)),
         Call::TaxId(v) => update.tax_id(v),
         Call::ClearTaxId => update.clear_tax_id(),
         Call::Locale(v) => update.locale(v),

@@ -2,12 +2,12 @@
 //! (the operations that use them are wired separately): what the mock answers decodes into our
 //! response types, and the bodies our request builders write are accepted and do what they say.
 
-use polar_client::mock::{MockBenefitGrant, MockPolar, MockSubscription, Uuid};
 use polar_client::{
     BenefitType, Customer, CustomerSession, CustomerState, CustomerUpdate, Member, MemberRole,
     MemberUpdate, MetadataValue, NewCustomer, NewCustomerSession, NewMember, NewMemberRole, Owner,
     RecurringInterval, SubscriptionStatus,
 };
+use polar_client_mock::{MockBenefitGrant, MockPolar, MockSubscription, Uuid};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -1,4 +1,4 @@
-//! Behaviour tests of the mock Polar (`polar_client::mock`) over real HTTP on 127.0.0.1 with
+//! Behaviour tests of the mock Polar (`polar_client_mock`) over real HTTP on 127.0.0.1 with
 //! plain reqwest. One test binary; each former test file is a module.
 
 #[path = "../fixtures/mod.rs"]

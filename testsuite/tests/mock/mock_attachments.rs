@@ -2,7 +2,7 @@
 //! defaults, setters and extra fields, as a client reads them back over HTTP from the customer's
 //! state, and the one `customer.state_changed` each attachment records.
 
-use polar_client::mock::{MockBenefitGrant, MockPolar, MockSubscription, Uuid};
+use polar_client_mock::{MockBenefitGrant, MockPolar, MockSubscription, Uuid};
 use serde_json::{Value, json};
 
 async fn create(polar: &MockPolar, email: &str) -> Uuid {

@@ -2,7 +2,7 @@
 //! members, customer sessions, events, faults), over real HTTP on 127.0.0.1 with plain reqwest:
 //! each test is one row of Polar's documented server behaviour, asserting status and body shape.
 
-use polar_client::mock::{Fault, MockBenefitGrant, MockEvent, MockPolar, MockSubscription, Uuid};
+use polar_client_mock::{Fault, MockBenefitGrant, MockEvent, MockPolar, MockSubscription, Uuid};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -1,7 +1,7 @@
-//! Behaviour tests of the mock Polar server (`polar_client::mock`), over real HTTP on 127.0.0.1
+//! Behaviour tests of the mock Polar server (`polar_client_mock`), over real HTTP on 127.0.0.1
 //! with plain reqwest.
 
-use polar_client::mock::{Fault, MockPolar};
+use polar_client_mock::{Fault, MockPolar};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};

@@ -10,9 +10,9 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::serve::ListenerExt;
-use polar_client::mock::{MockPolar, NotSettled, WebhookEndpoint};
 use polar_client::webhooks::WebhookVerifier;
 use polar_client::{NewCustomer, Polar};
+use polar_client_mock::{MockPolar, NotSettled, WebhookEndpoint};
 use serde_json::json;
 
 const SECRET: &str = "whsec_mockSlowReceiverSecret0123456789abcdefghij";
@@ -86,7 +86,7 @@ async fn a_slow_receiver_gets_every_one_of_1200_events_and_the_wait_returns() {
     let mut customers = Vec::new();
     for n in 0..20 {
         let id = create_customer(&mock, &format!("slow{n}@example.org")).await;
-        customers.push(id.parse::<polar_client::mock::Uuid>().unwrap());
+        customers.push(id.parse::<polar_client_mock::Uuid>().unwrap());
     }
     for units in 0..EVENTS - 40 {
         let meter = mock.add_meter(

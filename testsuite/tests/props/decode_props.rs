@@ -62,7 +62,7 @@ proptest! {
         let mut body = valid();
         body["billing_address"]["country"] = json!(code);
         let customer = decode(&body).unwrap();
-        let country = &customer.billing_address().unwrap().country;
+        let country = customer.billing_address().unwrap().country();
         let expected = code.parse::<Country>().map(|c| c.code().to_owned()).unwrap_or(code.clone());
         prop_assert_eq!(country.code(), expected.as_str());
     }

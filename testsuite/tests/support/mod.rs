@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use polar_client::mock::MockPolar;
 use polar_client::{Polar, RetryPolicy};
+use polar_client_mock::MockPolar;
 
 pub const SECRET: &str = "polar_oat_SuperSecretValue123";
 
@@ -22,6 +22,18 @@ pub fn requests_seen(mock: &MockPolar, method: &str, path_prefix: &str) -> usize
         .iter()
         .filter(|r| r.method == method && r.path.starts_with(path_prefix))
         .count()
+}
+
+/// How many customers `mock` stores, asserting that no email is stored twice (every create
+/// done exactly once).
+pub fn stored_once(mock: &MockPolar) -> usize {
+    let customers = mock.customers();
+    let emails: std::collections::HashSet<&str> = customers
+        .iter()
+        .map(|c| c["email"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(emails.len(), customers.len(), "a customer stored twice");
+    emails.len()
 }
 
 pub fn client(mock: &MockPolar) -> Polar {

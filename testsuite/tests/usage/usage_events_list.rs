@@ -236,7 +236,7 @@ async fn meter_lists_walk_every_page() {
         .try_collect()
         .await
         .unwrap();
-    let mut names: Vec<String> = meters.into_iter().map(|m| m.name).collect();
+    let mut names: Vec<String> = meters.iter().map(|m| m.name().to_owned()).collect();
     names.sort();
     assert_eq!(names.len(), 7);
     names.dedup();
@@ -266,7 +266,7 @@ async fn meter_lists_walk_every_page() {
         .await
         .unwrap();
     assert_eq!(rows.len(), 7);
-    assert!(rows.iter().all(|row| row.consumed_units == 1.0));
+    assert!(rows.iter().all(|row| row.consumed_units() == 1.0));
     assert_eq!(requests_seen(&mock, "GET", "/v1/customer-meters/"), 4);
 }
 

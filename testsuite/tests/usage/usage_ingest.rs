@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use polar_client::mock::{Fault, Method, MockPolar};
 use polar_client::{Error, NewEvent};
+use polar_client_mock::{Fault, Method, MockPolar};
 use support::{client, mock_with_secret, requests_seen};
 
 fn batch(n: usize) -> Vec<NewEvent> {

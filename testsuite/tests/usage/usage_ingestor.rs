@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use polar_client::mock::{Fault, Method, MockPolar};
 use polar_client::{NewEvent, SendError};
+use polar_client_mock::{Fault, Method, MockPolar};
 use support::{client, mock_with_secret};
 
 const UNKNOWN_CUSTOMER: &str = "992fae2a-2a17-4b7a-8d9e-e287cf90131b";

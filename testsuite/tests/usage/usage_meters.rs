@@ -35,10 +35,10 @@ async fn meters_quantities_and_customer_meters_follow_ingested_events() {
     let listed = polar.meters().list().page_size(10).page(1).await.unwrap();
     assert_eq!(listed.total_count(), 1);
     let got = polar.meters().get(meter).await.unwrap();
-    assert_eq!(got.name, "Tokens");
-    assert_eq!(got.unit, Some(MeterUnit::Scalar));
-    let aggregation = got.aggregation.unwrap();
-    assert_eq!(aggregation.func, AggregationFunction::Sum);
+    assert_eq!(got.name(), "Tokens");
+    assert_eq!(got.unit(), Some(&MeterUnit::Scalar));
+    let aggregation = got.aggregation().unwrap();
+    assert_eq!(aggregation.func(), &AggregationFunction::Sum);
 
     let end = Utc::now() + TimeDelta::minutes(1);
     let all = polar
@@ -52,8 +52,8 @@ async fn meters_quantities_and_customer_meters_follow_ingested_events() {
         )
         .await
         .unwrap();
-    assert_eq!(all.total, 125.0);
-    assert!(all.quantities.len() >= 24);
+    assert_eq!(all.total(), 125.0);
+    assert!(all.quantities().len() >= 24);
     let hers = polar
         .meters()
         .quantities(
@@ -65,7 +65,11 @@ async fn meters_quantities_and_customer_meters_follow_ingested_events() {
         )
         .await
         .unwrap();
-    assert_eq!(hers.total, 100.0, "by external id: the events sent with it");
+    assert_eq!(
+        hers.total(),
+        100.0,
+        "by external id: the events sent with it"
+    );
 
     let by_id = polar
         .customer_meters()
@@ -76,8 +80,8 @@ async fn meters_quantities_and_customer_meters_follow_ingested_events() {
         .unwrap();
     assert_eq!(by_id.items().len(), 1);
     let row = &by_id.items()[0];
-    assert_eq!(row.consumed_units, 120.0, "both ways of naming her count");
-    assert_eq!(row.balance, -120.0);
+    assert_eq!(row.consumed_units(), 120.0, "both ways of naming her count");
+    assert_eq!(row.balance(), -120.0);
     let by_external = polar
         .customer_meters()
         .list()
@@ -86,9 +90,13 @@ async fn meters_quantities_and_customer_meters_follow_ingested_events() {
         .page(1)
         .await
         .unwrap();
-    assert_eq!(by_external.items()[0].id, row.id);
-    let fetched = polar.customer_meters().get(row.id.clone()).await.unwrap();
-    assert_eq!(fetched.consumed_units, 120.0);
+    assert_eq!(by_external.items()[0].id(), row.id());
+    let fetched = polar
+        .customer_meters()
+        .get(row.id().to_owned())
+        .await
+        .unwrap();
+    assert_eq!(fetched.consumed_units(), 120.0);
 }
 
 #[tokio::test]
@@ -115,7 +123,7 @@ async fn a_balance_read_right_after_ingest_may_not_include_it() {
         .page(1)
         .await
         .unwrap();
-    assert_eq!(page.items()[0].consumed_units, 0.0, "not counted yet");
+    assert_eq!(page.items()[0].consumed_units(), 0.0, "not counted yet");
 }
 
 #[tokio::test]
@@ -201,8 +209,8 @@ proptest! {
             extra.clone(): {"nested": [1, 2]},
         });
         let decoded: Meter = serde_json::from_value(meter.clone()).unwrap();
-        prop_assert_eq!(decoded.unit.unwrap().code().to_owned(), unit);
-        prop_assert_eq!(decoded.aggregation.unwrap().func.code().to_owned(), func);
+        prop_assert_eq!(decoded.unit().unwrap().code().to_owned(), unit);
+        prop_assert_eq!(decoded.aggregation().unwrap().func().code().to_owned(), func);
 
         let row = serde_json::json!({
             "id": "f498a884-e2cd-4d3e-8002-f536468a8b22",
@@ -216,20 +224,20 @@ proptest! {
             extra.clone(): "x",
         });
         let decoded: CustomerMeter = serde_json::from_value(row.clone()).unwrap();
-        prop_assert_eq!(decoded.consumed_units, consumed);
-        prop_assert_eq!(decoded.credited_units, 0.0);
+        prop_assert_eq!(decoded.consumed_units(), consumed);
+        prop_assert_eq!(decoded.credited_units(), 0.0);
         let page: UsagePage<CustomerMeter> = serde_json::from_value(serde_json::json!({
             "items": [row],
             "pagination": {"total_count": 1, "max_page": 1, extra.clone(): 0},
         })).unwrap();
-        prop_assert_eq!(page.items.len(), 1);
+        prop_assert_eq!(page.items().len(), 1);
 
         let quantities: MeterQuantities = serde_json::from_value(serde_json::json!({
             "quantities": [{"timestamp": "2026-01-01T00:00:00Z", "quantity": consumed, extra.clone(): 1}],
             "total": consumed,
             extra: [],
         })).unwrap();
-        prop_assert_eq!(quantities.total, consumed);
+        prop_assert_eq!(quantities.total(), consumed);
 
         let ingested: polar_client::Ingested = serde_json::from_value(serde_json::json!({
             "inserted": 3, "unexpected": "x"

@@ -40,8 +40,8 @@ fn customer_created_individual_with_every_field() {
         Some(&MetadataValue::from(3))
     );
     let address = customer.billing_address().unwrap();
-    assert_eq!(address.country, Country::US);
-    assert_eq!(address.state.as_deref(), Some("US-NY"));
+    assert_eq!(address.country(), &Country::US);
+    assert_eq!(address.state(), Some("US-NY"));
     assert_eq!(customer.tax_id().unwrap().format(), &TaxIdFormat::UsEin);
     assert_eq!(customer.locale(), Some("en-US"));
 }
@@ -101,7 +101,7 @@ fn unknown_enum_values_and_fields_decode() {
     let customer = event.customer().unwrap();
     assert_eq!(customer.kind(), &CustomerKind::Other("organization".into()));
     let address = customer.billing_address().unwrap();
-    assert_eq!(address.country, Country::Other("XK".into()));
+    assert_eq!(address.country(), &Country::Other("XK".into()));
     assert_eq!(
         customer.tax_id().unwrap().format(),
         &TaxIdFormat::Other("xk_vat".into())

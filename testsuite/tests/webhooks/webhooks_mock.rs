@@ -12,11 +12,11 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, post};
-use polar_client::mock::{
-    AttemptOutcome, DeliveryAttempt, MockPolar, WebhookDeliveries, WebhookEndpoint,
-};
 use polar_client::webhooks::{Event, WebhookVerifier};
 use polar_client::{NewCustomer, Polar};
+use polar_client_mock::{
+    AttemptOutcome, DeliveryAttempt, MockPolar, WebhookDeliveries, WebhookEndpoint,
+};
 
 const SECRET: &str = "whsec_mockDeliveryTestSecret0123456789abcdefghij";
 /// A bound on every wait, so a broken delivery fails the test instead of hanging it.

@@ -11,9 +11,9 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use polar_client::mock::{MockPolar, WebhookEndpoint};
 use polar_client::webhooks::{self, Delivery, Event, WebhookError, WebhookSecret, WebhookVerifier};
 use polar_client::{NewCustomer, Polar};
+use polar_client_mock::{MockPolar, WebhookEndpoint};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -269,7 +269,7 @@ async fn verify_request_accepts_the_mocks_deliveries_and_the_queued_ones_decode_
     assert_eq!(attempts.len(), 2);
     for attempt in attempts {
         match attempt.outcome {
-            polar_client::mock::AttemptOutcome::Answered { status, body } => {
+            polar_client_mock::AttemptOutcome::Answered { status, body } => {
                 assert_eq!(status, 401);
                 assert_eq!(body, WebhookError::SignatureMismatch.to_string());
             }

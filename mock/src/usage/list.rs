@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::UsageEvent;
-use crate::mock::query;
-use crate::mock::reply::{Reply, error_item};
-use crate::mock::state::{Data, Identity, State};
+use crate::query;
+use crate::reply::{Reply, error_item};
+use crate::state::{Data, Identity, State};
 
 /// The first ten bytes of every event ID the mock hands out; the last six are the position.
 const ID_PREFIX: [u8; 10] = [0x0e, 0x5a, 0x2b, 0x4c, 0x7d, 0x0b, 0x4c, 0x1e, 0x9a, 0x51];

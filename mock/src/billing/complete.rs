@@ -16,7 +16,7 @@ use uuid::Uuid;
 ///
 /// # Examples
 /// ```
-/// use polar_client::mock::Buyer;
+/// use polar_client_mock::Buyer;
 ///
 /// let buyer = Buyer::new("jane@example.org").name("Jane Doe");
 /// # let _ = buyer;
@@ -81,7 +81,7 @@ impl MockPolar {
     ///
     /// # Examples
     /// ```
-    /// use polar_client::mock::{Buyer, MockPolar, MockProduct};
+    /// use polar_client_mock::{Buyer, MockPolar, MockProduct};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -297,7 +297,6 @@ impl State {
     }
 
     /// The event log itself, to read by index without holding the data lock.
-    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))]
     pub(crate) fn event_log(&self) -> super::events::EventLog {
         self.lock().events.clone()
     }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use super::events::MockEvent;
-use crate::webhooks::WebhookSecret;
+use crate::signing::Secret;
 
 /// Polar's receiver deadline: an answer must come within 10 s.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -28,7 +28,7 @@ const DISABLE_AFTER_FAILED_DELIVERIES: usize = 10;
 ///
 /// # Examples
 /// ```
-/// use polar_client::mock::WebhookEndpoint;
+/// use polar_client_mock::WebhookEndpoint;
 /// use std::time::Duration;
 ///
 /// let endpoint = WebhookEndpoint::new("http://127.0.0.1:8767/webhooks/polar", "whsec_test")
@@ -41,7 +41,7 @@ const DISABLE_AFTER_FAILED_DELIVERIES: usize = 10;
 #[derive(Clone, Debug)]
 pub struct WebhookEndpoint {
     pub(crate) url: String,
-    pub(crate) secret: WebhookSecret,
+    pub(crate) secret: Secret,
     pub(crate) event_types: Option<BTreeSet<String>>,
     pub(crate) retry_base_delay: Duration,
     pub(crate) max_attempts: u32,
@@ -51,10 +51,10 @@ pub struct WebhookEndpoint {
 impl WebhookEndpoint {
     /// An endpoint at `url` (`http://` or `https://`) signing with `secret`, subscribed to every
     /// event type, with Polar's 10 attempts and 10 s timeout and a 10 ms retry base delay.
-    pub fn new(url: impl Into<String>, secret: impl Into<WebhookSecret>) -> Self {
+    pub fn new(url: impl Into<String>, secret: impl Into<String>) -> Self {
         Self {
             url: url.into(),
-            secret: secret.into(),
+            secret: Secret::new(secret.into()),
             event_types: None,
             retry_base_delay: DEFAULT_RETRY_BASE_DELAY,
             max_attempts: DEFAULT_MAX_ATTEMPTS,

@@ -65,7 +65,7 @@ impl MockPolar {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
-    /// let mock = polar_client::mock::MockPolar::start().await?;
+    /// let mock = polar_client_mock::MockPolar::start().await?;
     /// assert!(mock.usage_events().is_empty());
     /// # Ok(()) }
     /// ```
@@ -85,7 +85,7 @@ impl MockPolar {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
-    /// let mock = polar_client::mock::MockPolar::start().await?;
+    /// let mock = polar_client_mock::MockPolar::start().await?;
     /// mock.set_usage_clock_offset(chrono::TimeDelta::seconds(-30));
     /// # Ok(()) }
     /// ```

@@ -32,7 +32,7 @@ use uuid::Uuid;
 ///
 /// # Examples
 /// ```
-/// use polar_client::mock::{MockSubscription, Uuid};
+/// use polar_client_mock::{MockSubscription, Uuid};
 ///
 /// let product = Uuid::from_u128(0x0b7e_52d2_3a4c_4d5e_8f60_7182_93a4_b5c6);
 /// let trial = MockSubscription::new()
@@ -111,7 +111,7 @@ impl MockSubscription {
 ///
 /// # Examples
 /// ```
-/// use polar_client::mock::MockBenefitGrant;
+/// use polar_client_mock::MockBenefitGrant;
 /// use serde_json::json;
 ///
 /// let grant = MockBenefitGrant::new()

@@ -9,7 +9,7 @@ use uuid::Uuid;
 ///
 /// # Examples
 /// ```
-/// use polar_client::mock::{MockPolar, MockProduct};
+/// use polar_client_mock::{MockPolar, MockProduct};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {

@@ -12,7 +12,7 @@ use std::time::Duration;
 ///
 /// # Examples
 /// ```
-/// use polar_client::mock::{Fault, MockPolar};
+/// use polar_client_mock::{Fault, MockPolar};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread")]

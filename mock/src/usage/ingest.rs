@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::UsageEvent;
-use crate::mock::reply::{Reply, error_item};
-use crate::mock::state::{CustomerKey, Identity, State};
+use crate::reply::{Reply, error_item};
+use crate::state::{CustomerKey, Identity, State};
 
 /// Polar's limit on an event name.
 const MAX_NAME_CHARS: usize = 128;

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 
 use super::events::{EventLog, MockEvent};
 use super::webhook_types::{AttemptOutcome, DeliveryAttempt, Job, Shared, WebhookEndpoint};
-use crate::webhooks::sign;
+use crate::signing::sign;
 
 /// Polar stores the first 2,048 characters of a receiver's answer.
 const EXCERPT_CHARS: usize = 2048;
@@ -143,8 +143,8 @@ impl Dispatcher {
         let signed_at = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
         let outcome = match sign(&self.endpoint.secret, &job.webhook_id, signed_at, &job.body) {
             Ok(headers) => self.send(headers, job.body.clone()).await,
-            Err(error) => AttemptOutcome::Failed {
-                reason: error.to_string(),
+            Err(reason) => AttemptOutcome::Failed {
+                reason: reason.to_owned(),
             },
         };
         let attempt = DeliveryAttempt {

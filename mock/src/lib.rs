@@ -24,8 +24,8 @@
 //! # Webhook events per operation
 //!
 //! Each accepted operation records, in this order, the events Polar would send (see
-//! [`MockEvent`] for their payloads; [`MockPolar::deliver_webhooks`] sends them as webhooks with
-//! the `webhooks` feature). Refused requests (4xx) and reads record nothing.
+//! [`MockEvent`] for their payloads; [`MockPolar::deliver_webhooks`] sends them as signed
+//! webhooks). Refused requests (4xx) and reads record nothing.
 //!
 //! | operation | events recorded |
 //! |---|---|
@@ -46,7 +46,7 @@
 //!
 //! # Examples
 //! ```
-//! use polar_client::mock::MockPolar;
+//! use polar_client_mock::MockPolar;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> std::io::Result<()> {
@@ -57,6 +57,9 @@
 //! # Ok(())
 //! # }
 //! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod app;
 mod attachments;
@@ -79,17 +82,15 @@ mod routes;
 mod schema;
 mod server;
 mod sessions;
+mod signing;
 mod stamp;
 mod state;
 mod stored;
 mod syntax;
 mod update;
 mod usage;
-#[cfg(feature = "webhooks")]
 mod webhook_dispatch;
-#[cfg(feature = "webhooks")]
 mod webhook_types;
-#[cfg(feature = "webhooks")]
 mod webhooks;
 
 pub use attachments::{MockBenefitGrant, MockSubscription};
@@ -104,9 +105,7 @@ pub use usage::UsageEvent;
 /// The id type of the mock's API (customer ids, organization ids), re-exported so tests need
 /// no direct `uuid` dependency.
 pub use uuid::Uuid;
-#[cfg(feature = "webhooks")]
 pub use webhook_types::{AttemptOutcome, DeliveryAttempt, WebhookEndpoint};
-#[cfg(feature = "webhooks")]
 pub use webhooks::{NotSettled, WebhookDeliveries};
 
 use customer_state::Attachment;
@@ -130,7 +129,7 @@ const DEFAULT_ORGANIZATION_ID: Uuid = Uuid::from_u128(0x1dbf_c517_0bbf_4301_9ba8
 ///
 /// # Examples
 /// ```
-/// use polar_client::mock::MockPolar;
+/// use polar_client_mock::MockPolar;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
@@ -149,7 +148,6 @@ pub struct MockPolar {
     organization_id: Uuid,
     server: JoinHandle<()>,
     /// The runtime the mock was started on, where webhook deliveries run.
-    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))]
     runtime: tokio::runtime::Handle,
 }
 
@@ -162,7 +160,7 @@ impl MockPolar {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::MockPolar;
+    /// # use polar_client_mock::MockPolar;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let polar = MockPolar::start().await?;
@@ -214,7 +212,7 @@ impl MockPolar {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::MockPolar;
+    /// # use polar_client_mock::MockPolar;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let polar = MockPolar::start().await?;
@@ -237,7 +235,7 @@ impl MockPolar {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::MockPolar;
+    /// # use polar_client_mock::MockPolar;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let polar = MockPolar::start().await?;
@@ -268,7 +266,7 @@ impl MockPolar {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::{Fault, MockPolar};
+    /// # use polar_client_mock::{Fault, MockPolar};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let polar = MockPolar::start().await?;
@@ -286,7 +284,7 @@ impl MockPolar {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::{Fault, MockPolar};
+    /// # use polar_client_mock::{Fault, MockPolar};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let polar = MockPolar::start().await?;
@@ -310,7 +308,7 @@ impl MockPolar {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::MockPolar;
+    /// # use polar_client_mock::MockPolar;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let polar = MockPolar::builder().rate_limit(100, std::time::Duration::from_secs(60)).start().await?;
@@ -326,7 +324,7 @@ impl MockPolar {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::{Fault, MockPolar};
+    /// # use polar_client_mock::{Fault, MockPolar};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let polar = MockPolar::start().await?;
@@ -350,7 +348,7 @@ impl MockPolar {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::{MockPolar, MockSubscription, Uuid};
+    /// # use polar_client_mock::{MockPolar, MockSubscription, Uuid};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let polar = MockPolar::start().await?;
@@ -383,7 +381,7 @@ impl MockPolar {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::{MockBenefitGrant, MockPolar, Uuid};
+    /// # use polar_client_mock::{MockBenefitGrant, MockPolar, Uuid};
     /// # use serde_json::json;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
@@ -413,7 +411,7 @@ impl MockPolar {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::{MockPolar, Uuid};
+    /// # use polar_client_mock::{MockPolar, Uuid};
     /// # use serde_json::json;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
@@ -451,7 +449,7 @@ impl Drop for MockPolar {
 ///
 /// # Examples
 /// ```
-/// use polar_client::mock::{MockPolar, Uuid};
+/// use polar_client_mock::{MockPolar, Uuid};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
@@ -554,7 +552,7 @@ impl MockPolarBuilder {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::MockPolar;
+    /// # use polar_client_mock::MockPolar;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let polar = MockPolar::builder().rate_limit(100, std::time::Duration::from_secs(60)).start().await?;

@@ -1,4 +1,4 @@
-//! Webhook delivery from the mock (features `mock` and `webhooks`): [`MockPolar::deliver_webhooks`]
+//! Webhook delivery from the mock: [`MockPolar::deliver_webhooks`]
 //! sends the mock's events to a URL as Polar would, and records every attempt.
 
 use std::sync::{Arc, Mutex};
@@ -46,7 +46,7 @@ impl MockPolar {
     ///
     /// # Examples
     /// ```
-    /// use polar_client::mock::{MockPolar, WebhookEndpoint};
+    /// use polar_client_mock::{MockPolar, WebhookEndpoint};
     /// use std::time::Duration;
     ///
     /// # #[tokio::main(flavor = "current_thread")]
@@ -123,7 +123,7 @@ impl WebhookDeliveries {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::{MockPolar, WebhookEndpoint};
+    /// # use polar_client_mock::{MockPolar, WebhookEndpoint};
     /// # use std::time::Duration;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -152,7 +152,7 @@ impl WebhookDeliveries {
     ///
     /// # Examples
     /// ```
-    /// use polar_client::mock::{MockPolar, WebhookEndpoint};
+    /// use polar_client_mock::{MockPolar, WebhookEndpoint};
     /// use std::time::Duration;
     ///
     /// # #[tokio::main(flavor = "current_thread")]
@@ -252,7 +252,7 @@ impl std::fmt::Debug for WebhookDeliveries {
 ///
 /// # Examples
 /// ```
-/// use polar_client::mock::{MockPolar, NotSettled, WebhookDeliveries};
+/// use polar_client_mock::{MockPolar, NotSettled, WebhookDeliveries};
 ///
 /// fn report(result: Result<(), NotSettled>) {
 ///     if let Err(error) = result {

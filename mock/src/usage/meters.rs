@@ -10,11 +10,11 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::UsageEvent;
-use crate::mock::MockPolar;
-use crate::mock::query;
-use crate::mock::reply::{Reply, error_item};
-use crate::mock::state::{Data, Identity, State};
-use crate::mock::stored::Stored;
+use crate::MockPolar;
+use crate::query;
+use crate::reply::{Reply, error_item};
+use crate::state::{Data, Identity, State};
+use crate::stored::Stored;
 
 /// A meter the test defined.
 #[derive(Clone, Debug)]
@@ -74,7 +74,7 @@ impl MockPolar {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
-    /// let mock = polar_client::mock::MockPolar::start().await?;
+    /// let mock = polar_client_mock::MockPolar::start().await?;
     /// let meter = mock.add_usage_meter("Tokens", "llm.completion", Some("total_tokens"));
     /// assert_eq!(meter.get_version_num(), 4);
     /// # Ok(()) }

@@ -29,7 +29,7 @@ const SUBSCRIBER_BACKLOG: usize = 1024;
 ///
 /// # Examples
 /// ```
-/// use polar_client::mock::{MockEvent, MockPolar};
+/// use polar_client_mock::{MockEvent, MockPolar};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
@@ -57,7 +57,7 @@ impl MockEvent {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::MockPolar;
+    /// # use polar_client_mock::MockPolar;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let polar = MockPolar::start().await?;
@@ -84,7 +84,7 @@ impl MockEvent {
     ///
     /// # Examples
     /// ```
-    /// # use polar_client::mock::MockPolar;
+    /// # use polar_client_mock::MockPolar;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// # let polar = MockPolar::start().await?;
@@ -184,13 +184,11 @@ impl EventLog {
     }
 
     /// How many events are recorded.
-    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))] // read by the webhook delivery
     pub(crate) fn len(&self) -> usize {
         self.lock().len()
     }
 
     /// At most `max` events from index `from` on (fewer at the end of the log).
-    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))] // read by the webhook delivery
     pub(crate) fn range(&self, from: usize, max: usize) -> Vec<MockEvent> {
         let recorded = self.lock();
         let start = from.min(recorded.len());
@@ -199,7 +197,6 @@ impl EventLog {
     }
 
     /// Waits until more than `index` events are recorded (returns at once if they are).
-    #[cfg_attr(not(feature = "webhooks"), allow(dead_code))] // read by the webhook delivery
     pub(crate) async fn wait_beyond(&self, index: usize) {
         let mut len = self.shared.len.subscribe();
         // The sender lives in `self.shared`, which `self` holds: the channel cannot close here.

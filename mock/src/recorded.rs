@@ -9,7 +9,7 @@ use std::fmt;
 ///
 /// # Examples
 /// ```
-/// # use polar_client::mock::MockPolar;
+/// # use polar_client_mock::MockPolar;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// let polar = MockPolar::start().await?;
