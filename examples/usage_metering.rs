@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures_util::TryStreamExt;
 use polar_client::{NewCustomer, NewEvent, Polar, UsageCustomer};
 use polar_client_mock::{Fault, Method, MockPolar};
 
@@ -138,16 +139,14 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
         stored.len()
     );
     for external_id in CUSTOMERS {
-        let page = polar
+        let rows: Vec<_> = polar
             .customer_meters()
-            .list(
-                Some(UsageCustomer::External(external_id.into())),
-                None,
-                1,
-                10,
-            )
+            .list()
+            .customer(UsageCustomer::External(external_id.into()))
+            .stream()
+            .try_collect()
             .await?;
-        for meter in page.items() {
+        for meter in &rows {
             let name = meter.meter().map(|m| m.name()).unwrap_or_default();
             println!(
                 "{external_id}: {name}: consumed {} (balance {})",

@@ -94,8 +94,9 @@ pub use error::{
     AuthFailure, Difference, Error, FieldError, ForbiddenReason, RawBody, ValidationKind,
 };
 pub use events::{
-    EventProblem, Events, FailedEvent, IngestReport, IngestStats, Ingested, Ingestor,
-    IngestorBuilder, MAX_BODY_BYTES, NewEvent, RejectedEvent, SendError,
+    EventProblem, EventSort, EventSource, Events, FailedEvent, IngestReport, IngestStats, Ingested,
+    Ingestor, IngestorBuilder, ListEvents, MAX_BODY_BYTES, NewEvent, RejectedEvent, SendError,
+    StoredEvent,
 };
 pub use id::{
     BenefitId, CheckoutId, CustomerId, EventId, MemberId, MeterId, OrderId, ProductId,
@@ -103,8 +104,9 @@ pub use id::{
 };
 pub use metadata::MetadataValue;
 pub use meters::{
-    AggregationFunction, CustomerMeter, CustomerMeters, Meter, MeterAggregation, MeterInterval,
-    MeterQuantities, MeterQuantity, MeterUnit, Meters, UsageCustomer, UsagePage, UsagePagination,
+    AggregationFunction, CustomerMeter, CustomerMeters, ListCustomerMeters, ListMeters, Meter,
+    MeterAggregation, MeterInterval, MeterQuantities, MeterQuantity, MeterUnit, Meters,
+    UsageCustomer, UsagePage, UsagePagination,
 };
 pub use tax_id::{TaxId, TaxIdFormat};
 /// The UUID type accepted by the typed IDs' `From<Uuid>` conversions.

@@ -93,6 +93,8 @@ pub(crate) fn answer(state: &State, request: &Request<'_>) -> Reply {
         Endpoint::Members(customer) => members::create(&call, &customer),
         Endpoint::Member(customer, member) => members::answer(&call, &customer, &member),
         Endpoint::EventsIngest => super::usage::ingest::answer(state, &identity, &body),
+        Endpoint::Events => super::usage::list::list(state, &identity, request.query),
+        Endpoint::Event(id) => super::usage::list::get(state, &identity, &id),
         Endpoint::Meters => super::usage::meters::list(state, request.query),
         Endpoint::Meter(id) => super::usage::meters::get(state, &id),
         Endpoint::MeterQuantities(id) => {
@@ -118,6 +120,7 @@ fn required_scopes(method: &Method, endpoint: &Endpoint) -> &'static [&'static s
         Endpoint::Members(_) | Endpoint::Member(..) => MEMBERS_WRITE,
         Endpoint::Sessions => SESSIONS_WRITE,
         Endpoint::EventsIngest => EVENTS_WRITE,
+        Endpoint::Events | Endpoint::Event(_) => &["events:read", "events:write"],
         Endpoint::Meters | Endpoint::Meter(_) | Endpoint::MeterQuantities(_) => METERS_READ,
         Endpoint::CustomerMeters | Endpoint::CustomerMeter(_) => CUSTOMER_METERS_READ,
         Endpoint::Subscriptions | Endpoint::Subscription(_) if read => {

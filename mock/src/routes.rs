@@ -31,6 +31,10 @@ pub(crate) enum Endpoint {
     Member(CustomerPath, String),
     /// `/v1/events/ingest`: ingest usage events (POST).
     EventsIngest,
+    /// `/v1/events/`: list usage events (GET).
+    Events,
+    /// `/v1/events/{id}`: get a usage event.
+    Event(String),
     /// `/v1/meters/`: list meters (GET).
     Meters,
     /// `/v1/meters/{id}`: get a meter.
@@ -66,6 +70,8 @@ impl Endpoint {
             Self::Customers => &[Method::GET, Method::POST],
             Self::Sessions | Self::Members(_) | Self::EventsIngest => &[Method::POST],
             Self::State(_)
+            | Self::Events
+            | Self::Event(_)
             | Self::Meters
             | Self::Meter(_)
             | Self::MeterQuantities(_)
@@ -125,6 +131,8 @@ fn endpoint(raw_path: &str) -> Option<Endpoint> {
         ["customers", ""] => Some(Endpoint::Customers),
         ["customer-sessions", ""] => Some(Endpoint::Sessions),
         ["events", "ingest"] => Some(Endpoint::EventsIngest),
+        ["events", ""] => Some(Endpoint::Events),
+        ["events", id] => Some(Endpoint::Event(param(id)?)),
         ["meters", ""] => Some(Endpoint::Meters),
         ["meters", id] => Some(Endpoint::Meter(param(id)?)),
         ["meters", id, "quantities"] => Some(Endpoint::MeterQuantities(param(id)?)),

@@ -103,6 +103,17 @@ where
     Ok(ResponseValue::new(RawSuccess(body), status, headers))
 }
 
+/// Sends one request as [`send`] does, with a JSON body the caller serialized already (the
+/// ingestor, which sizes the buffer from its batch: one allocation, no growing copies).
+pub(crate) async fn send_serialized<T: DeserializeOwned>(
+    api: &Client,
+    request: &Request<'_>,
+    json: bytes::Bytes,
+) -> Result<ResponseValue<T>, GeneratedError<()>> {
+    let response = exchange_with(api, request, "application/json", Some(json)).await?;
+    ResponseValue::from_response(response).await
+}
+
 /// Builds the request, runs the hooks around it, and returns the answer when its status is the
 /// documented success (any other is the loop's to classify).
 async fn exchange<B>(
@@ -113,12 +124,32 @@ async fn exchange<B>(
 where
     B: Serialize + ?Sized,
 {
+    exchange_with(api, request, accept, None).await
+}
+
+/// [`exchange`], with the body already serialized as JSON when `json` is given.
+async fn exchange_with<B>(
+    api: &Client,
+    request: &Request<'_, B>,
+    accept: &str,
+    json: Option<bytes::Bytes>,
+) -> Result<reqwest::Response, GeneratedError<()>>
+where
+    B: Serialize + ?Sized,
+{
     let url = api.inner().url(request.path);
     let mut builder = api.client().request(request.method.clone(), url);
     if !request.query.is_empty() {
         builder = builder.query(request.query);
     }
-    if let Some(body) = request.body {
+    if let Some(json) = json {
+        builder = builder
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .body(json);
+    } else if let Some(body) = request.body {
         builder = builder.json(body);
     } else if request.method == reqwest::Method::POST {
         // A POST without a body (an action such as generating an invoice) still declares its

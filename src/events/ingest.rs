@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Events;
 use super::new_event::NewEvent;
-use crate::core::request::{Request, send};
+use crate::core::request::{Request, send_serialized};
 use crate::core::run::Operation;
 use crate::error::Error;
 use crate::validate::{Checker, InputProblem};
@@ -127,6 +127,8 @@ struct Body<'a> {
 /// One call's outcome with what the ingestor needs beyond it: the `Date` of Polar's last answer.
 pub(crate) struct Sent {
     pub(crate) result: Result<Ingested, Error>,
+    /// The body's size in bytes.
+    pub(crate) body_bytes: Option<usize>,
     /// Polar's clock, from the `Date` header of the last answer that had one.
     pub(crate) server_date: Option<DateTime<Utc>>,
 }
@@ -207,19 +209,26 @@ impl Events {
                 event.ensure_external_id();
             }
             check_batch(&events, DateTime::<Utc>::from(std::time::SystemTime::now()))?;
-            this.send_batch(&events).await.result
+            let capacity = events.iter().map(NewEvent::size_bound).sum::<usize>() + ENVELOPE_BYTES;
+            this.send_batch(&events, capacity).await.result
         }
     }
 
     /// Sends a checked batch whose events all have an `external_id`, through the retry loop.
-    pub(crate) async fn send_batch(&self, events: &[NewEvent]) -> Sent {
-        let body = Body { events };
-        let request = Request {
+    /// `capacity` is a guess of the body's size (the buffer grows past it if needed).
+    pub(crate) async fn send_batch(&self, events: &[NewEvent], capacity: usize) -> Sent {
+        let mut json = Vec::with_capacity(capacity.min(MAX_BODY_BYTES));
+        // Strings, numbers and timestamps into a `Vec`: serializing cannot fail; if it did, the
+        // body would be cut short and Polar would refuse it (a 422 for the whole batch).
+        let _ = serde_json::to_writer(&mut json, &Body { events });
+        let body_bytes = Some(json.len());
+        let json = bytes::Bytes::from(json);
+        let request: Request<'_> = Request {
             operation_id: "events_ingest",
             method: Method::POST,
             path: "/v1/events/ingest",
             query: &[],
-            body: Some(&body),
+            body: None,
             success: 200,
         };
         let clock = Mutex::new(None);
@@ -227,7 +236,8 @@ impl Events {
         let finished = self
             .core
             .run(Operation::replayable("events:ingest", 200), || async {
-                let answer = send::<Ingested, _>(api, &request).await;
+                // A clone of `Bytes` shares the buffer: every attempt sends the same body.
+                let answer = send_serialized::<Ingested>(api, &request, json.clone()).await;
                 note_date(&answer, &clock);
                 answer
             })
@@ -235,6 +245,7 @@ impl Events {
         let server_date = clock.lock().ok().and_then(|date| *date);
         Sent {
             result: finished.result,
+            body_bytes,
             server_date,
         }
     }
@@ -287,15 +298,13 @@ pub(crate) fn now() -> DateTime<Utc> {
     DateTime::<Utc>::from(SystemTime::now())
 }
 
-/// Problems for one event alone (the ingestor checks events as they are handed over).
-pub(crate) fn check_one(event: &NewEvent, now: DateTime<Utc>) -> Result<(), Vec<InputProblem>> {
+/// Problems for one event alone (the ingestor checks events as they are handed over; it checks
+/// the size itself, once the event has its timestamp and `external_id`).
+///
+/// Returns the loose size bound of the event's metadata entries (see
+/// [`NewEvent::loose_size_bound_with`]).
+pub(crate) fn check_one(event: &NewEvent, now: DateTime<Utc>) -> Result<usize, Vec<InputProblem>> {
     let mut check = Checker::default();
-    event.check(0, now, &mut check);
-    if encoded_len(event) + ENVELOPE_BYTES > MAX_BODY_BYTES {
-        check.report(
-            "events[0]",
-            "the event alone exceeds Polar's 10 MiB body limit.",
-        );
-    }
-    check.finish()
+    let entries = event.check(0, now, &mut check);
+    check.finish().map(|()| entries)
 }

@@ -6,14 +6,15 @@
 //! the retry loop's, the ingestor's own after a transient failure, the rest of a batch after a
 //! refusal — carries the same keys, and Polar counts each event once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 use std::time::Duration;
 
 use chrono::{DateTime, DurationRound, Utc};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, Semaphore, TryAcquireError, watch};
 use tokio::time::Instant;
 
 use super::Events;
@@ -224,7 +225,7 @@ impl IngestorBuilder {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::InvalidConfig {
             message: "an Ingestor must be started inside a Tokio runtime".to_owned(),
         })?;
-        let (sender, receiver) = mpsc::channel(self.queue);
+        let queue = Arc::new(Queue::new(self.queue));
         let (done_tx, done_rx) = watch::channel(false);
         let shared = Arc::new(Shared::default());
         let task = Task {
@@ -235,10 +236,11 @@ impl IngestorBuilder {
             clock_offset: None,
             report_rejected: Vec::new(),
             report_failed: Vec::new(),
+            body_ratio: 0.5,
         };
-        runtime.spawn(task.run(receiver, done_tx));
+        runtime.spawn(task.run(Arc::clone(&queue), done_tx));
         Ok(Ingestor {
-            sender,
+            handle: Arc::new(Handle(queue)),
             shared,
             done: done_rx,
         })
@@ -282,11 +284,77 @@ impl Shared {
     }
 }
 
-/// What travels to the task.
-enum Message {
-    /// An event and the bytes it takes in a body.
-    Event(NewEvent, usize),
-    Close,
+/// The bounded queue between the handles and the task: events in arrival order, one semaphore
+/// permit per free place (so `send` waits, in turn, while it is full), and a wake-up for the
+/// task. Its buffer grows to the capacity at most and is reused: handing an event over allocates
+/// nothing (a channel that allocates a block per few dozen messages cost more than the rest of
+/// the hand-over).
+struct Queue {
+    state: Mutex<QueueState>,
+    /// One permit per free place; closed with the queue.
+    room: Semaphore,
+    /// Wakes the task when the queue turns non-empty or closes.
+    ready: Notify,
+}
+
+struct QueueState {
+    /// The events and the loose bound of the bytes each takes in a body.
+    events: VecDeque<(NewEvent, usize)>,
+    /// No event is taken any more; those queued are still sent.
+    closed: bool,
+}
+
+impl Queue {
+    fn new(capacity: usize) -> Self {
+        Self {
+            state: Mutex::new(QueueState {
+                events: VecDeque::new(),
+                closed: false,
+            }),
+            room: Semaphore::new(capacity.min(Semaphore::MAX_PERMITS)),
+            ready: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
+        // The lock is held for a few moves only and nothing in it panics; a poisoned lock's data
+        // is still consistent.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Appends an event that holds a place (its permit was taken); hands it back (`Some`) when
+    /// the queue is closed.
+    #[inline]
+    fn push(&self, event: NewEvent, bytes: usize) -> Option<NewEvent> {
+        let was_empty = {
+            let mut state = self.lock();
+            if state.closed {
+                return Some(event);
+            }
+            state.events.push_back((event, bytes));
+            state.events.len() == 1
+        };
+        if was_empty {
+            self.ready.notify_one();
+        }
+        None
+    }
+
+    /// Stops taking events: waiting and later sends fail; queued events stay for the task.
+    fn close(&self) {
+        self.lock().closed = true;
+        self.room.close();
+        self.ready.notify_one();
+    }
+}
+
+/// Closes the queue when the last handle is dropped, so the task sends what was queued and ends.
+struct Handle(Arc<Queue>);
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
 /// A handle to one ingestor: clone it into every task that produces events.
@@ -352,7 +420,7 @@ enum Message {
 /// ```
 #[derive(Clone)]
 pub struct Ingestor {
-    sender: mpsc::Sender<Message>,
+    handle: Arc<Handle>,
     shared: Arc<Shared>,
     done: watch::Receiver<bool>,
 }
@@ -371,16 +439,22 @@ impl Ingestor {
     /// # Errors
     /// [`SendError::Invalid`] when the event breaks a rule Polar would refuse it for whatever its
     /// data; [`SendError::Closed`] after [`close`](Self::close). The event comes back in both.
-    pub async fn send(&self, event: NewEvent) -> Result<(), SendError> {
-        let (event, bytes) = prepare(event)?;
-        // Counted before it is queued, so the task never settles more than was accepted.
-        self.shared.accepted.fetch_add(1, Ordering::AcqRel);
-        match self.sender.send(Message::Event(event, bytes)).await {
-            Ok(()) => Ok(()),
-            Err(mpsc::error::SendError(message)) => {
-                self.shared.accepted.fetch_sub(1, Ordering::AcqRel);
-                Err(SendError::Closed(into_event(message)))
+    pub async fn send(&self, mut event: NewEvent) -> Result<(), SendError> {
+        // In place: the event is moved as few times as possible on its way to the queue.
+        let bytes = match prepare(&mut event) {
+            Ok(bytes) => bytes,
+            Err(problems) => return Err(invalid(event, problems)),
+        };
+        // Through the waiting future even when a place is free: it counts against the task's
+        // cooperative budget, so a fast producer yields now and then and the sending task drains
+        // the queue in small steps (taking free places without it made the producer fill the
+        // whole queue before each drain, which cost more in `malloc` than it saved).
+        match self.handle.0.room.acquire().await {
+            Ok(permit) => {
+                permit.forget();
+                self.enqueue(event, bytes)
             }
+            Err(_closed) => Err(SendError::Closed(Box::new(event))),
         }
     }
 
@@ -388,18 +462,33 @@ impl Ingestor {
     ///
     /// # Errors
     /// [`SendError::Full`] when the queue is full, otherwise as [`send`](Self::send).
-    pub fn try_send(&self, event: NewEvent) -> Result<(), SendError> {
-        let (event, bytes) = prepare(event)?;
-        self.shared.accepted.fetch_add(1, Ordering::AcqRel);
-        let refused = match self.sender.try_send(Message::Event(event, bytes)) {
-            Ok(()) => return Ok(()),
-            Err(mpsc::error::TrySendError::Full(message)) => SendError::Full(into_event(message)),
-            Err(mpsc::error::TrySendError::Closed(message)) => {
-                SendError::Closed(into_event(message))
-            }
+    pub fn try_send(&self, mut event: NewEvent) -> Result<(), SendError> {
+        let bytes = match prepare(&mut event) {
+            Ok(bytes) => bytes,
+            Err(problems) => return Err(invalid(event, problems)),
         };
-        self.shared.accepted.fetch_sub(1, Ordering::AcqRel);
-        Err(refused)
+        match self.handle.0.room.try_acquire() {
+            Ok(permit) => {
+                permit.forget();
+                self.enqueue(event, bytes)
+            }
+            Err(TryAcquireError::NoPermits) => Err(SendError::Full(Box::new(event))),
+            Err(TryAcquireError::Closed) => Err(SendError::Closed(Box::new(event))),
+        }
+    }
+
+    /// Queues an event whose place is taken.
+    #[inline]
+    fn enqueue(&self, event: NewEvent, bytes: usize) -> Result<(), SendError> {
+        // Counted before it is queued, so the task never settles more than was accepted.
+        self.shared.accepted.fetch_add(1, Ordering::AcqRel);
+        match self.handle.0.push(event, bytes) {
+            None => Ok(()),
+            Some(event) => {
+                self.shared.accepted.fetch_sub(1, Ordering::AcqRel);
+                Err(SendError::Closed(Box::new(event)))
+            }
+        }
     }
 
     /// The counters now.
@@ -411,9 +500,8 @@ impl Ingestor {
     /// (stored, rejected or failed) and returns the report. Any clone can close; the first call
     /// gets the rejected and failed events, later calls the counters only.
     pub async fn close(&self) -> IngestReport {
-        // A full queue makes this wait its turn behind the events before it; a closed one means
-        // another close came first.
-        let _ = self.sender.send(Message::Close).await;
+        // Events queued before it are still sent; sends waiting for room are refused.
+        self.handle.0.close();
         let mut done = self.done.clone();
         // An error means the task ended without saying so (it cannot panic by design); the
         // counters are all there is then.
@@ -431,54 +519,82 @@ impl Ingestor {
 }
 
 /// Checks an event and gives it what every send of it must carry: an `external_id` and a
-/// timestamp; returns it with an upper bound of the bytes it takes in a body.
-fn prepare(mut event: NewEvent) -> Result<(NewEvent, usize), SendError> {
-    let now = now();
-    if let Err(problems) = check_one(&event, now) {
-        return Err(SendError::Invalid {
-            event: Box::new(event),
-            problems,
-        });
-    }
+/// timestamp; returns an upper bound of the bytes it takes in a body.
+fn prepare(event: &mut NewEvent) -> Result<usize, Vec<InputProblem>> {
+    let now = now_micros();
+    let entries = check_one(event, now)?;
     event.ensure_external_id();
     if event.timestamp.is_none() {
-        event = event.timestamp(now);
+        event.timestamp = Some(now);
     }
-    // A bound, not a serialization: sizing costs no second encoding of every event.
-    let bytes = event.size_bound();
+    // A loose bound, not a serialization: sizing reads no string twice. The task measures a
+    // batch more closely once the loose total nears the body limit.
+    let bytes = event.loose_size_bound_with(entries);
     if bytes + ENVELOPE_BYTES > MAX_BODY_BYTES
-        && encoded_len(&event) + ENVELOPE_BYTES > MAX_BODY_BYTES
+        && encoded_len(event) + ENVELOPE_BYTES > MAX_BODY_BYTES
     {
-        return Err(SendError::Invalid {
-            event: Box::new(event),
-            problems: vec![InputProblem::new(
-                "events[0]",
-                "the event alone exceeds Polar's 10 MiB body limit.",
-            )],
-        });
+        return Err(vec![InputProblem::new(
+            "events[0]",
+            "the event alone exceeds Polar's 10 MiB body limit.",
+        )]);
     }
-    Ok((event, bytes))
+    Ok(bytes)
 }
 
-fn into_event(message: Message) -> Box<NewEvent> {
-    match message {
-        Message::Event(event, _) => Box::new(event),
-        // Only events are ever handed back by these calls.
-        Message::Close => Box::new(NewEvent::for_external_customer("", "")),
+/// The current time in whole microseconds, as events carry it (read once per event: built from
+/// the clock's microseconds rather than truncated from a `DateTime`).
+fn now_micros() -> DateTime<Utc> {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_micros())
+        .ok()
+        .and_then(DateTime::from_timestamp_micros)
+        .unwrap_or_else(now)
+}
+
+/// The refusal of an event that breaks a rule Polar enforces whatever its data.
+#[cold]
+fn invalid(event: NewEvent, problems: Vec<InputProblem>) -> SendError {
+    SendError::Invalid {
+        event: Box::new(event),
+        problems,
     }
 }
 
 /// A batch being filled or sent.
-#[derive(Default)]
 struct Batch {
     events: Vec<NewEvent>,
     /// Whether each event was re-dated already (once at most).
     redated: Vec<bool>,
-    /// The body's size so far.
+    /// An upper bound of the body's size so far: loose (every string byte counted as a 6-byte
+    /// escape) until [`measure`](Batch::measure)d.
     bytes: usize,
+    /// Whether `bytes` is the close bound ([`NewEvent::size_bound`]); events pushed after it are
+    /// sized closely too.
+    measured: bool,
+}
+
+impl Default for Batch {
+    fn default() -> Self {
+        Self {
+            events: Vec::new(),
+            redated: Vec::new(),
+            bytes: ENVELOPE_BYTES,
+            measured: false,
+        }
+    }
 }
 
 impl Batch {
+    /// Sizes the batch with the close bound: its loose total neared the body limit.
+    fn measure(&mut self) {
+        self.bytes = ENVELOPE_BYTES
+            + self.events.len().saturating_sub(1)
+            + self.events.iter().map(NewEvent::size_bound).sum::<usize>();
+        self.measured = true;
+    }
+
     fn push(&mut self, event: NewEvent, bytes: usize) {
         self.bytes += bytes + usize::from(!self.events.is_empty());
         self.events.push(event);
@@ -503,49 +619,51 @@ struct Task {
     clock_offset: Option<chrono::TimeDelta>,
     report_rejected: Vec<RejectedEvent>,
     report_failed: Vec<FailedEvent>,
+    /// The last body's size over its batch's loose bound, to size the next body's buffer.
+    body_ratio: f64,
 }
 
 impl Task {
-    async fn run(mut self, mut receiver: mpsc::Receiver<Message>, done: watch::Sender<bool>) {
-        let mut batch = Batch {
-            bytes: ENVELOPE_BYTES,
-            ..Batch::default()
-        };
+    async fn run(mut self, queue: Arc<Queue>, done: watch::Sender<bool>) {
+        let mut batch = self.empty_batch();
         let mut deadline: Option<Instant> = None;
-        let mut closing = false;
+        // One timer for the whole run, moved when the batch's deadline changes (a timer per
+        // event would cost more than the rest of its handling).
+        let mut timer = std::pin::pin!(tokio::time::sleep_until(Instant::now()));
         loop {
-            let message = match deadline {
-                Some(at) if !closing => match tokio::time::timeout_at(at, receiver.recv()).await {
-                    Ok(message) => message,
-                    Err(_elapsed) => {
+            let (taken, full, finished) = self.take(&queue, &mut batch, &mut deadline);
+            if taken > 0 {
+                queue.room.add_permits(taken);
+            }
+            if full {
+                self.flush(&mut batch).await;
+                deadline = None;
+                continue;
+            }
+            if finished {
+                break;
+            }
+            // Wait for events (or the close), or the batch's deadline.
+            let ready = queue.ready.notified();
+            let mut ready = std::pin::pin!(ready);
+            match deadline {
+                Some(at) => {
+                    if timer.deadline() != at {
+                        timer.as_mut().reset(at);
+                    }
+                    let woken = std::future::poll_fn(|cx| {
+                        if ready.as_mut().poll(cx).is_ready() {
+                            return Poll::Ready(true);
+                        }
+                        timer.as_mut().poll(cx).map(|()| false)
+                    })
+                    .await;
+                    if !woken {
                         self.flush(&mut batch).await;
                         deadline = None;
-                        continue;
-                    }
-                },
-                _ => receiver.recv().await,
-            };
-            match message {
-                // Every handle is gone, or the queue is drained after a close.
-                None => break,
-                Some(Message::Close) => {
-                    // Stops new events; those already queued are still received.
-                    receiver.close();
-                    closing = true;
-                }
-                Some(Message::Event(event, bytes)) => {
-                    if batch.len() > 0 && batch.bytes + 1 + bytes > MAX_BODY_BYTES {
-                        self.flush(&mut batch).await;
-                    }
-                    if batch.len() == 0 {
-                        deadline = Some(Instant::now() + self.settings.max_delay);
-                    }
-                    batch.push(event, bytes);
-                    if batch.len() >= self.settings.max_batch {
-                        self.flush(&mut batch).await;
-                        deadline = None;
                     }
                 }
+                None => ready.await,
             }
         }
         self.flush(&mut batch).await;
@@ -562,15 +680,67 @@ impl Task {
         let _ = done.send(true);
     }
 
+    /// Moves queued events into the batch until it is full (by count or by bytes) or the queue is
+    /// empty. Returns how many were taken, whether the batch is to be sent now, and whether the
+    /// queue is closed and drained.
+    fn take(
+        &self,
+        queue: &Queue,
+        batch: &mut Batch,
+        deadline: &mut Option<Instant>,
+    ) -> (usize, bool, bool) {
+        let mut state = queue.lock();
+        let mut taken = 0;
+        let mut full = false;
+        while batch.len() < self.settings.max_batch {
+            let Some((event, loose)) = state.events.front() else {
+                break;
+            };
+            let bytes = if batch.measured {
+                event.size_bound()
+            } else {
+                *loose
+            };
+            if batch.len() > 0 && batch.bytes + 1 + bytes > MAX_BODY_BYTES {
+                if !batch.measured {
+                    // The loose total nears the limit: size the batch closely and look again.
+                    batch.measure();
+                    continue;
+                }
+                full = true;
+                break;
+            }
+            let Some((event, _)) = state.events.pop_front() else {
+                break;
+            };
+            if batch.len() == 0 {
+                *deadline = Some(Instant::now() + self.settings.max_delay);
+            }
+            batch.push(event, bytes);
+            taken += 1;
+        }
+        full |= batch.len() >= self.settings.max_batch;
+        let finished = state.closed && state.events.is_empty();
+        (taken, full, finished)
+    }
+
+    /// An empty batch with room for a full one (up to a few thousand events; beyond, it grows).
+    fn empty_batch(&self) -> Batch {
+        let capacity = self.settings.max_batch.min(4_096);
+        Batch {
+            events: Vec::with_capacity(capacity),
+            redated: Vec::with_capacity(capacity),
+            bytes: ENVELOPE_BYTES,
+            measured: false,
+        }
+    }
+
     /// Sends the batch until every event in it is settled, and leaves it empty.
-    async fn flush(&mut self, batch: &mut Batch) {
-        let mut batch = std::mem::replace(
-            batch,
-            Batch {
-                bytes: ENVELOPE_BYTES,
-                ..Batch::default()
-            },
-        );
+    async fn flush(&mut self, slot: &mut Batch) {
+        if slot.len() == 0 {
+            return;
+        }
+        let mut batch = std::mem::take(slot);
         let mut failures = 0u32;
         while batch.len() > 0 {
             self.pace().await;
@@ -578,7 +748,19 @@ impl Task {
             let count = batch.len() as u64;
             self.shared.sent.fetch_add(count, Ordering::AcqRel);
             self.shared.requests.fetch_add(1, Ordering::AcqRel);
-            let sent = self.events.send_batch(&batch.events).await;
+            // The body's size, from the last batch's ratio of body to bound (a measured bound is
+            // close enough as it is).
+            let capacity = if batch.measured {
+                batch.bytes
+            } else {
+                (batch.bytes as f64 * self.body_ratio) as usize + 1_024
+            };
+            let sent = self.events.send_batch(&batch.events, capacity).await;
+            if let Some(bytes) = sent.body_bytes
+                && batch.bytes > 0
+            {
+                self.body_ratio = (bytes as f64 / batch.bytes as f64).clamp(0.05, 1.0) * 1.05;
+            }
             if let Some(date) = sent.server_date {
                 let seen = date - now();
                 // A refusal for the clock means the kept bound no longer holds (a clock moved):
@@ -603,6 +785,12 @@ impl Task {
                     self.shared
                         .duplicates
                         .fetch_add(duplicates, Ordering::AcqRel);
+                    // The emptied batch goes back, its room kept for the next one.
+                    batch.events.clear();
+                    batch.redated.clear();
+                    batch.bytes = ENVELOPE_BYTES;
+                    batch.measured = false;
+                    *slot = batch;
                     return;
                 }
                 Err(error) => error,
@@ -663,7 +851,7 @@ impl Task {
         server_date: Option<DateTime<Utc>>,
     ) -> Batch {
         let mut rest = Batch {
-            bytes: ENVELOPE_BYTES,
+            measured: true,
             ..Batch::default()
         };
         for (index, (mut event, redated)) in batch.events.into_iter().zip(batch.redated).enumerate()
@@ -714,11 +902,15 @@ impl Task {
         let limit = limit
             .duration_trunc(chrono::TimeDelta::microseconds(1))
             .unwrap_or(limit);
+        let mut moved = 0u64;
         for event in &mut batch.events {
             if event.timestamp.is_some_and(|t| t > limit) {
                 event.timestamp = Some(limit);
-                self.shared.redated.fetch_add(1, Ordering::AcqRel);
+                moved += 1;
             }
+        }
+        if moved > 0 {
+            self.shared.redated.fetch_add(moved, Ordering::AcqRel);
         }
     }
 

@@ -1,15 +1,19 @@
-//! [`Events`]: usage events — [`Events::ingest`] for one batch, and the [`Ingestor`] that batches
-//! events handed over from any task.
+//! [`Events`]: usage events — [`Events::ingest`] for one batch, the [`Ingestor`] that batches
+//! events handed over from any task, and [`Events::list`] / [`Events::get`] to read them back.
 
 mod ingest;
 mod ingestor;
+mod list;
 mod new_event;
+mod stored;
 
 pub use ingest::{EventProblem, Ingested, MAX_BODY_BYTES};
 pub use ingestor::{
     FailedEvent, IngestReport, IngestStats, Ingestor, IngestorBuilder, RejectedEvent, SendError,
 };
+pub use list::{EventSort, ListEvents};
 pub use new_event::NewEvent;
+pub use stored::{EventSource, StoredEvent};
 
 use crate::core::Core;
 

@@ -62,11 +62,47 @@ fn serialize_timestamp<S: serde::Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     match timestamp {
-        Some(t) => {
-            serializer.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
-        }
+        Some(t) => match rfc3339_micros(t) {
+            Some(text) => {
+                // ASCII digits and separators only: always UTF-8.
+                let text = std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?;
+                serializer.serialize_str(text)
+            }
+            None => {
+                serializer.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+            }
+        },
         None => serializer.serialize_none(),
     }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` for years 0 to 9999, written into a stack buffer (the
+/// ingestor serializes one timestamp per event; chrono's formatter allocates a `String` each
+/// time). `None` for other years, which chrono formats; identical output otherwise (a unit test
+/// compares the two).
+fn rfc3339_micros(t: &DateTime<Utc>) -> Option<[u8; 27]> {
+    use chrono::{Datelike, Timelike};
+    let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+    // A leap second shows as a 60th second, as chrono writes it.
+    let (second, nanos) = match t.nanosecond() {
+        n if n >= 1_000_000_000 => (t.second() + 1, n - 1_000_000_000),
+        n => (t.second(), n),
+    };
+    let mut out = *b"0000-00-00T00:00:00.000000Z";
+    let mut put = |at: usize, width: usize, mut value: u32| {
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(5, 2, t.month());
+    put(8, 2, t.day());
+    put(11, 2, t.hour());
+    put(14, 2, t.minute());
+    put(17, 2, second);
+    put(20, 6, nanos / 1_000);
+    Some(out)
 }
 
 impl NewEvent {
@@ -103,11 +139,16 @@ impl NewEvent {
     /// stores the event (an [`Ingestor`](crate::Ingestor) stamps the time it accepts it). Polar
     /// refuses timestamps ahead of its own clock.
     pub fn timestamp(mut self, timestamp: DateTime<Utc>) -> Self {
+        self.set_timestamp(timestamp);
+        self
+    }
+
+    /// Sets the timestamp in place, kept to the microsecond.
+    pub(crate) fn set_timestamp(&mut self, timestamp: DateTime<Utc>) {
         let micros = timestamp
             .duration_trunc(TimeDelta::microseconds(1))
             .unwrap_or(timestamp);
         self.timestamp = Some(micros);
-        self
     }
 
     /// Your unique ID for this event: Polar stores one event per `external_id` in the
@@ -157,34 +198,48 @@ impl NewEvent {
     pub(crate) fn ensure_external_id(&mut self) {
         if self.external_id.is_none() {
             let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
-            self.external_id = Some(id.to_string());
+            // Encoded into a stack buffer and copied once (`to_string` goes through `fmt`).
+            let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+            self.external_id = Some(id.hyphenated().encode_lower(&mut text).to_owned());
         }
     }
 
     /// Checks what Polar would refuse whatever its data, reporting under `events[index]`.
-    pub(crate) fn check(&self, index: usize, now: DateTime<Utc>, check: &mut Checker) {
+    ///
+    /// Field names are formatted only when a problem is reported: the ingestor runs this on every
+    /// event handed over, and a valid event allocates nothing here.
+    ///
+    /// Returns the loose size bound of the metadata entries it visited (see
+    /// [`loose_size_bound_with`](Self::loose_size_bound_with)).
+    pub(crate) fn check(&self, index: usize, now: DateTime<Utc>, check: &mut Checker) -> usize {
         let field = |name: &str| format!("events[{index}].{name}");
-        let chars = self.name.chars().count();
         if self.name.is_empty() {
             check.report(&field("name"), "is empty; name the event, e.g. `api.call`.");
-        } else if chars > MAX_NAME_CHARS {
+        } else if self.name.len() > MAX_NAME_CHARS && self.name.chars().count() > MAX_NAME_CHARS {
+            let chars = self.name.chars().count();
             check.report(
                 &field("name"),
                 format!("is {chars} characters long; Polar accepts at most {MAX_NAME_CHARS}."),
             );
-        } else {
+        } else if has_nul(&self.name) {
             check.clean(&field("name"), &self.name);
         }
         match (&self.customer_id, &self.external_customer_id) {
-            (Some(id), _) => check.customer_id(&field("customer_id"), id),
+            (Some(id), _) => {
+                let fine = !has_nul(id)
+                    && uuid::Uuid::parse_str(id).is_ok_and(|id| id.get_version_num() == 4);
+                if !fine {
+                    check.customer_id(&field("customer_id"), id);
+                }
+            }
             (None, Some(external)) if external.is_empty() => check.report(
                 &field("external_customer_id"),
                 "is empty; give the customer's external ID.",
             ),
-            (None, Some(external)) => {
+            (None, Some(external)) if has_nul(external) => {
                 check.clean(&field("external_customer_id"), external);
             }
-            (None, None) => {}
+            (None, _) => {}
         }
         if let Some(external_id) = &self.external_id {
             if external_id.is_empty() {
@@ -192,7 +247,7 @@ impl NewEvent {
                     &field("external_id"),
                     "is empty; leave it unset to have the client choose one.",
                 );
-            } else {
+            } else if has_nul(external_id) {
                 check.clean(&field("external_id"), external_id);
             }
         }
@@ -207,86 +262,219 @@ impl NewEvent {
                 ),
             );
         }
+        let mut entries = 0;
         for (key, value) in &self.metadata {
-            let field = format!("events[{index}].metadata.{}", key.escape_debug());
-            if !check.clean(&field, key) {
-                continue;
-            }
-            match value {
-                MetadataValue::String(text) => {
-                    let chars = text.chars().count();
-                    if !(1..=MAX_METADATA_STRING_CHARS).contains(&chars) {
-                        check.report(
-                            &field,
-                            format!("the value is {chars} characters long; text values must have 1 to {MAX_METADATA_STRING_CHARS}."),
-                        );
-                    } else {
-                        check.clean(&field, text);
+            entries += entry_bound(key, value, loose_string_bound);
+            let fine = !has_nul(key)
+                && match value {
+                    MetadataValue::String(text) => {
+                        !text.is_empty()
+                            && (text.len() <= MAX_METADATA_STRING_CHARS
+                                || text.chars().count() <= MAX_METADATA_STRING_CHARS)
+                            && !has_nul(text)
                     }
-                }
-                MetadataValue::Float(number) if !number.is_finite() => check.report(
-                    &field,
-                    format!("the value {number} is not a finite number, which JSON cannot carry."),
-                ),
-                _ => {}
+                    MetadataValue::Float(number) => number.is_finite(),
+                    _ => true,
+                };
+            if !fine {
+                Self::check_metadata(index, key, value, check);
             }
+        }
+        entries
+    }
+
+    /// Reports what is wrong with one metadata entry (out of line: the rare path).
+    #[cold]
+    fn check_metadata(index: usize, key: &str, value: &MetadataValue, check: &mut Checker) {
+        let field = format!("events[{index}].metadata.{}", key.escape_debug());
+        if !check.clean(&field, key) {
+            return;
+        }
+        match value {
+            MetadataValue::String(text) => {
+                let chars = text.chars().count();
+                if !(1..=MAX_METADATA_STRING_CHARS).contains(&chars) {
+                    check.report(
+                        &field,
+                        format!("the value is {chars} characters long; text values must have 1 to {MAX_METADATA_STRING_CHARS}."),
+                    );
+                } else {
+                    check.clean(&field, text);
+                }
+            }
+            MetadataValue::Float(number) if !number.is_finite() => check.report(
+                &field,
+                format!("the value {number} is not a finite number, which JSON cannot carry."),
+            ),
+            _ => {}
         }
     }
 }
 
-/// The bytes `text` takes as a JSON string, quotes included, or more: `"` and `\` take 2, other
-/// control characters at most 6 (`\u001f`), everything else its UTF-8 bytes.
+/// Whether `text` holds a NUL character, which Polar rejects (what [`Checker::clean`] reports).
+/// Eight bytes at a time: the ingestor checks every string of every event with it.
+fn has_nul(text: &str) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut chunks = text.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            continue;
+        };
+        let word = u64::from_ne_bytes(word);
+        // Sets a byte's high bit where that byte is zero (and possibly past one, never before).
+        if word.wrapping_sub(ONES) & !word & HIGHS != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().contains(&0)
+}
+
+/// The bytes `text` takes as a JSON string, quotes included, or more: every byte that may need
+/// escaping (`"`, `\` and control characters, at most `\u001f`) is counted as 6, everything else
+/// as its UTF-8 byte. A count the compiler vectorizes: the ingestor sizes every event with it.
 fn string_bound(text: &str) -> usize {
-    2 + text
+    let escaped = text
         .bytes()
-        .map(|b| match b {
-            b'"' | b'\\' => 2,
-            0..0x20 => 6,
-            _ => 1,
-        })
-        .sum::<usize>()
+        .filter(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .count();
+    2 + text.len() + 5 * escaped
 }
 
 impl NewEvent {
     /// An upper bound of the bytes the event takes in a request body, without serializing it
-    /// (what the ingestor sizes batches with).
+    /// (what the ingestor sizes batches with once they grow large).
     pub(crate) fn size_bound(&self) -> usize {
-        // `"key":` plus a comma, per field.
-        let field = |key: &str| key.len() + 4;
-        let mut bytes = 2 + field("name") + string_bound(&self.name);
+        self.bound_with(string_bound)
+    }
+
+    /// A looser upper bound that reads no string's bytes: every byte counted as the longest
+    /// escape (6). What the ingestor sizes each event with when it is handed over (through
+    /// [`loose_size_bound_with`](Self::loose_size_bound_with)); a batch whose loose total nears
+    /// the body limit is measured again with [`size_bound`](Self::size_bound).
+    #[cfg(test)]
+    pub(crate) fn loose_size_bound(&self) -> usize {
+        self.bound_with(loose_string_bound)
+    }
+
+    /// The loose bound given the loose total of the metadata entries (what
+    /// [`check`](Self::check) returns, having visited them): the ingestor sizes an event without
+    /// iterating its metadata twice.
+    pub(crate) fn loose_size_bound_with(&self, metadata_entries: usize) -> usize {
+        self.bound_fields(loose_string_bound) + self.metadata_bound(metadata_entries)
+    }
+
+    fn bound_with(&self, string_bound: impl Fn(&str) -> usize) -> usize {
+        let entries = self
+            .metadata
+            .iter()
+            .map(|(key, value)| entry_bound(key, value, &string_bound))
+            .sum();
+        self.bound_fields(&string_bound) + self.metadata_bound(entries)
+    }
+
+    /// Every field but the metadata.
+    fn bound_fields(&self, string_bound: impl Fn(&str) -> usize) -> usize {
+        let mut bytes = 2 + field_bound("name") + string_bound(&self.name);
         if let Some(id) = &self.customer_id {
-            bytes += field("customer_id") + string_bound(id);
+            bytes += field_bound("customer_id") + string_bound(id);
         }
         if let Some(id) = &self.external_customer_id {
-            bytes += field("external_customer_id") + string_bound(id);
+            bytes += field_bound("external_customer_id") + string_bound(id);
         }
         if self.timestamp.is_some() {
             // RFC 3339 with microseconds and `Z` is 27 characters for years 0 to 9999.
-            bytes += field("timestamp") + 40;
+            bytes += field_bound("timestamp") + 40;
         }
         if let Some(id) = &self.external_id {
-            bytes += field("external_id") + string_bound(id);
-        }
-        if !self.metadata.is_empty() {
-            bytes += field("metadata") + 2;
-            for (key, value) in &self.metadata {
-                bytes += string_bound(key) + 2;
-                bytes += match value {
-                    MetadataValue::String(text) => string_bound(text),
-                    MetadataValue::Integer(_) => 20,
-                    MetadataValue::Float(_) => 32,
-                    MetadataValue::Bool(_) => 5,
-                };
-            }
+            bytes += field_bound("external_id") + string_bound(id);
         }
         bytes
     }
+
+    /// The metadata object, given the total of its entries.
+    fn metadata_bound(&self, entries: usize) -> usize {
+        if self.metadata.is_empty() {
+            0
+        } else {
+            field_bound("metadata") + 2 + entries
+        }
+    }
+}
+
+/// `"key":` plus a comma.
+fn field_bound(key: &str) -> usize {
+    key.len() + 4
+}
+
+/// A string's bound counting every byte as the longest escape.
+fn loose_string_bound(text: &str) -> usize {
+    2 + 6 * text.len()
+}
+
+/// One metadata entry: its key, a colon and a comma, its value.
+fn entry_bound(key: &str, value: &MetadataValue, string_bound: impl Fn(&str) -> usize) -> usize {
+    string_bound(key)
+        + 2
+        + match value {
+            MetadataValue::String(text) => string_bound(text),
+            MetadataValue::Integer(_) => 20,
+            MetadataValue::Float(_) => 32,
+            MetadataValue::Bool(_) => 5,
+        }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::events::ingest::encoded_len;
+
+    #[test]
+    fn a_missing_external_id_becomes_a_version_4_uuid() {
+        let mut event = NewEvent::for_external_customer("usr_1", "a");
+        event.ensure_external_id();
+        let id = event
+            .external_id_ref()
+            .and_then(|id| uuid::Uuid::parse_str(id).ok());
+        assert_eq!(id.map(|id| id.get_version_num()), Some(4));
+    }
+
+    #[test]
+    fn nul_characters_are_found_anywhere() {
+        assert!(!has_nul(""));
+        for len in 1..40 {
+            let clean = "é".repeat(len);
+            assert!(!has_nul(&clean));
+            for at in 0..clean.len() {
+                let mut bytes = clean.clone().into_bytes();
+                bytes[at] = 0;
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(has_nul(&text), "{len} {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn timestamps_are_written_as_chrono_writes_them() {
+        use chrono::TimeZone;
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|d| d.and_hms_micro_opt(23, 59, 59, 1_999_999))
+            .map(|t| Utc.from_utc_datetime(&t));
+        let times = [
+            Utc.timestamp_opt(0, 0).single(),
+            Utc.timestamp_opt(1_765_000_000, 123_456_000).single(),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).single(),
+            Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).single(),
+            leap,
+            Some(Utc::now()),
+        ];
+        for t in times.into_iter().flatten() {
+            let t = t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t);
+            let ours = rfc3339_micros(&t).map(|b| String::from_utf8_lossy(&b).into_owned());
+            let chrono = t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            assert_eq!(ours.as_deref(), Some(chrono.as_str()), "{t:?}");
+        }
+    }
 
     #[test]
     fn the_size_bound_is_never_below_the_encoded_size() {
@@ -304,6 +492,12 @@ mod tests {
             let exact = encoded_len(&event);
             let bound = event.size_bound();
             assert!(bound >= exact, "{bound} < {exact}: {event:?}");
+            assert!(event.loose_size_bound() >= bound);
+            let entries = event.check(0, Utc::now(), &mut crate::validate::Checker::default());
+            assert_eq!(
+                event.loose_size_bound_with(entries),
+                event.loose_size_bound()
+            );
             assert!(bound <= exact * 3, "{bound} is far above {exact}");
         }
     }

@@ -5,9 +5,11 @@
 //! Polar computes balances in the background, seconds to minutes after events are ingested: a
 //! read right after [`Events::ingest`](crate::Events::ingest) may not include them yet.
 
+mod list;
 mod model;
 mod read;
 
+pub use list::{ListCustomerMeters, ListMeters};
 pub use model::{
     AggregationFunction, CustomerMeter, Meter, MeterAggregation, MeterQuantities, MeterQuantity,
     MeterUnit, UsagePage, UsagePagination,

@@ -1,12 +1,12 @@
-//! The read operations of [`Meters`] and [`CustomerMeters`], with the checks Polar would
-//! refuse a request for (page and limit, IDs, the interval-range rule of quantities).
+//! The read operations of [`Meters`] and [`CustomerMeters`] other than their lists (`list.rs`),
+//! with the checks Polar would refuse a request for (IDs, the interval-range rule of quantities).
 
 use std::future::Future;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde::de::DeserializeOwned;
 
-use super::{CustomerMeter, CustomerMeters, Meter, MeterQuantities, Meters, UsagePage};
+use super::{CustomerMeter, CustomerMeters, Meter, MeterQuantities, Meters};
 use crate::core::Core;
 use crate::core::request::{Request, send};
 use crate::core::run::Operation;
@@ -64,14 +64,14 @@ pub enum UsageCustomer {
 }
 
 impl UsageCustomer {
-    fn pair(&self) -> (String, String) {
+    pub(super) fn pair(&self) -> (String, String) {
         match self {
             Self::Id(id) => ("customer_id".to_owned(), id.to_string()),
             Self::External(id) => ("external_customer_id".to_owned(), id.clone()),
         }
     }
 
-    fn check(&self, check: &mut Checker) {
+    pub(super) fn check(&self, check: &mut Checker) {
         match self {
             Self::Id(id) => check.customer_id("customer_id", id),
             Self::External(id) if id.is_empty() => {
@@ -99,19 +99,6 @@ async fn get<T: DeserializeOwned>(
         .result
 }
 
-/// Checks a page number (from 1) and size (1 to 100), as Polar does.
-fn check_page(check: &mut Checker, page: u64, limit: u64) {
-    if page == 0 {
-        check.report("page", "pages are numbered from 1.");
-    }
-    if !(1..=100).contains(&limit) {
-        check.report(
-            "limit",
-            format!("is {limit}; Polar lists 1 to 100 items per page."),
-        );
-    }
-}
-
 fn finish(check: Checker) -> Result<(), Error> {
     check
         .finish()
@@ -127,43 +114,6 @@ fn uuid_segment(field: &str, id: &str) -> Result<String, Error> {
 }
 
 impl Meters {
-    /// One page of the organization's meters (`page` from 1, `limit` 1 to 100).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client_mock::MockPolar::start().await?;
-    /// # mock.add_usage_meter("Tokens", "llm.completion", Some("total_tokens"));
-    /// # let polar = polar_client::Polar::builder()
-    /// #     .access_token(mock.organization_token())
-    /// #     .base_url(mock.base_url())
-    /// #     .build()?;
-    /// let page = polar.meters().list(1, 100).await?;
-    /// assert_eq!(page.items()[0].name(), "Tokens");
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] (nothing sent) for a page of 0 or a limit outside 1 to 100;
-    /// otherwise the errors of every read ([`Error`]).
-    pub fn list(
-        &self,
-        page: u64,
-        limit: u64,
-    ) -> impl Future<Output = Result<UsagePage<Meter>, Error>> + Send + 'static + use<> {
-        let core = self.core.clone();
-        async move {
-            let mut check = Checker::default();
-            check_page(&mut check, page, limit);
-            finish(check)?;
-            let query = [
-                ("page".to_owned(), page.to_string()),
-                ("limit".to_owned(), limit.to_string()),
-            ];
-            get(&core, "meters:list", "meters_list", "/v1/meters/", &query).await
-        }
-    }
-
     /// The meter with this ID.
     ///
     /// # Errors
@@ -270,72 +220,6 @@ impl Meters {
 }
 
 impl CustomerMeters {
-    /// One page of customer meters (`page` from 1, `limit` 1 to 100), for every customer or for
-    /// one, and for every meter or one. A balance read right after ingesting may not include the
-    /// events yet: Polar updates it in the background.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let mock = polar_client_mock::MockPolar::start().await?;
-    /// # mock.add_usage_meter("Tokens", "llm.completion", Some("total_tokens"));
-    /// # let polar = polar_client::Polar::builder()
-    /// #     .access_token(mock.organization_token())
-    /// #     .base_url(mock.base_url())
-    /// #     .build()?;
-    /// use polar_client::{NewCustomer, NewEvent, UsageCustomer};
-    ///
-    /// let jane = polar.customers().create(NewCustomer::individual("jane@example.org").external_id("usr_7")).await?;
-    /// let event = NewEvent::for_external_customer("usr_7", "llm.completion").metadata("total_tokens", 120);
-    /// polar.events().ingest(vec![event]).await?;
-    /// let page = polar
-    ///     .customer_meters()
-    ///     .list(Some(UsageCustomer::External("usr_7".into())), None, 1, 100)
-    ///     .await?;
-    /// assert_eq!(page.items()[0].consumed_units(), 120.0);
-    /// assert_eq!(page.items()[0].customer_id(), Some(jane.id()));
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::InvalidInput`] (nothing sent) for a bad customer or meter ID, page or limit;
-    /// otherwise the errors of every read.
-    pub fn list(
-        &self,
-        customer: Option<UsageCustomer>,
-        meter: Option<MeterId>,
-        page: u64,
-        limit: u64,
-    ) -> impl Future<Output = Result<UsagePage<CustomerMeter>, Error>> + Send + 'static + use<>
-    {
-        let core = self.core.clone();
-        async move {
-            let mut check = Checker::default();
-            check_page(&mut check, page, limit);
-            if let Some(customer) = &customer {
-                customer.check(&mut check);
-            }
-            if let Some(meter) = &meter {
-                check.uuid("meter_id", meter);
-            }
-            finish(check)?;
-            let mut query = vec![
-                ("page".to_owned(), page.to_string()),
-                ("limit".to_owned(), limit.to_string()),
-            ];
-            query.extend(customer.as_ref().map(UsageCustomer::pair));
-            query.extend(meter.map(|m| ("meter_id".to_owned(), m.into_string())));
-            get(
-                &core,
-                "customer_meters:list",
-                "customer_meters_list",
-                "/v1/customer-meters/",
-                &query,
-            )
-            .await
-        }
-    }
-
     /// The customer meter with this ID ([`CustomerMeter::id`]).
     ///
     /// # Errors

@@ -3,6 +3,7 @@
 //! behind or ahead of the machine's ([`MockPolar::set_usage_clock_offset`]).
 
 pub(crate) mod ingest;
+pub(crate) mod list;
 pub(crate) mod meters;
 
 use std::collections::HashSet;

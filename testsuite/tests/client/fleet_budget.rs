@@ -14,8 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::{StreamExt, stream};
-use polar_client_mock::{Fault, MockPolar};
 use polar_client::{Error, NewCustomer, Polar, RedisBudget, RequestBudget};
+use polar_client_mock::{Fault, MockPolar};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support;

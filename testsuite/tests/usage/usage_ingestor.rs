@@ -280,3 +280,35 @@ async fn once_polars_clock_is_known_later_batches_are_not_refused_for_it() {
         );
     }
 }
+
+#[tokio::test]
+async fn dropping_every_handle_sends_what_was_queued() {
+    let mock = mock_with_secret().await;
+    let polar = client(&mock);
+    let ingestor = polar
+        .events()
+        .ingestor()
+        .max_batch(10)
+        .max_delay(Duration::from_secs(600))
+        .max_requests_per_second(0.0)
+        .start()
+        .unwrap();
+    let clone = ingestor.clone();
+    for n in 0..25 {
+        clone
+            .send(NewEvent::for_external_customer("usr_1", "api.call").external_id(format!("d{n}")))
+            .await
+            .unwrap();
+    }
+    drop(clone);
+    drop(ingestor);
+    // No close: the last handle gone, the task sends what was queued (the partial batch too,
+    // long before its 600 s delay) and ends.
+    for _ in 0..500 {
+        if mock.usage_event_count() == 25 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(mock.usage_event_count(), 25);
+}

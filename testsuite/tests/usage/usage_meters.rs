@@ -32,8 +32,8 @@ async fn meters_quantities_and_customer_meters_follow_ingested_events() {
     ];
     polar.events().ingest(events).await.unwrap();
 
-    let listed = polar.meters().list(1, 10).await.unwrap();
-    assert_eq!(listed.pagination().total_count(), 1);
+    let listed = polar.meters().list().page_size(10).page(1).await.unwrap();
+    assert_eq!(listed.total_count(), 1);
     let got = polar.meters().get(meter).await.unwrap();
     assert_eq!(got.name(), "Tokens");
     assert_eq!(got.unit(), Some(&MeterUnit::Scalar));
@@ -73,7 +73,9 @@ async fn meters_quantities_and_customer_meters_follow_ingested_events() {
 
     let by_id = polar
         .customer_meters()
-        .list(Some(UsageCustomer::Id(jane.id().clone())), None, 1, 100)
+        .list()
+        .customer(UsageCustomer::Id(jane.id().clone()))
+        .page(1)
         .await
         .unwrap();
     assert_eq!(by_id.items().len(), 1);
@@ -82,12 +84,10 @@ async fn meters_quantities_and_customer_meters_follow_ingested_events() {
     assert_eq!(row.balance(), -120.0);
     let by_external = polar
         .customer_meters()
-        .list(
-            Some(UsageCustomer::External("usr_7".into())),
-            Some(meter.into()),
-            1,
-            100,
-        )
+        .list()
+        .customer(UsageCustomer::External("usr_7".into()))
+        .meter_id(meter)
+        .page(1)
         .await
         .unwrap();
     assert_eq!(by_external.items()[0].id(), row.id());
@@ -117,7 +117,10 @@ async fn a_balance_read_right_after_ingest_may_not_include_it() {
         .unwrap();
     let page = polar
         .customer_meters()
-        .list(Some(UsageCustomer::External("usr_9".into())), None, 1, 10)
+        .list()
+        .customer(UsageCustomer::External("usr_9".into()))
+        .page_size(10)
+        .page(1)
         .await
         .unwrap();
     assert_eq!(page.items()[0].consumed_units(), 0.0, "not counted yet");
