@@ -106,7 +106,7 @@ pub use metadata::MetadataValue;
 pub use meters::{
     AggregationFunction, CustomerMeter, CustomerMeters, ListCustomerMeters, ListMeters, Meter,
     MeterAggregation, MeterInterval, MeterQuantities, MeterQuantity, MeterUnit, Meters,
-    UsageCustomer, UsagePage, UsagePagination,
+    UsageCustomer,
 };
 pub use tax_id::{TaxId, TaxIdFormat};
 /// The UUID type accepted by the typed IDs' `From<Uuid>` conversions.

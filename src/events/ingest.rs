@@ -28,14 +28,31 @@ pub(crate) const ENVELOPE_BYTES: usize = 13;
 /// What Polar answered to a batch: how many events it stored and how many it skipped because an
 /// event with the same `external_id` was stored already (by an earlier attempt, an earlier batch
 /// or earlier in the same batch).
+///
+/// ```
+/// use polar_client::Ingested;
+///
+/// let ingested: Ingested = serde_json::from_str(r#"{"inserted": 2, "duplicates": 1, "new": 0}"#)?;
+/// assert_eq!((ingested.inserted(), ingested.duplicates()), (2, 1));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
 pub struct Ingested {
-    /// Events stored by this call.
-    pub inserted: u64,
-    /// Events skipped as duplicates of stored ones.
+    inserted: u64,
     #[serde(default)]
-    pub duplicates: u64,
+    duplicates: u64,
+}
+
+impl Ingested {
+    /// Events stored by this call.
+    pub fn inserted(&self) -> u64 {
+        self.inserted
+    }
+
+    /// Events skipped as duplicates of stored ones.
+    pub fn duplicates(&self) -> u64 {
+        self.duplicates
+    }
 }
 
 /// One event a `422` refused, by its position in the batch as sent.
@@ -181,10 +198,10 @@ impl Events {
     ///
     /// let event = || NewEvent::for_external_customer("usr_7", "api.call").external_id("req_1");
     /// let first = polar.events().ingest(vec![event()]).await?;
-    /// assert_eq!((first.inserted, first.duplicates), (1, 0));
+    /// assert_eq!((first.inserted(), first.duplicates()), (1, 0));
     /// // The same external_id again: skipped, not counted twice.
     /// let again = polar.events().ingest(vec![event()]).await?;
-    /// assert_eq!((again.inserted, again.duplicates), (0, 1));
+    /// assert_eq!((again.inserted(), again.duplicates()), (0, 1));
     /// # Ok(()) }
     /// ```
     ///

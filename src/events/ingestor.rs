@@ -778,7 +778,7 @@ impl Task {
             let error = match sent.result {
                 Ok(ingested) => {
                     // Polar's counts; whatever it says, every event of the batch is settled.
-                    let duplicates = count.saturating_sub(ingested.inserted.min(count));
+                    let duplicates = count.saturating_sub(ingested.inserted().min(count));
                     self.shared
                         .inserted
                         .fetch_add(count - duplicates, Ordering::AcqRel);

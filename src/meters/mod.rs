@@ -12,7 +12,7 @@ mod read;
 pub use list::{ListCustomerMeters, ListMeters};
 pub use model::{
     AggregationFunction, CustomerMeter, Meter, MeterAggregation, MeterQuantities, MeterQuantity,
-    MeterUnit, UsagePage, UsagePagination,
+    MeterUnit,
 };
 pub use read::{MeterInterval, UsageCustomer};
 

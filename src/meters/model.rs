@@ -212,53 +212,6 @@ impl MeterQuantity {
     }
 }
 
-/// One page of a list.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct UsagePage<T> {
-    #[serde(default = "Vec::new")]
-    items: Vec<T>,
-    #[serde(default)]
-    pagination: UsagePagination,
-}
-
-impl<T> UsagePage<T> {
-    /// The page's items.
-    pub fn items(&self) -> &[T] {
-        &self.items
-    }
-
-    /// The page's items, taken out of the page.
-    pub fn into_items(self) -> Vec<T> {
-        self.items
-    }
-
-    /// How many items all pages hold, and the last page's number.
-    pub fn pagination(&self) -> UsagePagination {
-        self.pagination
-    }
-}
-
-/// Where a page is among all of them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-pub struct UsagePagination {
-    #[serde(default)]
-    total_count: u64,
-    #[serde(default)]
-    max_page: u64,
-}
-
-impl UsagePagination {
-    /// Items over all pages.
-    pub fn total_count(&self) -> u64 {
-        self.total_count
-    }
-
-    /// The last page's number (1-based).
-    pub fn max_page(&self) -> u64 {
-        self.max_page
-    }
-}
-
 /// Reads a nested object, or `None` when it is missing, `null` or of a shape not understood.
 fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where

@@ -319,7 +319,7 @@ fn the_checker_finds_a_circle_when_there_is_one() {
 /// The public structs whose values the crate computes itself (counters, reports, the problems it
 /// found in a batch): these keep plain `pub` fields under `#[non_exhaustive]`. Anything decoded
 /// from Polar's answers is read through accessors and every input is a builder, so a struct not
-/// named here (or in [`PENDING`]) fails [`public_models_have_no_pub_fields`] if it has a `pub`
+/// named here fails [`public_models_have_no_pub_fields`] if it has a `pub`
 /// field.
 const COMPUTED: &[&str] = &[
     "BudgetStats",
@@ -330,12 +330,6 @@ const COMPUTED: &[&str] = &[
     "FailedEvent",
     "EventProblem",
 ];
-
-/// Decoded from Polar but not converted yet, each with the reason; the list is meant to shrink.
-const PENDING: &[(&str, &str)] = &[(
-    "Ingested",
-    "src/events/ is being reworked on another branch; converted once that lands",
-)];
 
 /// `(struct, field)` for each `pub` field of each `pub struct` in `code` (comments and string
 /// contents already removed by [`code`]). `pub(crate)` and narrower fields are not `pub`.
@@ -421,14 +415,10 @@ fn public_models_have_no_pub_fields() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../src");
     let files = modules(&src);
     let mut found = Vec::new();
-    let mut seen = BTreeSet::new();
     for path in files.values() {
         let text = code(&std::fs::read_to_string(path).unwrap());
         for (name, field) in pub_fields(&text) {
-            seen.insert(name.clone());
-            let allowed =
-                COMPUTED.contains(&name.as_str()) || PENDING.iter().any(|(p, _)| *p == name);
-            if !allowed {
+            if !COMPUTED.contains(&name.as_str()) {
                 let shown = path.strip_prefix(&src).unwrap_or(path);
                 found.push(format!("src/{}: {name}.{field}", shown.display()));
             }
@@ -439,15 +429,6 @@ fn public_models_have_no_pub_fields() {
         "public structs with `pub` fields; read what Polar returns through accessors, take \
          inputs through builders (docs/MAINTAINING.md, \"Models\"), or, for a value the crate \
          computes itself, name the struct in COMPUTED: {found:#?}"
-    );
-    let stale: Vec<&str> = PENDING
-        .iter()
-        .map(|(name, _)| *name)
-        .filter(|name| !seen.contains(*name))
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "converted, take out of PENDING: {stale:?}"
     );
 }
 

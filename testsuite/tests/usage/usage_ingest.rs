@@ -38,7 +38,7 @@ async fn a_batch_is_stored_with_an_external_id_on_every_event() {
     let mock = mock_with_secret().await;
     let polar = client(&mock);
     let ingested = polar.events().ingest(batch(25)).await.unwrap();
-    assert_eq!((ingested.inserted, ingested.duplicates), (25, 0));
+    assert_eq!((ingested.inserted(), ingested.duplicates()), (25, 0));
     let counts = counts(&mock);
     assert_eq!(counts.len(), 25, "25 distinct external ids");
     assert!(counts.keys().all(|id| !id.is_empty()));
@@ -57,9 +57,9 @@ async fn the_callers_external_ids_deduplicate_across_calls_and_within_a_batch() 
         .ingest(vec![event("a"), event("b"), event("a")])
         .await
         .unwrap();
-    assert_eq!((first.inserted, first.duplicates), (2, 1));
+    assert_eq!((first.inserted(), first.duplicates()), (2, 1));
     let again = polar.events().ingest(vec![event("b")]).await.unwrap();
-    assert_eq!((again.inserted, again.duplicates), (0, 1));
+    assert_eq!((again.inserted(), again.duplicates()), (0, 1));
     assert_eq!(mock.usage_event_count(), 2);
 }
 
@@ -172,7 +172,7 @@ async fn transient_failures_are_retried_without_double_counting() {
         let ingested = polar.events().ingest(batch(10)).await.unwrap();
         let expected = if stored_first { (0, 10) } else { (10, 0) };
         assert_eq!(
-            (ingested.inserted, ingested.duplicates),
+            (ingested.inserted(), ingested.duplicates()),
             expected,
             "{fault:?}"
         );
