@@ -300,10 +300,7 @@ impl ListCustomers {
     /// [`Error::Paging`] when the server's pages do not add up (a repeated page, more pages than
     /// announced); otherwise the errors of [`Customers::get`].
     pub fn stream(self) -> Walk<Customer> {
-        let checked = self
-            .problems()
-            .map_err(|problems| Error::InvalidInput { problems });
-        Walk::new(self.listing(), checked)
+        Walk::new(self.listing(), self.problems())
     }
 
     /// Fetches one page of the listing (counting from 1), with its counts: for showing "page 3
@@ -338,19 +335,7 @@ impl ListCustomers {
         &self,
         page: u64,
     ) -> impl Future<Output = Result<Page<Customer>, Error>> + Send + 'static + use<> {
-        let mut problems = self.problems();
-        if page == 0 {
-            let zero = InputProblem::new("page", "pages count from 1.");
-            match &mut problems {
-                Ok(()) => problems = Err(vec![zero]),
-                Err(list) => list.push(zero),
-            }
-        }
-        let listing = self.listing();
-        async move {
-            problems.map_err(|problems| Error::InvalidInput { problems })?;
-            listing.fetch(page).await
-        }
+        self.listing().checked_page(self.problems(), page)
     }
 
     /// Every problem of the listing, checked once before the first request.

@@ -230,10 +230,7 @@ impl ListEvents {
     /// [`ListEvents::page`]; [`Error::Paging`] when the pages do not add up; otherwise the errors
     /// of every read.
     pub fn stream(self) -> Walk<StoredEvent> {
-        let checked = self
-            .problems()
-            .map_err(|problems| Error::InvalidInput { problems });
-        Walk::new(self.listing(), checked)
+        Walk::new(self.listing(), self.problems())
     }
 
     /// Fetches one page (counting from 1) with its counts.
@@ -263,19 +260,7 @@ impl ListEvents {
         &self,
         page: u64,
     ) -> impl Future<Output = Result<Page<StoredEvent>, Error>> + Send + 'static + use<> {
-        let mut problems = self.problems();
-        if page == 0 {
-            let zero = InputProblem::new("page", "pages count from 1.");
-            match &mut problems {
-                Ok(()) => problems = Err(vec![zero]),
-                Err(list) => list.push(zero),
-            }
-        }
-        let listing = self.listing();
-        async move {
-            problems.map_err(|problems| Error::InvalidInput { problems })?;
-            listing.fetch(page).await
-        }
+        self.listing().checked_page(self.problems(), page)
     }
 
     fn problems(&self) -> Result<(), Vec<InputProblem>> {

@@ -117,18 +117,6 @@ impl CustomerMeters {
     }
 }
 
-/// Page 0 added to the listing's problems.
-fn with_page(mut problems: Result<(), Vec<InputProblem>>, page: u64) -> Result<(), Error> {
-    if page == 0 {
-        let zero = InputProblem::new("page", "pages count from 1.");
-        match &mut problems {
-            Ok(()) => problems = Err(vec![zero]),
-            Err(list) => list.push(zero),
-        }
-    }
-    problems.map_err(|problems| Error::InvalidInput { problems })
-}
-
 fn check_page_size(check: &mut Checker, size: u32) {
     if size == 0 {
         check.report("page_size", "must be between 1 and 100.");
@@ -151,10 +139,7 @@ impl ListMeters {
     /// The stream yields [`Error::InvalidInput`] (nothing sent) for a page size of 0;
     /// [`Error::Paging`] when the pages do not add up; otherwise the errors of every read.
     pub fn stream(self) -> Walk<Meter> {
-        let checked = self
-            .problems()
-            .map_err(|problems| Error::InvalidInput { problems });
-        Walk::new(self.listing(), checked)
+        Walk::new(self.listing(), self.problems())
     }
 
     /// Fetches one page (counting from 1) with its counts.
@@ -180,12 +165,7 @@ impl ListMeters {
         &self,
         page: u64,
     ) -> impl Future<Output = Result<Page<Meter>, Error>> + Send + 'static + use<> {
-        let checked = with_page(self.problems(), page);
-        let listing = self.listing();
-        async move {
-            checked?;
-            listing.fetch(page).await
-        }
+        self.listing().checked_page(self.problems(), page)
     }
 
     fn problems(&self) -> Result<(), Vec<InputProblem>> {
@@ -237,10 +217,7 @@ impl ListCustomerMeters {
     /// [`ListCustomerMeters::page`]; [`Error::Paging`] when the pages do not add up;
     /// otherwise the errors of every read.
     pub fn stream(self) -> Walk<CustomerMeter> {
-        let checked = self
-            .problems()
-            .map_err(|problems| Error::InvalidInput { problems });
-        Walk::new(self.listing(), checked)
+        Walk::new(self.listing(), self.problems())
     }
 
     /// Fetches one page (counting from 1) with its counts.
@@ -266,12 +243,7 @@ impl ListCustomerMeters {
         &self,
         page: u64,
     ) -> impl Future<Output = Result<Page<CustomerMeter>, Error>> + Send + 'static + use<> {
-        let checked = with_page(self.problems(), page);
-        let listing = self.listing();
-        async move {
-            checked?;
-            listing.fetch(page).await
-        }
+        self.listing().checked_page(self.problems(), page)
     }
 
     fn problems(&self) -> Result<(), Vec<InputProblem>> {

@@ -6,7 +6,6 @@ use serde::de::DeserializeOwned;
 use super::page::{Listing, MAX_PAGE_SIZE};
 use super::walk::Walk;
 use crate::core::Core;
-use crate::error::Error;
 use crate::validate::Checker;
 
 /// How a filter's value is checked before anything is sent.
@@ -91,11 +90,6 @@ impl Filters {
             limit: self.page_size,
             key,
         };
-        Walk::new(
-            listing,
-            check
-                .finish()
-                .map_err(|problems| Error::InvalidInput { problems }),
-        )
+        Walk::new(listing, check.finish())
     }
 }

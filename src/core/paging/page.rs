@@ -2,6 +2,8 @@
 //! type, decoded leniently, and [`Listing`], what a resource gives to fetch its pages (operation,
 //! path, filters as query pairs, page size, how to read an item's ID).
 
+use std::future::Future;
+
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -9,6 +11,7 @@ use crate::core::Core;
 use crate::core::request::{Request, send};
 use crate::core::run::Operation;
 use crate::error::Error;
+use crate::validate::InputProblem;
 
 /// The largest page Polar serves; larger sizes are served this many.
 pub(crate) const MAX_PAGE_SIZE: u32 = 100;
@@ -164,5 +167,28 @@ impl<T: DeserializeOwned> Listing<T> {
             max_page: wire.pagination.max_page,
             page_number: page,
         })
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Listing<T> {
+    /// Page `page` (from 1) of a listing whose builder found `problems` in its input: those, and
+    /// page 0, are an [`Error::InvalidInput`] with nothing sent; otherwise the page as
+    /// [`fetch`](Self::fetch) reads it. The future owns the listing.
+    pub(crate) fn checked_page(
+        self,
+        mut problems: Result<(), Vec<InputProblem>>,
+        page: u64,
+    ) -> impl Future<Output = Result<Page<T>, Error>> + Send + 'static {
+        if page == 0 {
+            let zero = InputProblem::new("page", "pages count from 1.");
+            match &mut problems {
+                Ok(()) => problems = Err(vec![zero]),
+                Err(list) => list.push(zero),
+            }
+        }
+        async move {
+            problems.map_err(|problems| Error::InvalidInput { problems })?;
+            self.fetch(page).await
+        }
     }
 }

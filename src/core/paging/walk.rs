@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use super::page::{Listing, Page};
 use super::problem::PagingProblem;
 use crate::error::Error;
+use crate::validate::InputProblem;
 
 /// The forward pages allowed beyond the first page's `max_page`: room for items created during
 /// the walk (two pages, plus a tenth of the announced count).
@@ -146,13 +147,15 @@ struct State<T> {
 }
 
 impl<T: DeserializeOwned + Send + 'static> Walk<T> {
-    /// A walk over `listing` from page 1; when `checked` is an error (the input's problems), the
-    /// walk yields it and sends nothing.
-    pub(crate) fn new(listing: Listing<T>, checked: Result<(), Error>) -> Self {
+    /// A walk over `listing` from page 1; when the builder found `problems` in its input, the
+    /// walk yields them as [`Error::InvalidInput`] and sends nothing.
+    pub(crate) fn new(listing: Listing<T>, problems: Result<(), Vec<InputProblem>>) -> Self {
         Self {
             state: Some(Box::new(State {
                 listing,
-                problems: checked.err(),
+                problems: problems
+                    .err()
+                    .map(|problems| Error::InvalidInput { problems }),
                 next_page: 1,
                 more: true,
                 reread: None,
