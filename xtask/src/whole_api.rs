@@ -112,7 +112,9 @@ fn write_copy(root: &Path, dir: &Path, spec: &str) -> Result<(), String> {
     write(&dir.join("openapi.json"), spec)
 }
 
-/// The crate's manifest without its workspace members (the copy is a workspace of its own).
+/// The crate's manifest without its workspace members (the copy is a workspace of its own) and
+/// without its `[dev-dependencies]`: only the library is built, and they name path crates of the
+/// workspace (the mock) that the copy does not hold.
 fn standalone_manifest(manifest: &str) -> Result<String, String> {
     let is_members = |line: &&str| line.trim_start().starts_with("members");
     if !manifest.lines().any(|line| is_members(&line)) {
@@ -122,9 +124,15 @@ fn standalone_manifest(manifest: &str) -> Result<String, String> {
                 .into(),
         );
     }
+    let mut in_dev_dependencies = false;
     let mut out: String = manifest
         .lines()
-        .filter(|line| !is_members(line))
+        .filter(|line| {
+            if line.starts_with('[') {
+                in_dev_dependencies = line.trim() == "[dev-dependencies]";
+            }
+            !in_dev_dependencies && !is_members(line)
+        })
         .collect::<Vec<_>>()
         .join("\n");
     out.push('\n');
@@ -154,11 +162,11 @@ mod tests {
 
     #[test]
     fn the_copy_is_its_own_workspace() {
-        let manifest =
-            "[package]\nname = \"p\"\n\n[workspace]\nmembers = [\"xtask\"]\nresolver = \"3\"\n";
+        let manifest = "[package]\nname = \"p\"\n\n[workspace]\nmembers = [\"xtask\"]\nresolver = \"3\"\n\n\
+                        [dev-dependencies]\nmock = { path = \"mock\" }\n\n[features]\nx = []\n";
         assert_eq!(
             standalone_manifest(manifest).unwrap(),
-            "[package]\nname = \"p\"\n\n[workspace]\nresolver = \"3\"\n"
+            "[package]\nname = \"p\"\n\n[workspace]\nresolver = \"3\"\n\n[features]\nx = []\n"
         );
         assert!(standalone_manifest("[package]\n").is_err());
     }
