@@ -1,10 +1,12 @@
 //! Which customer an operation addresses — by Polar's ID or by the caller's external ID — checked
-//! before anything is sent, and the small checks behind it.
+//! before anything is sent, and the small checks behind it: every ID a path carries is checked
+//! here (`checked_uuid` for the billing and usage resources).
 
 use std::fmt;
 
 use uuid::Uuid;
 
+use crate::error::Error;
 use crate::validate::{Checker, InputProblem};
 
 /// A customer as a request path names it.
@@ -49,4 +51,20 @@ pub(crate) fn parsed(field: &str, id: &str) -> Result<Uuid, Vec<InputProblem>> {
 /// A caller's ID that becomes one path segment ([`crate::path::segment`]).
 pub(crate) fn segment<'s>(field: &str, id: &'s str) -> Result<&'s str, Vec<InputProblem>> {
     crate::path::segment(field, id).map_err(|e| e.problems().to_vec())
+}
+
+/// Checks an ID the caller gave for `field` (a UUID) and returns it parsed: a parsed UUID is
+/// always one clean path segment.
+///
+/// # Errors
+/// [`Error::InvalidInput`] naming `field` when `id` is not a UUID.
+pub(crate) fn checked_uuid(field: &str, id: &str) -> Result<Uuid, Error> {
+    let mut check = Checker::default();
+    check.uuid(field, id);
+    check
+        .finish()
+        .map_err(|problems| Error::InvalidInput { problems })?;
+    Uuid::parse_str(id).map_err(|_| Error::InvalidInput {
+        problems: vec![InputProblem::new(field, "is not a UUID")],
+    })
 }

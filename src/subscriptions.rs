@@ -19,8 +19,6 @@ pub use list::ListSubscriptions;
 use uuid::Uuid;
 
 use crate::core::Core;
-use crate::error::Error;
-use crate::validate::{Checker, InputProblem};
 
 /// Subscription operations of one [`Polar`](crate::Polar) client, from
 /// [`Polar::subscriptions`](crate::Polar::subscriptions).
@@ -33,22 +31,6 @@ impl Subscriptions {
     pub(crate) fn new(core: Core) -> Self {
         Self { core }
     }
-}
-
-/// Checks an ID the caller gave for `field` (a UUID) and returns it parsed: a parsed UUID is
-/// always one clean path segment.
-///
-/// # Errors
-/// [`Error::InvalidInput`] naming `field` when `id` is not a UUID.
-pub(crate) fn checked_uuid(field: &str, id: &str) -> Result<Uuid, Error> {
-    let mut check = Checker::default();
-    check.uuid(field, id);
-    check
-        .finish()
-        .map_err(|problems| Error::InvalidInput { problems })?;
-    Uuid::parse_str(id).map_err(|_| Error::InvalidInput {
-        problems: vec![InputProblem::new(field, "is not a UUID")],
-    })
 }
 
 /// The path of one subscription: its ID in its own, encoded segment.

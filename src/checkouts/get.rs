@@ -8,7 +8,7 @@ use crate::core::request::{Request, send};
 use crate::core::run::Operation;
 use crate::error::Error;
 use crate::id::CheckoutId;
-use crate::subscriptions::checked_uuid;
+use crate::ids::checked_uuid;
 
 impl Checkouts {
     /// Fetches the checkout with this ID, e.g. to see whether it succeeded.

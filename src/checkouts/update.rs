@@ -11,7 +11,7 @@ use crate::core::request::{Request, send};
 use crate::core::run::Operation;
 use crate::error::Error;
 use crate::id::CheckoutId;
-use crate::subscriptions::checked_uuid;
+use crate::ids::checked_uuid;
 
 impl Checkouts {
     /// Changes an open checkout. Last write wins, and the same change again changes nothing, so

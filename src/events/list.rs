@@ -13,6 +13,7 @@ use crate::core::request::{Request, send};
 use crate::core::run::Operation;
 use crate::error::Error;
 use crate::id::{CustomerId, EventId, MeterId};
+use crate::ids::checked_uuid;
 use crate::validate::{Checker, InputProblem};
 
 /// The order of [`ListEvents`]: Polar sorts events by `timestamp` only.
@@ -140,18 +141,14 @@ impl Events {
         let core = self.core.clone();
         let id: EventId = id.into();
         async move {
-            let mut check = Checker::default();
-            check.uuid("id", &id);
-            check
-                .finish()
-                .map_err(|problems| Error::InvalidInput { problems })?;
-            let segment = crate::path::segment("id", id.as_str())?;
-            let path = format!("/v1/events/{}", progenitor_client::encode_path(segment));
+            let id = checked_uuid("id", &id)?;
+            let path = format!("/v1/events/{id}");
             let api = core.api();
             let request = Request::get("events_get", &path, &[]);
             core.run(Operation::read("events:get"), || send(api, &request))
                 .await
                 .result
+                .map_err(|e| e.looking_for(|| format!("event {id}")))
         }
     }
 }

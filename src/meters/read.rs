@@ -12,6 +12,7 @@ use crate::core::request::{Request, send};
 use crate::core::run::Operation;
 use crate::error::Error;
 use crate::id::{CustomerId, MeterId};
+use crate::ids::checked_uuid;
 use crate::validate::Checker;
 
 /// The bucket size of [`Meters::quantities`].
@@ -105,14 +106,6 @@ fn finish(check: Checker) -> Result<(), Error> {
         .map_err(|problems| Error::InvalidInput { problems })
 }
 
-/// A UUID path segment, checked.
-fn uuid_segment(field: &str, id: &str) -> Result<String, Error> {
-    let mut check = Checker::default();
-    check.uuid(field, id);
-    finish(check)?;
-    Ok(id.to_owned())
-}
-
 impl Meters {
     /// The meter with this ID.
     ///
@@ -126,9 +119,11 @@ impl Meters {
         let core = self.core.clone();
         let id: MeterId = id.into();
         async move {
-            let id = uuid_segment("id", &id)?;
+            let id = checked_uuid("id", &id)?;
             let path = format!("/v1/meters/{id}");
-            get(&core, "meters:get", "meters_get", &path, &[]).await
+            get(&core, "meters:get", "meters_get", &path, &[])
+                .await
+                .map_err(|e| e.looking_for(|| format!("meter {id}")))
         }
     }
 
@@ -206,7 +201,7 @@ impl Meters {
                 ("interval".to_owned(), interval.code().to_owned()),
             ];
             query.extend(customer.as_ref().map(UsageCustomer::pair));
-            let path = format!("/v1/meters/{id}/quantities");
+            let path = format!("/v1/meters/{}/quantities", checked_uuid("id", &id)?);
             get(
                 &core,
                 "meters:quantities",
@@ -232,7 +227,7 @@ impl CustomerMeters {
         let core = self.core.clone();
         let id = id.into();
         async move {
-            let id = uuid_segment("id", &id)?;
+            let id = checked_uuid("id", &id)?;
             let path = format!("/v1/customer-meters/{id}");
             get(
                 &core,
@@ -242,6 +237,7 @@ impl CustomerMeters {
                 &[],
             )
             .await
+            .map_err(|e| e.looking_for(|| format!("customer meter {id}")))
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::core::request::{Request, send};
 use crate::core::run::{Operation, run_within, time_left, wait_within};
 use crate::error::Error;
 use crate::id::OrderId;
-use crate::subscriptions::checked_uuid;
+use crate::ids::checked_uuid;
 
 impl Orders {
     /// Generates the order's invoice and waits for it: `POST …/invoice` (Polar answers `202` and

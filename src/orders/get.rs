@@ -8,7 +8,7 @@ use crate::core::request::{Request, send};
 use crate::core::run::Operation;
 use crate::error::Error;
 use crate::id::OrderId;
-use crate::subscriptions::checked_uuid;
+use crate::ids::checked_uuid;
 
 impl Orders {
     /// Fetches the order with this ID. A read, retried by the client's

@@ -12,7 +12,7 @@ use crate::core::request::{Request, send};
 use crate::core::run::Operation;
 use crate::error::Error;
 use crate::id::OrderId;
-use crate::subscriptions::checked_uuid;
+use crate::ids::checked_uuid;
 
 /// The billing details of an order, for [`Orders::update_billing_details`]: only what is set is
 /// sent. Polar replaces the whole address, and once an order has an address its country and

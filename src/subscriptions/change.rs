@@ -6,11 +6,12 @@ use std::future::Future;
 
 use serde_json::json;
 
+use super::Subscriptions;
 use super::model::{Proration, Subscription, TrialEnd};
 use super::update::{Expect, Intent, Replay};
-use super::{Subscriptions, checked_uuid};
 use crate::error::Error;
 use crate::id::{ProductId, SubscriptionId};
+use crate::ids::checked_uuid;
 use crate::metadata::MetadataValue;
 use crate::validate::InputProblem;
 

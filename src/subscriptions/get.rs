@@ -3,11 +3,12 @@
 use std::future::Future;
 
 use super::model::Subscription;
-use super::{Subscriptions, checked_uuid, path_of};
+use super::{Subscriptions, path_of};
 use crate::core::request::{Request, send};
 use crate::core::run::{Finished, Operation, run_within};
 use crate::error::Error;
 use crate::id::SubscriptionId;
+use crate::ids::checked_uuid;
 
 impl Subscriptions {
     /// Fetches the subscription with this ID.

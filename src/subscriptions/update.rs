@@ -17,11 +17,12 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::model::{Subscription, TrialEnd};
-use super::{Subscriptions, checked_uuid, path_of};
+use super::{Subscriptions, path_of};
 use crate::core::request::{Request, send};
 use crate::core::run::{Operation, time_left};
 use crate::error::Error;
 use crate::id::{ProductId, SubscriptionId};
+use crate::ids::checked_uuid;
 use crate::metadata::MetadataValue;
 use crate::models::SubscriptionStatus;
 

@@ -239,3 +239,80 @@ proptest! {
         prop_assert_eq!((ingested.inserted(), ingested.duplicates()), (3, 0));
     }
 }
+
+/// Every `get` by ID sends the ID's canonical form in its own path segment, as the billing gets
+/// do: a UUID written with braces, as a URN or in capitals (all of which `Uuid` and Polar parse)
+/// reaches the same meter, event or customer meter, and the path on the wire is the canonical one.
+#[tokio::test]
+async fn gets_by_id_send_the_canonical_uuid_whatever_form_the_caller_wrote() {
+    let mock = mock_with_secret().await;
+    let meter = mock.add_usage_meter("Tokens", "llm.completion", Some("total_tokens"));
+    let polar = client(&mock);
+    polar
+        .customers()
+        .create(NewCustomer::individual("jane@example.org").external_id("usr_7"))
+        .await
+        .unwrap();
+    polar
+        .events()
+        .ingest(vec![
+            NewEvent::for_external_customer("usr_7", "llm.completion").metadata("total_tokens", 3),
+        ])
+        .await
+        .unwrap();
+    let forms = |id: String| {
+        [
+            format!("{{{id}}}"),
+            format!("urn:uuid:{id}"),
+            id.to_uppercase(),
+        ]
+    };
+    for form in forms(meter.to_string()) {
+        let got = polar.meters().get(form.as_str()).await;
+        assert_eq!(got.unwrap().id().to_string(), meter.to_string(), "{form}");
+    }
+    let event = polar
+        .events()
+        .list()
+        .page(1)
+        .await
+        .unwrap()
+        .into_items()
+        .remove(0);
+    for form in forms(event.id().to_string()) {
+        let got = polar.events().get(form.as_str()).await;
+        assert_eq!(got.unwrap().id(), event.id(), "{form}");
+    }
+    let row = polar
+        .customer_meters()
+        .list()
+        .page(1)
+        .await
+        .unwrap()
+        .into_items()
+        .remove(0);
+    for form in forms(row.id().to_string()) {
+        let got = polar.customer_meters().get(form.as_str()).await;
+        assert_eq!(got.unwrap().id(), row.id(), "{form}");
+    }
+    let canonical = [
+        format!("/v1/meters/{meter}"),
+        format!("/v1/events/{}", event.id()),
+        format!("/v1/customer-meters/{}", row.id()),
+    ];
+    let gets: Vec<String> = mock
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && !r.path.contains('?') && !r.path.ends_with('/'))
+        .filter(|r| {
+            ["/v1/meters/", "/v1/events/", "/v1/customer-meters/"]
+                .iter()
+                .any(|route| r.path.starts_with(route))
+        })
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(gets.len(), 9, "{gets:#?}");
+    for path in &gets {
+        assert!(canonical.contains(path), "not canonical: {path}");
+    }
+}
