@@ -227,14 +227,20 @@ impl Events {
             }
             check_batch(&events, DateTime::<Utc>::from(std::time::SystemTime::now()))?;
             let capacity = events.iter().map(NewEvent::size_bound).sum::<usize>() + ENVELOPE_BYTES;
-            this.send_batch(&events, capacity).await.result
+            let mut body = Vec::with_capacity(capacity.min(MAX_BODY_BYTES));
+            this.send_batch(&events, &mut body).await.result
         }
     }
 
     /// Sends a checked batch whose events all have an `external_id`, through the retry loop.
-    /// `capacity` is a guess of the body's size (the buffer grows past it if needed).
-    pub(crate) async fn send_batch(&self, events: &[NewEvent], capacity: usize) -> Sent {
-        let mut json = Vec::with_capacity(capacity.min(MAX_BODY_BYTES));
+    ///
+    /// The body is written into `buffer` (its contents are replaced; it grows if needed), and the
+    /// buffer is handed back once no request holds it any more, so a caller sending batch after
+    /// batch (the ingestor) reuses one buffer instead of allocating and freeing a large one per
+    /// batch.
+    pub(crate) async fn send_batch(&self, events: &[NewEvent], buffer: &mut Vec<u8>) -> Sent {
+        let mut json = std::mem::take(buffer);
+        json.clear();
         // Strings, numbers and timestamps into a `Vec`: serializing cannot fail; if it did, the
         // body would be cut short and Polar would refuse it (a 422 for the whole batch).
         let _ = serde_json::to_writer(&mut json, &Body { events });
@@ -260,6 +266,10 @@ impl Events {
             })
             .await;
         let server_date = clock.lock().ok().and_then(|date| *date);
+        // Every attempt has ended; if the HTTP stack still held a clone, the buffer is let go.
+        if let Ok(unique) = json.try_into_mut() {
+            *buffer = Vec::from(unique);
+        }
         Sent {
             result: finished.result,
             body_bytes,

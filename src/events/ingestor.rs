@@ -6,7 +6,7 @@
 //! the retry loop's, the ingestor's own after a transient failure, the rest of a batch after a
 //! refusal — carries the same keys, and Polar counts each event once.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -237,6 +237,7 @@ impl IngestorBuilder {
             report_rejected: Vec::new(),
             report_failed: Vec::new(),
             body_ratio: 0.5,
+            body: Vec::new(),
         };
         runtime.spawn(task.run(Arc::clone(&queue), done_tx));
         Ok(Ingestor {
@@ -286,9 +287,9 @@ impl Shared {
 
 /// The bounded queue between the handles and the task: events in arrival order, one semaphore
 /// permit per free place (so `send` waits, in turn, while it is full), and a wake-up for the
-/// task. Its buffer grows to the capacity at most and is reused: handing an event over allocates
+/// task. Its buffers grow to the capacity at most and are reused: handing an event over allocates
 /// nothing (a channel that allocates a block per few dozen messages cost more than the rest of
-/// the hand-over).
+/// the hand-over), and the task moves what it takes in one block rather than event by event.
 struct Queue {
     state: Mutex<QueueState>,
     /// One permit per free place; closed with the queue.
@@ -298,8 +299,10 @@ struct Queue {
 }
 
 struct QueueState {
-    /// The events and the loose bound of the bytes each takes in a body.
-    events: VecDeque<(NewEvent, usize)>,
+    /// The events, oldest first.
+    events: Vec<NewEvent>,
+    /// The loose bound of the bytes each event takes in a body, in the same order.
+    sizes: Vec<usize>,
     /// No event is taken any more; those queued are still sent.
     closed: bool,
 }
@@ -308,7 +311,8 @@ impl Queue {
     fn new(capacity: usize) -> Self {
         Self {
             state: Mutex::new(QueueState {
-                events: VecDeque::new(),
+                events: Vec::new(),
+                sizes: Vec::new(),
                 closed: false,
             }),
             room: Semaphore::new(capacity.min(Semaphore::MAX_PERMITS)),
@@ -331,7 +335,8 @@ impl Queue {
             if state.closed {
                 return Some(event);
             }
-            state.events.push_back((event, bytes));
+            state.events.push(event);
+            state.sizes.push(bytes);
             state.events.len() == 1
         };
         if was_empty {
@@ -445,17 +450,23 @@ impl Ingestor {
             Ok(bytes) => bytes,
             Err(problems) => return Err(invalid(event, problems)),
         };
-        // Through the waiting future even when a place is free: it counts against the task's
-        // cooperative budget, so a fast producer yields now and then and the sending task drains
-        // the queue in small steps (taking free places without it made the producer fill the
-        // whole queue before each drain, which cost more in `malloc` than it saved).
-        match self.handle.0.room.acquire().await {
-            Ok(permit) => {
-                permit.forget();
-                self.enqueue(event, bytes)
-            }
-            Err(_closed) => Err(SendError::Closed(Box::new(event))),
-        }
+        // A unit of the task's cooperative budget first (nothing is queued yet if the caller
+        // gives up here): a fast producer then yields now and then, as it would waiting for a
+        // place, and the sending task drains the queue in small steps (a producer that never
+        // yields fills the whole queue before each drain, which cost more in `malloc` than the
+        // yields).
+        tokio::task::coop::consume_budget().await;
+        let room = &self.handle.0.room;
+        let permit = match room.try_acquire() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::NoPermits) => match room.acquire().await {
+                Ok(permit) => permit,
+                Err(_closed) => return Err(SendError::Closed(Box::new(event))),
+            },
+            Err(TryAcquireError::Closed) => return Err(SendError::Closed(Box::new(event))),
+        };
+        permit.forget();
+        self.enqueue(event, bytes)
     }
 
     /// Hands an event over if the queue has room, without waiting.
@@ -595,6 +606,19 @@ impl Batch {
         self.measured = true;
     }
 
+    /// Moves the `count` oldest queued events into the batch (their bytes are counted already):
+    /// the whole queue in one block when it is all taken.
+    fn take_from(&mut self, queue: &mut QueueState, count: usize) {
+        if count == queue.events.len() {
+            self.events.append(&mut queue.events);
+            queue.sizes.clear();
+        } else {
+            self.events.extend(queue.events.drain(..count));
+            queue.sizes.drain(..count);
+        }
+        self.redated.resize(self.events.len(), false);
+    }
+
     fn push(&mut self, event: NewEvent, bytes: usize) {
         self.bytes += bytes + usize::from(!self.events.is_empty());
         self.events.push(event);
@@ -621,6 +645,10 @@ struct Task {
     report_failed: Vec<FailedEvent>,
     /// The last body's size over its batch's loose bound, to size the next body's buffer.
     body_ratio: f64,
+    /// The body buffer, reused from batch to batch (as large as the largest body sent, at most
+    /// Polar's 10 MiB limit): a large allocation and free per batch cost more than the batch's
+    /// other allocations together, in `malloc` merging the small blocks just freed.
+    body: Vec<u8>,
 }
 
 impl Task {
@@ -691,35 +719,39 @@ impl Task {
     ) -> (usize, bool, bool) {
         let mut state = queue.lock();
         let mut taken = 0;
-        let mut full = false;
-        while batch.len() < self.settings.max_batch {
-            let Some((event, loose)) = state.events.front() else {
-                break;
-            };
-            let bytes = if batch.measured {
-                event.size_bound()
-            } else {
-                *loose
-            };
-            if batch.len() > 0 && batch.bytes + 1 + bytes > MAX_BODY_BYTES {
-                if !batch.measured {
-                    // The loose total nears the limit: size the batch closely and look again.
-                    batch.measure();
-                    continue;
+        let full = loop {
+            // How many of the oldest events fit, by count and by bytes.
+            let room = self.settings.max_batch.saturating_sub(batch.len());
+            let mut fit = 0;
+            let mut over = false;
+            for (event, loose) in state.events.iter().zip(&state.sizes).take(room) {
+                let bytes = if batch.measured {
+                    event.size_bound()
+                } else {
+                    *loose
+                };
+                let separator = usize::from(batch.len() + fit > 0);
+                if batch.len() + fit > 0 && batch.bytes + separator + bytes > MAX_BODY_BYTES {
+                    over = true;
+                    break;
                 }
-                full = true;
-                break;
+                batch.bytes += separator + bytes;
+                fit += 1;
             }
-            let Some((event, _)) = state.events.pop_front() else {
-                break;
-            };
-            if batch.len() == 0 {
-                *deadline = Some(Instant::now() + self.settings.max_delay);
+            if fit > 0 {
+                if batch.len() == 0 {
+                    *deadline = Some(Instant::now() + self.settings.max_delay);
+                }
+                batch.take_from(&mut state, fit);
+                taken += fit;
             }
-            batch.push(event, bytes);
-            taken += 1;
-        }
-        full |= batch.len() >= self.settings.max_batch;
+            if over && !batch.measured {
+                // The loose total nears the limit: size the batch closely and look again.
+                batch.measure();
+                continue;
+            }
+            break over || batch.len() >= self.settings.max_batch;
+        };
         let finished = state.closed && state.events.is_empty();
         (taken, full, finished)
     }
@@ -755,7 +787,9 @@ impl Task {
             } else {
                 (batch.bytes as f64 * self.body_ratio) as usize + 1_024
             };
-            let sent = self.events.send_batch(&batch.events, capacity).await;
+            self.body.clear();
+            self.body.reserve(capacity.min(MAX_BODY_BYTES));
+            let sent = self.events.send_batch(&batch.events, &mut self.body).await;
             if let Some(bytes) = sent.body_bytes
                 && batch.bytes > 0
             {

@@ -5,6 +5,7 @@ mod ingest;
 mod ingestor;
 mod list;
 mod new_event;
+mod random_id;
 mod stored;
 
 pub use ingest::{EventProblem, Ingested, MAX_BODY_BYTES};

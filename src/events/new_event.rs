@@ -197,10 +197,7 @@ impl NewEvent {
     /// Sets a random `external_id` (a version-4 UUID) when none is set.
     pub(crate) fn ensure_external_id(&mut self) {
         if self.external_id.is_none() {
-            let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
-            // Encoded into a stack buffer and copied once (`to_string` goes through `fmt`).
-            let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-            self.external_id = Some(id.hyphenated().encode_lower(&mut text).to_owned());
+            self.external_id = Some(super::random_id::random_uuid_v4());
         }
     }
 
@@ -312,22 +309,28 @@ impl NewEvent {
 }
 
 /// Whether `text` holds a NUL character, which Polar rejects (what [`Checker::clean`] reports).
-/// Eight bytes at a time: the ingestor checks every string of every event with it.
+/// Eight bytes at a time, the last eight overlapping the word before when the length is not a
+/// multiple of eight, a short text padded into one word (a byte-by-byte search of the tail cost
+/// as much as the words): the ingestor checks every string of every event with it.
 fn has_nul(text: &str) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let mut chunks = text.as_bytes().chunks_exact(8);
-    for chunk in &mut chunks {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-            continue;
-        };
-        let word = u64::from_ne_bytes(word);
-        // Sets a byte's high bit where that byte is zero (and possibly past one, never before).
-        if word.wrapping_sub(ONES) & !word & HIGHS != 0 {
-            return true;
-        }
-    }
-    chunks.remainder().contains(&0)
+    // Sets a byte's high bit where that byte is zero (and possibly past one, never before).
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
+    let bytes = text.as_bytes();
+    let word = |at: usize| {
+        bytes
+            .get(at..at + 8)
+            .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok())
+            .map_or(u64::MAX, u64::from_ne_bytes)
+    };
+    let Some(last) = bytes.len().checked_sub(8) else {
+        // Shorter than a word: one word, padded with bytes that are not zero.
+        let mut padded = [0xff_u8; 8];
+        padded.iter_mut().zip(bytes).for_each(|(slot, byte)| *slot = *byte);
+        return has_zero(u64::from_ne_bytes(padded));
+    };
+    (0..last).step_by(8).any(|at| has_zero(word(at))) || has_zero(word(last))
 }
 
 /// The bytes `text` takes as a JSON string, quotes included, or more: every byte that may need
@@ -443,14 +446,20 @@ mod tests {
     fn nul_characters_are_found_anywhere() {
         assert!(!has_nul(""));
         for len in 1..40 {
-            let clean = "é".repeat(len);
-            assert!(!has_nul(&clean));
-            for at in 0..clean.len() {
-                let mut bytes = clean.clone().into_bytes();
-                bytes[at] = 0;
-                let text = String::from_utf8_lossy(&bytes);
-                assert!(has_nul(&text), "{len} {at}");
+            for clean in ["a".repeat(len), "é".repeat(len)] {
+                assert_nul_found_anywhere(&clean);
             }
+        }
+    }
+
+    /// `clean` has no NUL; each of its bytes replaced by one is found.
+    fn assert_nul_found_anywhere(clean: &str) {
+        assert!(!has_nul(clean), "{clean:?}");
+        for at in 0..clean.len() {
+            let mut bytes = clean.as_bytes().to_vec();
+            bytes[at] = 0;
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(has_nul(&text), "{} bytes, NUL at {at}", clean.len());
         }
     }
 

@@ -312,3 +312,52 @@ async fn dropping_every_handle_sends_what_was_queued() {
     }
     assert_eq!(mock.usage_event_count(), 25);
 }
+
+#[tokio::test]
+async fn batches_fill_up_to_polars_body_limit_and_never_past_it() {
+    // 1,400 events of about 10.6 KB each: 14.8 MB in all, more than one body of 10 MiB can
+    // carry. The ingestor's first, loose sizing counts every byte as a six-byte escape (it would
+    // send ~160 events a request); it must measure closely once that estimate nears the limit,
+    // so the events go in two requests, each under the limit (the mock answers 413 past it).
+    const EVENTS: usize = 1_400;
+    let mock = mock_with_secret().await;
+    let polar = client(&mock);
+    let ingestor = polar
+        .events()
+        .ingestor()
+        .max_batch(5_000)
+        .queue(EVENTS)
+        .max_delay(Duration::from_secs(600))
+        .max_requests_per_second(0.0)
+        .start()
+        .unwrap();
+    let value = "v".repeat(500);
+    for n in 0..EVENTS {
+        let event = (0..20).fold(
+            NewEvent::for_external_customer("usr_1", "upload").external_id(format!("big{n}")),
+            |event, key| event.metadata(format!("k{key:02}"), value.as_str()),
+        );
+        ingestor.try_send(event).unwrap();
+    }
+    let report = ingestor.close().await;
+    assert_eq!(report.stats.inserted, EVENTS as u64, "{:?}", report.stats);
+    assert!(report.failed.is_empty() && report.rejected.is_empty());
+    assert_eq!(report.stats.requests, 2, "{:?}", report.stats);
+    let bodies: Vec<usize> = mock
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v1/events/ingest")
+        .map(|r| r.body.len())
+        .collect();
+    assert_eq!(bodies.len(), 2);
+    assert!(
+        bodies
+            .iter()
+            .all(|len| *len <= polar_client::MAX_BODY_BYTES),
+        "{bodies:?}"
+    );
+    assert!(
+        bodies[0] > polar_client::MAX_BODY_BYTES * 9 / 10,
+        "{bodies:?}"
+    );
+}
