@@ -60,7 +60,7 @@ pub const DEFAULT_MAX_PAUSE: Duration = Duration::from_secs(300);
 /// The limit is per organization and shared by all its tokens and processes: a client that shares
 /// the organization with others should be given its share, e.g. `per_minute(500 / replicas)`, or,
 /// with the `redis` feature, share one budget with them through Redis
-/// ([`shared_via_redis`](Self::shared_via_redis)).
+/// (`RequestBudget::shared_via_redis`).
 ///
 /// # Examples
 /// ```

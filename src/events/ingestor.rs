@@ -177,7 +177,9 @@ impl IngestorBuilder {
 
     /// How many events may wait in the queue (default 10,000; at least 1): beyond it,
     /// [`Ingestor::send`] waits and [`Ingestor::try_send`] hands the event back. This bounds the
-    /// memory the ingestor holds, and what a crash can lose.
+    /// memory the ingestor holds (the queue, the batch being sent, and one body buffer kept from
+    /// batch to batch, as large as the largest body sent, at most [`MAX_BODY_BYTES`]), and what a
+    /// crash can lose.
     pub fn queue(mut self, events: usize) -> Self {
         self.queue = events.max(1);
         self
@@ -439,7 +441,11 @@ impl fmt::Debug for Ingestor {
 }
 
 impl Ingestor {
-    /// Hands an event over, waiting while the queue is full.
+    /// Hands an event over, waiting while the queue is full (senders waiting for a place get one
+    /// in the order they started waiting).
+    ///
+    /// Cancel-safe: if the future is dropped before it completes (a `select!`, a timeout), the
+    /// event was not queued; once it completes with `Ok`, the event is the ingestor's.
     ///
     /// # Errors
     /// [`SendError::Invalid`] when the event breaks a rule Polar would refuse it for whatever its

@@ -310,7 +310,7 @@ impl NewEvent {
 
 /// Whether `text` holds a NUL character, which Polar rejects (what [`Checker::clean`] reports).
 /// Eight bytes at a time, the last eight overlapping the word before when the length is not a
-/// multiple of eight, a short text padded into one word (a byte-by-byte search of the tail cost
+/// multiple of eight, a shorter text by overlapping halves (a byte-by-byte search of the tail cost
 /// as much as the words): the ingestor checks every string of every event with it.
 fn has_nul(text: &str) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
@@ -325,10 +325,20 @@ fn has_nul(text: &str) -> bool {
             .map_or(u64::MAX, u64::from_ne_bytes)
     };
     let Some(last) = bytes.len().checked_sub(8) else {
-        // Shorter than a word: one word, padded with bytes that are not zero.
-        let mut padded = [0xff_u8; 8];
-        padded.iter_mut().zip(bytes).for_each(|(slot, byte)| *slot = *byte);
-        return has_zero(u64::from_ne_bytes(padded));
+        // Shorter than a word: its first and last four bytes (overlapping), or its few bytes,
+        // each moved into a word whose other bytes are not zero.
+        let half = |at: usize| {
+            bytes
+                .get(at..at + 4)
+                .and_then(|chunk| <[u8; 4]>::try_from(chunk).ok())
+                .map_or(u64::MAX, |four| {
+                    u64::from(u32::from_ne_bytes(four)) | 0xffff_ffff_0000_0000
+                })
+        };
+        return match bytes.len().checked_sub(4) {
+            Some(last) => has_zero(half(0)) || has_zero(half(last)),
+            None => bytes.contains(&0),
+        };
     };
     (0..last).step_by(8).any(|at| has_zero(word(at))) || has_zero(word(last))
 }
