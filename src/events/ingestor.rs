@@ -253,6 +253,7 @@ impl IngestorBuilder {
 /// Counters shared by the handles and the task.
 #[derive(Default)]
 struct Shared {
+    /// Written only under the queue's lock (see `Queue::push`).
     accepted: AtomicU64,
     sent: AtomicU64,
     inserted: AtomicU64,
@@ -328,15 +329,19 @@ impl Queue {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Appends an event that holds a place (its permit was taken); hands it back (`Some`) when
-    /// the queue is closed.
+    /// Appends an event that holds a place (its permit was taken) and counts it in `accepted`;
+    /// hands it back (`Some`) when the queue is closed.
     #[inline]
-    fn push(&self, event: NewEvent, bytes: usize) -> Option<NewEvent> {
+    fn push(&self, event: NewEvent, bytes: usize, accepted: &AtomicU64) -> Option<NewEvent> {
         let was_empty = {
             let mut state = self.lock();
             if state.closed {
                 return Some(event);
             }
+            // Counted before the task can take it, so the task never settles more than was
+            // accepted. Every count happens under this lock: a plain store, no atomic
+            // read-modify-write on the hand-over's path.
+            accepted.store(accepted.load(Ordering::Relaxed) + 1, Ordering::Release);
             state.events.push(event);
             state.sizes.push(bytes);
             state.events.len() == 1
@@ -497,14 +502,9 @@ impl Ingestor {
     /// Queues an event whose place is taken.
     #[inline]
     fn enqueue(&self, event: NewEvent, bytes: usize) -> Result<(), SendError> {
-        // Counted before it is queued, so the task never settles more than was accepted.
-        self.shared.accepted.fetch_add(1, Ordering::AcqRel);
-        match self.handle.0.push(event, bytes) {
+        match self.handle.0.push(event, bytes, &self.shared.accepted) {
             None => Ok(()),
-            Some(event) => {
-                self.shared.accepted.fetch_sub(1, Ordering::AcqRel);
-                Err(SendError::Closed(Box::new(event)))
-            }
+            Some(event) => Err(SendError::Closed(Box::new(event))),
         }
     }
 
