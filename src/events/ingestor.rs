@@ -177,9 +177,9 @@ impl IngestorBuilder {
 
     /// How many events may wait in the queue (default 10,000; at least 1): beyond it,
     /// [`Ingestor::send`] waits and [`Ingestor::try_send`] hands the event back. This bounds the
-    /// memory the ingestor holds (the queue, the batch being sent, and one body buffer kept from
-    /// batch to batch, as large as the largest body sent, at most [`MAX_BODY_BYTES`]), and what a
-    /// crash can lose.
+    /// memory the ingestor holds (the queue, the batch being sent, the last batch stored until
+    /// as many new events have been handed over, and one body buffer kept from batch to batch, as
+    /// large as the largest body sent, at most [`MAX_BODY_BYTES`]), and what a crash can lose.
     pub fn queue(mut self, events: usize) -> Self {
         self.queue = events.max(1);
         self
@@ -227,7 +227,7 @@ impl IngestorBuilder {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::InvalidConfig {
             message: "an Ingestor must be started inside a Tokio runtime".to_owned(),
         })?;
-        let queue = Arc::new(Queue::new(self.queue));
+        let queue = Arc::new(Queue::new(self.queue, self.max_batch.min(BATCH_ROOM)));
         let (done_tx, done_rx) = watch::channel(false);
         let shared = Arc::new(Shared::default());
         let task = Task {
@@ -306,16 +306,22 @@ struct QueueState {
     events: Vec<NewEvent>,
     /// The loose bound of the bytes each event takes in a body, in the same order.
     sizes: Vec<usize>,
+    /// Events of the last batch Polar stored, dropped one per event handed over (see
+    /// [`Queue::push`]); at most one batch.
+    spent: Vec<NewEvent>,
     /// No event is taken any more; those queued are still sent.
     closed: bool,
 }
 
 impl Queue {
-    fn new(capacity: usize) -> Self {
+    /// A queue of `capacity` places; `batch_room` is what a batch's vector is made room for.
+    fn new(capacity: usize, batch_room: usize) -> Self {
         Self {
             state: Mutex::new(QueueState {
                 events: Vec::new(),
                 sizes: Vec::new(),
+                // The vectors of the batches rotate through here: room for one up front.
+                spent: Vec::with_capacity(batch_room),
                 closed: false,
             }),
             room: Semaphore::new(capacity.min(Semaphore::MAX_PERMITS)),
@@ -329,14 +335,20 @@ impl Queue {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Appends an event that holds a place (its permit was taken) and counts it in `accepted`;
-    /// hands it back (`Some`) when the queue is closed.
+    /// Appends an event that holds a place (its permit was taken) and counts it in `accepted`.
+    ///
+    /// Also hands out one event of the last batch stored, for the caller to drop once the lock
+    /// is released: the memory of stored events is freed as new events come in, one for one, so
+    /// the allocator gives the same blocks straight to the next event made. (Freed all at once by
+    /// the sending task, a batch's blocks waited while the producer, having run ahead during the
+    /// request, had no use for them, and the next request's larger allocations made `malloc`
+    /// merge them, which cost the small allocations after it ~250 instructions per event.)
     #[inline]
-    fn push(&self, event: NewEvent, bytes: usize, accepted: &AtomicU64) -> Option<NewEvent> {
-        let was_empty = {
+    fn push(&self, event: NewEvent, bytes: usize, accepted: &AtomicU64) -> Pushed {
+        let (was_empty, spent) = {
             let mut state = self.lock();
             if state.closed {
-                return Some(event);
+                return Pushed::Closed(event);
             }
             // Counted before the task can take it, so the task never settles more than was
             // accepted. Every count happens under this lock: a plain store, no atomic
@@ -344,12 +356,19 @@ impl Queue {
             accepted.store(accepted.load(Ordering::Relaxed) + 1, Ordering::Release);
             state.events.push(event);
             state.sizes.push(bytes);
-            state.events.len() == 1
+            (state.events.len() == 1, state.spent.pop())
         };
         if was_empty {
             self.ready.notify_one();
         }
-        None
+        Pushed::Queued { spent }
+    }
+
+    /// Keeps the events of a batch Polar stored for [`push`](Self::push) to drop one by one;
+    /// returns those of the batch before that are still there (fewer events came in since), to be
+    /// dropped by the caller outside the lock, and whose vector becomes the next batch's room.
+    fn keep_spent(&self, stored: Vec<NewEvent>) -> Vec<NewEvent> {
+        std::mem::replace(&mut self.lock().spent, stored)
     }
 
     /// Stops taking events: waiting and later sends fail; queued events stay for the task.
@@ -358,6 +377,14 @@ impl Queue {
         self.room.close();
         self.ready.notify_one();
     }
+}
+
+/// What [`Queue::push`] did with an event.
+enum Pushed {
+    /// Queued; `spent` is a stored event to drop now.
+    Queued { spent: Option<NewEvent> },
+    /// The queue is closed: the event comes back.
+    Closed(NewEvent),
 }
 
 /// Closes the queue when the last handle is dropped, so the task sends what was queued and ends.
@@ -503,8 +530,12 @@ impl Ingestor {
     #[inline]
     fn enqueue(&self, event: NewEvent, bytes: usize) -> Result<(), SendError> {
         match self.handle.0.push(event, bytes, &self.shared.accepted) {
-            None => Ok(()),
-            Some(event) => Err(SendError::Closed(Box::new(event))),
+            // The stored event handed out is dropped here, outside the queue's lock.
+            Pushed::Queued { spent } => {
+                drop(spent);
+                Ok(())
+            }
+            Pushed::Closed(event) => Err(SendError::Closed(Box::new(event))),
         }
     }
 
@@ -578,6 +609,9 @@ fn invalid(event: NewEvent, problems: Vec<InputProblem>) -> SendError {
         problems,
     }
 }
+
+/// Most events a batch's vector is made room for up front (beyond, it grows).
+const BATCH_ROOM: usize = 4_096;
 
 /// A batch being filled or sent.
 struct Batch {
@@ -670,7 +704,7 @@ impl Task {
                 queue.room.add_permits(taken);
             }
             if full {
-                self.flush(&mut batch).await;
+                self.flush(&queue, &mut batch).await;
                 deadline = None;
                 continue;
             }
@@ -693,14 +727,16 @@ impl Task {
                     })
                     .await;
                     if !woken {
-                        self.flush(&mut batch).await;
+                        self.flush(&queue, &mut batch).await;
                         deadline = None;
                     }
                 }
                 None => ready.await,
             }
         }
-        self.flush(&mut batch).await;
+        self.flush(&queue, &mut batch).await;
+        // Nothing more comes in: the last batch stored is dropped now.
+        drop(queue.keep_spent(Vec::new()));
         let report = IngestReport {
             stats: self.shared.stats(),
             rejected: std::mem::take(&mut self.report_rejected),
@@ -764,7 +800,7 @@ impl Task {
 
     /// An empty batch with room for a full one (up to a few thousand events; beyond, it grows).
     fn empty_batch(&self) -> Batch {
-        let capacity = self.settings.max_batch.min(4_096);
+        let capacity = self.settings.max_batch.min(BATCH_ROOM);
         Batch {
             events: Vec::with_capacity(capacity),
             redated: Vec::with_capacity(capacity),
@@ -774,7 +810,7 @@ impl Task {
     }
 
     /// Sends the batch until every event in it is settled, and leaves it empty.
-    async fn flush(&mut self, slot: &mut Batch) {
+    async fn flush(&mut self, queue: &Queue, slot: &mut Batch) {
         if slot.len() == 0 {
             return;
         }
@@ -825,8 +861,12 @@ impl Task {
                     self.shared
                         .duplicates
                         .fetch_add(duplicates, Ordering::AcqRel);
-                    // The emptied batch goes back, its room kept for the next one.
-                    batch.events.clear();
+                    // The stored events go to the queue, to be dropped one per event handed over;
+                    // what is left of the batch before is dropped now, and its emptied vector is
+                    // the next batch's room.
+                    let mut leftover = queue.keep_spent(std::mem::take(&mut batch.events));
+                    leftover.clear();
+                    batch.events = leftover;
                     batch.redated.clear();
                     batch.bytes = ENVELOPE_BYTES;
                     batch.measured = false;
@@ -997,5 +1037,52 @@ impl Events {
     /// ```
     pub fn ingestor(&self) -> IngestorBuilder {
         IngestorBuilder::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(n: usize) -> NewEvent {
+        NewEvent::for_external_customer("usr_1", "api.call").external_id(format!("e{n}"))
+    }
+
+    fn pushed(queue: &Queue, n: usize, accepted: &AtomicU64) -> Option<String> {
+        match queue.push(event(n), 10, accepted) {
+            Pushed::Queued { spent } => spent.and_then(|e| e.external_id),
+            Pushed::Closed(_) => panic!("the queue is open"),
+        }
+    }
+
+    #[test]
+    fn stored_events_are_dropped_one_per_event_handed_over_and_never_more_than_a_batch() {
+        let queue = Queue::new(10, 4);
+        let accepted = AtomicU64::new(0);
+        // Nothing stored yet: nothing handed out.
+        assert_eq!(pushed(&queue, 0, &accepted), None);
+        // A stored batch of three: each event handed over takes one of them out.
+        let leftover = queue.keep_spent((1..=3).map(event).collect());
+        assert!(leftover.is_empty());
+        assert_eq!(pushed(&queue, 4, &accepted).as_deref(), Some("e3"));
+        assert_eq!(pushed(&queue, 5, &accepted).as_deref(), Some("e2"));
+        // The next batch stored: what is left of the last one comes back to be dropped, so at
+        // most one batch is kept.
+        let leftover = queue.keep_spent(vec![event(6)]);
+        let left: Vec<_> = leftover
+            .iter()
+            .filter_map(NewEvent::external_id_ref)
+            .collect();
+        assert_eq!(left, ["e1"]);
+        assert_eq!(pushed(&queue, 7, &accepted).as_deref(), Some("e6"));
+        assert_eq!(pushed(&queue, 8, &accepted), None);
+        assert_eq!(accepted.load(Ordering::Acquire), 5);
+        // Closed: the event comes back, uncounted, and nothing is handed out.
+        queue.close();
+        assert!(matches!(
+            queue.push(event(9), 10, &accepted),
+            Pushed::Closed(e) if e.external_id_ref() == Some("e9")
+        ));
+        assert_eq!(accepted.load(Ordering::Acquire), 5);
     }
 }
