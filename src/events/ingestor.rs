@@ -477,7 +477,10 @@ impl Ingestor {
     /// in the order they started waiting).
     ///
     /// Cancel-safe: if the future is dropped before it completes (a `select!`, a timeout), the
-    /// event was not queued; once it completes with `Ok`, the event is the ingestor's.
+    /// event was not queued; once it completes with `Ok`, the event is the ingestor's. Each event
+    /// taken also frees one event Polar has already stored, if any is left: the ingestor
+    /// releases a stored batch's memory one event per event handed over (see
+    /// [`queue`](IngestorBuilder::queue) for what it keeps).
     ///
     /// # Errors
     /// [`SendError::Invalid`] when the event breaks a rule Polar would refuse it for whatever its
