@@ -5,8 +5,8 @@
 //! every event was stored exactly once or handed back.
 //!
 //! ```sh
-//! cargo run --release --features mock --example usage_metering            # 10,000 events
-//! USAGE_EVENTS=100000 cargo run --release --features mock --example usage_metering
+//! cargo run --release --example usage_metering            # 10,000 events
+//! USAGE_EVENTS=100000 cargo run --release --example usage_metering
 //! ```
 //!
 //! Exit status: 0 when every event was stored once or handed back, 1 otherwise.
