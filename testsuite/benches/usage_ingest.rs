@@ -1,7 +1,7 @@
-//! Client CPU per ingested event, three ways against the same canned loopback server (a child
-//! process answering every request with `200 {"inserted":0,"duplicates":0}` and the current
-//! `Date`, doing no other work), and the peak memory of an ingestor whose server is slower than
-//! its producer.
+//! Client CPU per ingested event and events per second, three ways against the same canned
+//! loopback server (a child process answering every request with
+//! `200 {"inserted":0,"duplicates":0}` and the current `Date`, doing no other work), and the peak
+//! memory of an ingestor whose server is slower than its producer.
 //!
 //! What each side does per event, inside the measured time:
 //! - both build the same `NewEvent` (an external customer, a name, two metadata entries, no
@@ -22,9 +22,12 @@
 //! A warm-up round of each batched side comes first, not counted. Rounds alternate the order; the
 //! summary prints the medians, the median of the rounds' ratios (each round runs the sides back
 //! to back: the paired comparison the goal is checked with) and the ratio of the medians, all
-//! measured in this run. Then the memory part: for each queue capacity, a child process runs an
-//! ingestor against a canned server that takes 10 ms per answer, with a producer that hands
-//! events over as fast as `send` takes them, and prints its peak RSS (`VmHWM`).
+//! measured in this run; then the events per second of the ingestor and of one call per event
+//! by the wall clock, and their ratio at equal request rates (Polar limits requests, not events,
+//! so that ratio is the events per request). Then the memory part: for each queue capacity, a
+//! child process runs an ingestor against a canned server that takes 10 ms per answer, with a
+//! producer that hands events over as fast as `send` takes them, and prints its peak RSS
+//! (`VmHWM`).
 //!
 //! ```sh
 //! cargo bench -p polar-client-tests --bench usage_ingest     # release
@@ -62,8 +65,17 @@ const BATCH: usize = 1_000;
 /// The ingestor's queue in the CPU runs: its default.
 const QUEUE: usize = 10_000;
 
-/// One measured run: CPU nanoseconds per event.
-type Run<'a> = Box<dyn Fn() -> f64 + 'a>;
+/// One measured run.
+type Run<'a> = Box<dyn Fn() -> Measured + 'a>;
+
+/// What one run measured.
+#[derive(Clone, Copy)]
+struct Measured {
+    /// Process CPU nanoseconds per event.
+    cpu_ns: f64,
+    /// Events per second, by the wall clock.
+    per_second: f64,
+}
 
 fn main() {
     if std::env::var_os(SERVE_ENV).is_some() {
@@ -147,15 +159,18 @@ fn only(spec: &str) {
     let server = Server::spawn(0);
     let runtime = runtime();
     let clients = Clients::new(&server.base_url);
-    let ns = match side {
-        "ingestor" => cpu_ns_per_event(events, || {
+    let measured = match side {
+        "ingestor" => measure(events, || {
             runtime.block_on(run_ingestor(&clients.polar, events, queue));
         }),
-        _ => cpu_ns_per_event(events, || {
+        _ => measure(events, || {
             runtime.block_on(run_batcher(&clients.raw, &clients.url, events));
         }),
     };
-    println!("{side}: {ns:.0} ns per event over {events} events");
+    println!(
+        "{side}: {:.0} ns per event over {events} events",
+        measured.cpu_ns
+    );
 }
 
 fn cpu(sizes: &Sizes) {
@@ -163,6 +178,8 @@ fn cpu(sizes: &Sizes) {
     let runtime = runtime();
     let clients = Clients::new(&server.base_url);
     let (mut ingestor, mut batcher, mut single) = (Vec::new(), Vec::new(), Vec::new());
+    // Events per second by the wall clock, ingestor and one call per event.
+    let (mut ingestor_rate, mut single_rate) = (Vec::new(), Vec::new());
     // One round of each batched side first, not counted: both open their connection and grow the
     // heap there (the first measured round was 1.2-1.3x the others for both, unevenly).
     runtime.block_on(run_ingestor(&clients.polar, sizes.batched, QUEUE));
@@ -172,7 +189,7 @@ fn cpu(sizes: &Sizes) {
             (
                 "ingestor",
                 Box::new(|| {
-                    cpu_ns_per_event(sizes.batched, || {
+                    measure(sizes.batched, || {
                         runtime.block_on(run_ingestor(&clients.polar, sizes.batched, QUEUE));
                     })
                 }),
@@ -180,7 +197,7 @@ fn cpu(sizes: &Sizes) {
             (
                 "batcher",
                 Box::new(|| {
-                    cpu_ns_per_event(sizes.batched, || {
+                    measure(sizes.batched, || {
                         runtime.block_on(run_batcher(&clients.raw, &clients.url, sizes.batched));
                     })
                 }),
@@ -188,7 +205,7 @@ fn cpu(sizes: &Sizes) {
             (
                 "single",
                 Box::new(|| {
-                    cpu_ns_per_event(sizes.single, || {
+                    measure(sizes.single, || {
                         runtime.block_on(run_single(&clients.polar, sizes.single));
                     })
                 }),
@@ -198,11 +215,17 @@ fn cpu(sizes: &Sizes) {
             runs.reverse();
         }
         for (name, run) in runs {
-            let ns = run();
+            let measured = run();
             match name {
-                "ingestor" => ingestor.push(ns),
-                "batcher" => batcher.push(ns),
-                _ => single.push(ns),
+                "ingestor" => {
+                    ingestor.push(measured.cpu_ns);
+                    ingestor_rate.push(measured.per_second);
+                }
+                "batcher" => batcher.push(measured.cpu_ns),
+                _ => {
+                    single.push(measured.cpu_ns);
+                    single_rate.push(measured.per_second);
+                }
             }
         }
     }
@@ -239,6 +262,19 @@ fn cpu(sizes: &Sizes) {
         spread(&ingestor, 0),
         spread(&batcher, 0),
         spread(&paired, 2)
+    );
+    // Polar limits requests (500 a minute per organization), not events: at equal request
+    // rates, events per second compare as events per request.
+    let (ir, sr) = (median(&mut ingestor_rate), median(&mut single_rate));
+    println!("throughput by the wall clock, one request at a time, median of {rounds} rounds:");
+    println!(
+        "  ingestor:                  {ir:>10.0} events/s in {:>7.1} requests/s ({BATCH} events a request)",
+        ir / BATCH as f64
+    );
+    println!("  one ingest call per event: {sr:>10.0} events/s in {sr:>7.1} requests/s");
+    println!(
+        "  ingestor / one call per event: {:.0}x the events per second here; {BATCH}x at equal request rates",
+        ir / sr
     );
 }
 
@@ -391,11 +427,16 @@ async fn run_single(polar: &Polar, events: usize) {
     }
 }
 
-fn cpu_ns_per_event(events: usize, run: impl FnOnce()) -> f64 {
+fn measure(events: usize, run: impl FnOnce()) -> Measured {
     let before = support::process_cpu_ms().unwrap_or(0.0);
+    let started = std::time::Instant::now();
     run();
+    let wall = started.elapsed().as_secs_f64();
     let after = support::process_cpu_ms().unwrap_or(0.0);
-    (after - before) * 1e6 / events as f64
+    Measured {
+        cpu_ns: (after - before) * 1e6 / events as f64,
+        per_second: events as f64 / wall.max(f64::MIN_POSITIVE),
+    }
 }
 
 fn median(values: &mut [f64]) -> f64 {
