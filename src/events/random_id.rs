@@ -25,10 +25,12 @@ fn uuid_v4_text(random: u128) -> String {
     text[19..23].copy_from_slice(&digits[2][..4]);
     text[24..28].copy_from_slice(&digits[2][4..]);
     text[28..36].copy_from_slice(&digits[3]);
-    // Hex digits and hyphens only: always UTF-8.
-    std::str::from_utf8(&text)
-        .map(str::to_owned)
-        .unwrap_or_default()
+    // Hex digits and hyphens only: always UTF-8. Were it not, `uuid`'s own text of the same
+    // bytes, never an empty or partial ID (an empty `external_id` would defeat deduplication).
+    std::str::from_utf8(&text).map_or_else(
+        |_| uuid::Uuid::from_bytes(bytes).hyphenated().to_string(),
+        str::to_owned,
+    )
 }
 
 /// The eight lowercase hex digits of `value`, most significant first, computed in one 64-bit word:
